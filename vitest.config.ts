@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config'
+
+// Two projects so that `vitest run test/unit` needs no database: the globalSetup that finds or starts a
+// MongoDB-protocol server belongs to the `db` project only and runs only when one of its files is selected.
+export default defineConfig({
+  test: {
+    environment: 'node',
+    // The machine has 2 cores and the database runs beside the tests.
+    maxWorkers: 2,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    teardownTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'db',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/unit/**', '**/node_modules/**'],
+          globalSetup: ['test/setup/mongo-server.ts'],
+        },
+      },
+    ],
+  },
+})
