@@ -1,0 +1,84 @@
+// The application as a Fastify plugin: server.ts runs it, tests build it with buildApp().
+// Infrastructure plugins come first, then the feature routes; error handling is defined once here.
+import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import { classifyError } from './http/errors.js'
+import { registerJsonBodyParser } from './http/json-body.js'
+import { registerValidation, toFieldErrors } from './http/validation.js'
+import formRoutes from './items/form-routes.js'
+import itemsRepository from './items/repository.js'
+import itemRoutes from './items/routes.js'
+import database from './plugins/database.js'
+import docs from './plugins/docs.js'
+import staticFiles from './plugins/static-files.js'
+import healthRoutes from './routes/health.js'
+
+export interface AppOptions {
+  mongodbUri: string
+  /** Upper bound for one database call in ms (default 1500), so an outage answers 503 within 2 s. */
+  dbOperationTimeoutMs?: number
+}
+
+export const BODY_LIMIT_BYTES = 64 * 1024
+
+/** Fastify's own options: limits and timeouts that hold for every route. */
+export const serverOptions = {
+  bodyLimit: BODY_LIMIT_BYTES,
+  routerOptions: {
+    ignoreTrailingSlash: true,
+    // Names are up to 200 characters; URL-encoded that can be far longer than the default 100.
+    maxParamLength: 4096,
+  },
+  requestIdHeader: 'x-request-id',
+  // Slow clients: a request must arrive whole within 10 s, and an idle socket is closed after 5 s.
+  requestTimeout: 10_000,
+  connectionTimeout: 15_000,
+  keepAliveTimeout: 5_000,
+  // Ask the driver's promises and in-flight requests to finish on close, then drop idle sockets.
+  forceCloseConnections: 'idle',
+  return503OnClosing: true,
+} satisfies FastifyServerOptions
+
+export const app = fp<AppOptions>(
+  async function itemStore(fastify, options) {
+    registerJsonBodyParser(fastify)
+    registerValidation(fastify)
+    await fastify.register(formbody)
+    await fastify.register(helmet, {
+      contentSecurityPolicy: { directives: { 'form-action': ["'self'"] } },
+    })
+    await fastify.register(database, {
+      mongodbUri: options.mongodbUri,
+      operationTimeoutMs: options.dbOperationTimeoutMs,
+    })
+    await fastify.register(itemsRepository)
+    await fastify.register(docs)
+    await fastify.register(staticFiles)
+
+    fastify.setErrorHandler((error, request, reply) => {
+      const outcome = classifyError(error, toFieldErrors)
+      if ('fieldErrors' in outcome) return reply.code(422).send({ detail: outcome.fieldErrors })
+      if (!outcome.expected) request.log.error({ err: error }, 'request failed')
+      return reply.code(outcome.statusCode).send({ detail: outcome.detail })
+    })
+    fastify.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }))
+
+    await fastify.register(healthRoutes)
+    await fastify.register(itemRoutes)
+    await fastify.register(formRoutes)
+  },
+  { name: 'item-store' },
+)
+
+/** Builds the whole service on a fresh Fastify instance (what tests and server.ts use). */
+export async function buildApp(
+  options: AppOptions,
+  fastifyOptions: FastifyServerOptions = {},
+): Promise<FastifyInstance> {
+  const fastify = Fastify({ ...serverOptions, ...fastifyOptions }).withTypeProvider<TypeBoxTypeProvider>()
+  await fastify.register(app, options)
+  return fastify
+}

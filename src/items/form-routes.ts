@@ -1,0 +1,65 @@
+// The HTML form channel: the same rules as the JSON API, answered with HTML pages.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
+import { requireContentType } from '../http/content-type.js'
+import { classifyError } from '../http/errors.js'
+import { toFieldErrors } from '../http/validation.js'
+import { conflictPage, createdPage, errorPage, invalidPage, type FormValues } from '../views/item-pages.js'
+import { fromForm, trimName } from './input.js'
+import { DuplicateItemError } from './repository.js'
+import { ItemForm } from './schemas.js'
+
+function html(reply: FastifyReply, statusCode: number, body: string): FastifyReply {
+  return reply.code(statusCode).type('text/html; charset=utf-8').send(body)
+}
+
+/** What the person typed, kept as text so the form can show it again. */
+function typedValues(body: unknown): FormValues {
+  const values: FormValues = {}
+  if (typeof body !== 'object' || body === null) return values
+  for (const key of ['name', 'price', 'description', 'tax'] as const) {
+    const value = (body as Record<string, unknown>)[key]
+    if (typeof value === 'string') values[key] = value
+  }
+  return values
+}
+
+const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.post(
+    '/items/new/form/',
+    {
+      onRequest: requireContentType('application/x-www-form-urlencoded'),
+      preValidation: trimName,
+      // Validation failures reach the handler, which shows the form again.
+      attachValidation: true,
+      schema: {
+        tags: ['form'],
+        summary: 'Create an item from the HTML form',
+        description: 'Answers HTML: 201 the stored item, 409 already present, 422 the form with each problem.',
+        consumes: ['application/x-www-form-urlencoded'],
+        body: ItemForm,
+        produces: ['text/html'],
+      },
+      errorHandler(error, request, reply) {
+        const outcome = classifyError(error, toFieldErrors)
+        if ('fieldErrors' in outcome) {
+          html(reply, 422, invalidPage(typedValues(request.body), outcome.fieldErrors))
+        } else if (error instanceof DuplicateItemError) {
+          html(reply, 409, conflictPage(error.itemName))
+        } else {
+          if (!outcome.expected) request.log.error({ err: error }, 'form request failed')
+          html(reply, outcome.statusCode, errorPage(outcome.statusCode, outcome.detail))
+        }
+      },
+    },
+    async (request, reply) => {
+      if (request.validationError !== undefined) {
+        return html(reply, 422, invalidPage(typedValues(request.body), toFieldErrors(request.validationError)))
+      }
+      const item = await fastify.items.create(fromForm(request.body))
+      return html(reply, 201, createdPage(item))
+    },
+  )
+}
+
+export default formRoutes

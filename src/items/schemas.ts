@@ -1,0 +1,106 @@
+// The item's schemas, declared once: they drive request validation (Ajv), the handlers' TypeScript
+// types (TypeBox type provider), response serialization and the OpenAPI document.
+import { Type, type Static } from 'typebox'
+import { MAX_AMOUNT_TEXT } from '../money.js'
+
+export const NAME_MAX_LENGTH = 200
+export const DESCRIPTION_MAX_LENGTH = 2000
+export const LIST_LIMIT_DEFAULT = 20
+export const LIST_LIMIT_MAX = 100
+
+// `x-money` is a custom Ajv keyword (src/http/validation.ts): it checks amounts with decimal.js.
+const moneyRules = `at least 0, at most ${MAX_AMOUNT_TEXT}, at most 2 decimal places`
+
+const Name = Type.String({
+  minLength: 1,
+  maxLength: NAME_MAX_LENGTH,
+  // No control characters (C0, DEL, C1); surrounding whitespace is trimmed before validation.
+  pattern: '^[^\\p{Cc}]*$',
+  description: `Unique item name, the primary key; trimmed, 1 to ${NAME_MAX_LENGTH} characters, no control characters`,
+  examples: ['Item1'],
+})
+
+const Description = Type.String({ maxLength: DESCRIPTION_MAX_LENGTH })
+
+export const ItemCreate = Type.Object(
+  {
+    name: Name,
+    price: Type.Union([Type.Number(), Type.String()], {
+      'x-money': {},
+      description: `Price as a JSON number or a numeric string; ${moneyRules}`,
+      examples: [12.34],
+    }),
+    description: Type.Optional(
+      Type.Union([Description, Type.Null()], { description: `At most ${DESCRIPTION_MAX_LENGTH} characters` }),
+    ),
+    tax: Type.Optional(
+      Type.Union([Type.Number(), Type.String(), Type.Null()], {
+        'x-money': { allowNull: true },
+        description: `Tax as a JSON number, a numeric string or null; ${moneyRules}`,
+      }),
+    ),
+  },
+  { description: 'A new item. Unknown fields are ignored and never stored.' },
+)
+export type ItemCreate = Static<typeof ItemCreate>
+
+// The HTML form sends text only; blank optional fields take the original demo's defaults.
+export const ItemForm = Type.Object({
+  name: Name,
+  price: Type.String({ 'x-money': {}, description: `Price; ${moneyRules}` }),
+  description: Type.Optional(Type.String({ maxLength: DESCRIPTION_MAX_LENGTH, description: 'Blank is stored as ""' })),
+  tax: Type.Optional(Type.String({ 'x-money': { allowBlank: true }, description: `Tax; blank is stored as 0; ${moneyRules}` })),
+})
+export type ItemForm = Static<typeof ItemForm>
+
+export const Item = Type.Object(
+  {
+    name: Type.String(),
+    price: Type.Number({ description: 'Exact stored value, e.g. 12.34' }),
+    description: Type.Union([Type.String(), Type.Null()]),
+    tax: Type.Union([Type.Number(), Type.Null()]),
+  },
+  { examples: [{ name: 'Item1', price: 12.34, description: 'Rusty old bucket', tax: null }] },
+)
+export type Item = Static<typeof Item>
+
+export const ItemParams = Type.Object({
+  name: Type.String({ description: 'The item name, URL-encoded' }),
+})
+
+export const ItemListQuery = Type.Object({
+  limit: Type.Integer({
+    minimum: 1,
+    maximum: LIST_LIMIT_MAX,
+    default: LIST_LIMIT_DEFAULT,
+    description: `How many items, 1 to ${LIST_LIMIT_MAX}`,
+  }),
+  after: Type.Optional(
+    Type.String({ maxLength: 4 * NAME_MAX_LENGTH, description: 'The last name of the previous page; items after it follow' }),
+  ),
+})
+
+export const ItemList = Type.Object({
+  items: Type.Array(Item),
+  next: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as `after` to get the next page; null on the last page',
+  }),
+})
+
+export const ErrorMessage = Type.Object(
+  { detail: Type.String() },
+  { examples: [{ detail: 'Item not found' }] },
+)
+
+export const ValidationFailure = Type.Object(
+  {
+    detail: Type.Array(
+      Type.Object({
+        loc: Type.Array(Type.String()),
+        msg: Type.String(),
+        type: Type.String(),
+      }),
+    ),
+  },
+  { examples: [{ detail: [{ loc: ['body', 'price'], msg: 'price must be a decimal number such as 12.34', type: 'decimal_parsing' }] }] },
+)

@@ -1,0 +1,69 @@
+// Money is parsed from text with decimal.js and kept as an integer count of hundredths (cents),
+// so no value ever passes through binary floating point on the way in.
+import { Decimal } from 'decimal.js'
+
+// A private Decimal type: enough precision for any accepted amount times 100, and no global config.
+const Money = Decimal.clone({ precision: 40 })
+
+/** 9 999 999 999 999.99 in hundredths: 15 significant digits, so every amount round-trips through a double. */
+export const MAX_CENTS = 999_999_999_999_999
+export const MAX_AMOUNT_TEXT = '9999999999999.99'
+
+// Plain decimal notation only: no hex/binary/octal, no NaN or Infinity, no blanks around.
+const DECIMAL_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
+
+export type MoneyErrorType =
+  | 'decimal_type'
+  | 'decimal_parsing'
+  | 'greater_than_equal'
+  | 'less_than_equal'
+  | 'decimal_max_places'
+
+export type MoneyResult =
+  | { ok: true; cents: number }
+  | { ok: false; type: MoneyErrorType; msg: string }
+
+function refuse(type: MoneyErrorType, msg: string): MoneyResult {
+  return { ok: false, type, msg }
+}
+
+/**
+ * Checks an amount and converts it to hundredths.
+ * `value` is what the client sent (a JSON number or a string); `sourceText`, when known, is the
+ * number exactly as written in the JSON text, so `12.3400000000000000001` is not read as 12.34.
+ */
+export function parseMoney(field: string, value: unknown, sourceText?: string): MoneyResult {
+  let text: string
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return refuse('decimal_parsing', `${field} must be a finite number`)
+    text = sourceText ?? String(value)
+  } else if (typeof value === 'string') {
+    text = value
+  } else {
+    return refuse('decimal_type', `${field} must be a number or a numeric string, such as 12.34`)
+  }
+  if (!DECIMAL_TEXT.test(text)) {
+    return refuse('decimal_parsing', `${field} must be a decimal number such as 12.34 (digits, an optional point and sign)`)
+  }
+  const amount = new Money(text)
+  if (amount.isNegative() && !amount.isZero()) return refuse('greater_than_equal', `${field} must be at least 0`)
+  if (amount.decimalPlaces() > 2) {
+    return refuse('decimal_max_places', `${field} must have at most 2 digits after the decimal point`)
+  }
+  const cents = amount.times(100)
+  if (cents.greaterThan(MAX_CENTS)) return refuse('less_than_equal', `${field} must be at most ${MAX_AMOUNT_TEXT}`)
+  // `+ 0` turns a "-0" amount into plain 0.
+  return { ok: true, cents: cents.toNumber() + 0 }
+}
+
+/** Hundredths as the JSON number with the same decimal value (12.34, 100, 0.3). */
+export function centsToNumber(cents: number): number {
+  // Exact: IEEE division is correctly rounded, so cents / 100 is the double nearest to the true
+  // quotient, which is the very double that parsing its decimal text gives (below 2^53 cents).
+  return cents / 100
+}
+
+/** Hundredths as text with two decimals, for people: 1234 -> "12.34", 100 -> "1.00". */
+export function formatCents(cents: number): string {
+  return new Money(cents).dividedBy(100).toFixed(2)
+}

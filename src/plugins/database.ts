@@ -1,0 +1,109 @@
+// The MongoDB connection. The service starts while the database is down and keeps trying; once
+// connected, the driver reconnects by itself. Every call is bounded so an outage answers 503 fast.
+import fp from 'fastify-plugin'
+import mongoose, { type Connection } from 'mongoose'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+export interface DatabaseOptions {
+  mongodbUri: string
+  /** Upper bound for one database call, in ms; an outage answers 503 within about this. */
+  operationTimeoutMs?: number
+}
+
+export interface Database {
+  connection: Connection
+  operationTimeoutMs: number
+  /** Answers when the database replies to a ping within the operation timeout. */
+  ping(): Promise<boolean>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Database
+  }
+}
+
+const RETRY_MIN_MS = 250
+const RETRY_MAX_MS = 5_000
+
+export default fp<DatabaseOptions>(
+  async function database(fastify, options) {
+    const operationTimeoutMs = options.operationTimeoutMs ?? 1_500
+    // A connection of our own, not mongoose's global one, so tests can run several apps at once.
+    const connection = mongoose.createConnection()
+    const closing = new AbortController()
+    const isClosing = (): boolean => closing.signal.aborted
+
+    const connectOptions = {
+      serverSelectionTimeoutMS: operationTimeoutMs,
+      connectTimeoutMS: operationTimeoutMs,
+      heartbeatFrequencyMS: 2_000,
+      autoIndex: false,
+      autoCreate: false,
+    } satisfies mongoose.ConnectOptions
+
+    async function connectUntilUp(): Promise<void> {
+      let delay = RETRY_MIN_MS
+      for (let attempt = 1; !isClosing(); attempt++) {
+        try {
+          await connection.openUri(options.mongodbUri, connectOptions)
+          fastify.log.info({ attempt }, 'database connected')
+          return
+        } catch (err) {
+          if (isClosing()) return
+          fastify.log.warn({ err, attempt, retryInMs: delay }, 'database not reachable; retrying')
+          await sleep(delay, undefined, { signal: closing.signal }).catch(() => undefined)
+          delay = Math.min(delay * 2, RETRY_MAX_MS)
+        }
+      }
+    }
+    // Not awaited: the server listens (and reports not ready) while the database is down.
+    const connecting = connectUntilUp()
+
+    connection.on('disconnected', () => {
+      if (!isClosing()) fastify.log.warn('database disconnected')
+    })
+    connection.on('reconnected', () => {
+      fastify.log.info('database reconnected')
+    })
+
+    async function ping(): Promise<boolean> {
+      const db = connection.db
+      if (connection.readyState !== mongoose.ConnectionStates.connected || db === undefined) return false
+      try {
+        await withTimeout(db.command({ ping: 1 }), operationTimeoutMs)
+        return true
+      } catch {
+        return false
+      }
+    }
+
+    fastify.decorate('db', { connection, operationTimeoutMs, ping })
+
+    fastify.addHook('onClose', async () => {
+      closing.abort()
+      await connecting
+      await connection.close()
+    })
+  },
+  { name: 'database' },
+)
+
+export class TimeoutError extends Error {
+  override name = 'TimeoutError'
+}
+
+/** Rejects with TimeoutError when `promise` takes longer than `ms`. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new TimeoutError(`no answer within ${ms} ms`))
+    }, ms)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}

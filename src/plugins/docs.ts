@@ -1,0 +1,28 @@
+// The OpenAPI 3 document, generated from the route schemas, and the interactive docs at /docs.
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import fp from 'fastify-plugin'
+
+export default fp(
+  async function docs(fastify) {
+    await fastify.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Item store',
+          description:
+            'Insert-only catalogue items with exact money. Validation errors answer 422 with one `detail` entry per bad field.',
+          version: '1.0.0',
+        },
+        tags: [
+          { name: 'items', description: 'The JSON API' },
+          { name: 'form', description: 'The HTML form channel' },
+          { name: 'health', description: 'Probes' },
+        ],
+      },
+    })
+    await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+    fastify.get('/openapi.json', { schema: { hide: true } }, () => fastify.swagger())
+  },
+  { name: 'docs' },
+)

@@ -1,0 +1,14 @@
+// Serves public/: the entry form at / and its stylesheet.
+import fastifyStatic from '@fastify/static'
+import fp from 'fastify-plugin'
+import { fileURLToPath } from 'node:url'
+
+// public/ sits beside src/ and dist/, so one relative path works from both.
+export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url))
+
+export default fp(
+  async function staticFiles(fastify) {
+    await fastify.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: 'index.html', wildcard: false })
+  },
+  { name: 'static-files' },
+)

@@ -1,0 +1,32 @@
+// Probes for orchestrators: /healthz says the process answers, /readyz that the database does too.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { ErrorMessage } from '../items/schemas.js'
+
+const Status = Type.Object({ status: Type.String() })
+
+const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get(
+    '/healthz',
+    { logLevel: 'warn', schema: { tags: ['health'], summary: 'The process is up', response: { 200: Status } } },
+    async () => ({ status: 'ok' }),
+  )
+
+  fastify.get(
+    '/readyz',
+    {
+      logLevel: 'warn',
+      schema: {
+        tags: ['health'],
+        summary: 'The database answers a ping',
+        response: { 200: Status, 503: ErrorMessage },
+      },
+    },
+    async (_request, reply) => {
+      if (await fastify.db.ping()) return { status: 'ready' }
+      return reply.code(503).send({ detail: 'The database is unavailable' })
+    },
+  )
+}
+
+export default healthRoutes

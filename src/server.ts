@@ -1,0 +1,27 @@
+// Runs the service: configuration from the environment, the logger, listen, and a graceful close.
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig } from './config.js'
+
+let config
+try {
+  config = loadConfig()
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err
+  console.error(`item-store: configuration error: ${err.message}`)
+  process.exit(1)
+}
+
+const app = await buildApp(
+  { mongodbUri: config.mongodbUri },
+  { logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] } },
+)
+
+// SIGTERM or SIGINT: stop accepting connections, finish requests in flight, close the database.
+closeWithGrace({ delay: 10_000, logger: app.log }, async ({ signal, err }) => {
+  if (err !== undefined) app.log.error({ err }, 'closing after an unexpected error')
+  else app.log.info({ signal }, 'closing')
+  await app.close()
+})
+
+await app.listen({ port: config.port, host: config.host })
