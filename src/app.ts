@@ -3,8 +3,9 @@
 import formbody from '@fastify/formbody'
 import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Server } from 'node:http'
 import { classifyError } from './http/errors.js'
 import { registerJsonBodyParser } from './http/json-body.js'
 import { registerValidation, toFieldErrors } from './http/validation.js'
@@ -33,14 +34,22 @@ export const serverOptions = {
     maxParamLength: 4096,
   },
   requestIdHeader: 'x-request-id',
-  // Slow clients: a request must arrive whole within 10 s, and an idle socket is closed after 5 s.
+  // Slow clients. Whole request (headers + up to 64 KiB body) within 10 s: ample on any real link.
   requestTimeout: 10_000,
+  // A socket with no traffic at all for 15 s is dropped (a trickling client is caught by the bounds above).
   connectionTimeout: 15_000,
+  // An idle keep-alive socket is closed after 5 s.
   keepAliveTimeout: 5_000,
+  // Handed to http.createServer. Node enforces headersTimeout and requestTimeout only when it checks its
+  // connections, by default every 30 s, so a trickling client held a socket for up to 30 s (measured);
+  // checking every second cuts it off within about a second of its bound. Headers fit in one packet, so
+  // 5 s for them is generous; requestTimeout is repeated here because Node requires headers <= request
+  // when the server is created, before Fastify sets it.
+  http: { headersTimeout: 5_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 },
   // Ask the driver's promises and in-flight requests to finish on close, then drop idle sockets.
   forceCloseConnections: 'idle',
   return503OnClosing: true,
-} satisfies FastifyServerOptions
+} satisfies FastifyHttpOptions<Server>
 
 export const app = fp<AppOptions>(
   async function itemStore(fastify, options) {
