@@ -1,5 +1,6 @@
 // Configuration comes only from the environment and is checked once at start, so a typo stops the
 // process with a message naming the variable instead of surfacing later as a strange failure.
+import { mongo } from 'mongoose'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -40,10 +41,15 @@ function readMongoUri(raw: string): string {
   if (!/^mongodb(\+srv)?:\/\/[^/?#]+/.test(raw)) {
     throw new ConfigError('MONGODB_URI must be a mongodb:// or mongodb+srv:// connection string with a host')
   }
+  // The driver's own parser: WHATWG URL refuses replica-set host lists (a:27017,b:27017), and the driver
+  // refuses options it does not know, which would otherwise only fail at every connection attempt.
   try {
-    new URL(raw)
-  } catch {
-    throw new ConfigError('MONGODB_URI is not a valid connection string')
+    new mongo.MongoClient(raw)
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : ''
+    const userInfo = /^[a-z+]+:\/\/([^@/]*)@/i.exec(raw)?.[1]
+    const safe = reason !== '' && (userInfo === undefined || !reason.includes(userInfo))
+    throw new ConfigError(`MONGODB_URI is not a valid connection string${safe ? `: ${reason}` : ''}`)
   }
   return raw
 }
