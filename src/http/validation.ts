@@ -46,8 +46,9 @@ export function registerValidation(fastify: FastifyInstance): void {
 
 const LOC_PREFIX: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
 
-// Which of several errors on one field explains it best.
-const PRIORITY = ['x-money', 'required', 'anyOf', 'type']
+// Which of several errors on one field explains it best. A rule of the branch whose type matched
+// (maxLength of a string in string-or-null) says more than "matches none of the types"; '*' is any such rule.
+const PRIORITY = ['x-money', 'required', '*', 'anyOf', 'type']
 
 function typeName(schema: unknown): string {
   const type = (schema as { type?: unknown }).type
@@ -99,7 +100,7 @@ export function toFieldErrors(error: ValidationFailureLike): FieldError[] {
     const current = byField.get(field)
     const rank = (e: ErrorObject): number => {
       const index = PRIORITY.indexOf(e.keyword)
-      return index === -1 ? PRIORITY.length : index
+      return index === -1 ? PRIORITY.indexOf('*') : index
     }
     if (current === undefined || rank(item) < rank(current)) byField.set(field, item)
   }
