@@ -1,0 +1,168 @@
+// How request validation failures are reported (src/http/validation.ts), through the built app with
+// `inject`: only requests that are refused before any database call, so no database is needed. The
+// app points at a closed loopback port and keeps retrying in the background until it is closed.
+import type { FastifyInstance } from 'fastify'
+import { createServer } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../../src/app.js'
+
+interface FieldError {
+  loc: string[]
+  msg: string
+  type: string
+}
+
+let app: FastifyInstance
+
+async function closedLoopbackPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  if (address === null || typeof address === 'string') throw new Error('no TCP port')
+  return address.port
+}
+
+beforeAll(async () => {
+  const port = await closedLoopbackPort()
+  app = await buildApp({ mongodbUri: `mongodb://127.0.0.1:${port}/unreachable`, dbOperationTimeoutMs: 200 }, { logger: false })
+  await app.ready()
+})
+
+afterAll(async () => {
+  await app.close()
+})
+
+async function postItem(body: unknown): Promise<{ status: number; detail: FieldError[] }> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/items/new/',
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify(body),
+  })
+  return { status: response.statusCode, detail: (response.json<{ detail: FieldError[] }>()).detail }
+}
+
+async function listItems(query: string): Promise<{ status: number; detail: FieldError[] }> {
+  const response = await app.inject({ method: 'GET', url: `/items/?${query}` })
+  return { status: response.statusCode, detail: (response.json<{ detail: FieldError[] }>()).detail }
+}
+
+const valid = { name: 'Item1', price: 12.34 }
+
+describe('422 body errors', () => {
+  it.each<[string, Record<string, unknown>, string[], string]>([
+    ['a missing name', { price: 1 }, ['body', 'name'], 'missing'],
+    ['a missing price', { name: 'a' }, ['body', 'price'], 'missing'],
+    ['an empty name', { ...valid, name: '' }, ['body', 'name'], 'string_too_short'],
+    ['a blank name (empty once trimmed)', { ...valid, name: ' \t ' }, ['body', 'name'], 'string_too_short'],
+    ['a 201-character name', { ...valid, name: 'x'.repeat(201) }, ['body', 'name'], 'string_too_long'],
+    ['a name with a NUL', { ...valid, name: 'a\u0000b' }, ['body', 'name'], 'string_pattern_mismatch'],
+    ['a name with a newline inside', { ...valid, name: 'a\nb' }, ['body', 'name'], 'string_pattern_mismatch'],
+    ['a name with DEL', { ...valid, name: 'a\u007fb' }, ['body', 'name'], 'string_pattern_mismatch'],
+    ['a name with a C1 control', { ...valid, name: 'a\u0085b' }, ['body', 'name'], 'string_pattern_mismatch'],
+    ['a numeric name', { ...valid, name: 5 }, ['body', 'name'], 'string_type'],
+    ['a null name', { ...valid, name: null }, ['body', 'name'], 'string_type'],
+    ['a 2001-character description', { ...valid, description: 'd'.repeat(2001) }, ['body', 'description'], 'string_too_long'],
+    ['a numeric description', { ...valid, description: 5 }, ['body', 'description'], 'union_type'],
+    ['a non-numeric price', { ...valid, price: 'Not a number' }, ['body', 'price'], 'decimal_parsing'],
+    ['a boolean price', { ...valid, price: true }, ['body', 'price'], 'decimal_type'],
+    ['a null price', { ...valid, price: null }, ['body', 'price'], 'decimal_type'],
+    ['an object price', { ...valid, price: { amount: 1 } }, ['body', 'price'], 'decimal_type'],
+    ['an array price', { ...valid, price: [1] }, ['body', 'price'], 'decimal_type'],
+    ['a negative price', { ...valid, price: -0.01 }, ['body', 'price'], 'greater_than_equal'],
+    ['a price over the maximum', { ...valid, price: 10000000000000 }, ['body', 'price'], 'less_than_equal'],
+    ['a price with 3 decimals', { ...valid, price: 12.345 }, ['body', 'price'], 'decimal_max_places'],
+    ['a blank price string', { ...valid, price: ' ' }, ['body', 'price'], 'decimal_parsing'],
+    ['a hexadecimal price', { ...valid, price: '0x10' }, ['body', 'price'], 'decimal_parsing'],
+    ['an Infinity price', { ...valid, price: 'Infinity' }, ['body', 'price'], 'decimal_parsing'],
+    ['a boolean tax', { ...valid, tax: false }, ['body', 'tax'], 'decimal_type'],
+    ['a blank tax string', { ...valid, tax: '' }, ['body', 'tax'], 'decimal_parsing'],
+    ['a tax with 3 decimals', { ...valid, tax: '0.125' }, ['body', 'tax'], 'decimal_max_places'],
+  ])('%s', async (_label, body, loc, type) => {
+    const { status, detail } = await postItem(body)
+    expect(status).toBe(422)
+    expect(detail).toHaveLength(1)
+    expect(detail[0]).toEqual({ loc, msg: expect.any(String) as string, type })
+    expect(detail[0]?.msg).toContain(loc[1])
+  })
+
+  it('reports every bad field once, each with loc, msg and type only', async () => {
+    const { status, detail } = await postItem({ name: '', price: 'abc', description: 7, tax: [] })
+    expect(status).toBe(422)
+    expect(detail.map((entry) => entry.loc)).toEqual(
+      expect.arrayContaining([
+        ['body', 'name'],
+        ['body', 'price'],
+        ['body', 'description'],
+        ['body', 'tax'],
+      ]),
+    )
+    expect(detail).toHaveLength(4)
+    for (const entry of detail) {
+      expect(Object.keys(entry).sort()).toEqual(['loc', 'msg', 'type'])
+      expect(entry.msg.length).toBeGreaterThan(5)
+    }
+  })
+
+  it.each([
+    ['an array', [valid]],
+    ['a string', 'Item1'],
+    ['a number', 12],
+    ['null', null],
+  ])('refuses %s as the body with loc ["body"]', async (_label, body) => {
+    const { status, detail } = await postItem(body)
+    expect(status).toBe(422)
+    expect(detail).toEqual([{ loc: ['body'], msg: 'The request body must be a JSON object', type: 'model_attributes_type' }])
+  })
+
+  it('explains the money rules in plain words', async () => {
+    const { detail } = await postItem({ name: 'a', price: 12.345, tax: -1 })
+    const byField = Object.fromEntries(detail.map((entry): [string, string] => [entry.loc[1] ?? '', entry.msg]))
+    expect(byField.price).toBe('price must have at most 2 digits after the decimal point')
+    expect(byField.tax).toBe('tax must be at least 0')
+  })
+
+  it('says how long a name or description may be, also where null is allowed too', async () => {
+    const { detail } = await postItem({ name: 'n'.repeat(201), price: 1, description: 'd'.repeat(2001) })
+    const byField = Object.fromEntries(detail.map((entry): [string, string] => [entry.loc[1] ?? '', entry.msg]))
+    expect(byField).toEqual({
+      name: 'name must be at most 200 characters',
+      description: 'description must be at most 2000 characters',
+    })
+  })
+
+  it('checks the number as written, not its double: 12.3400000000000000001 is refused', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/items/new/',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name": "a", "price": 12.3400000000000000001}',
+    })
+    expect(response.statusCode).toBe(422)
+    expect(response.json()).toEqual({
+      detail: [{ loc: ['body', 'price'], msg: expect.any(String) as string, type: 'decimal_max_places' }],
+    })
+  })
+})
+
+describe('422 query errors', () => {
+  it.each([
+    ['limit=0', 'greater_than_equal'],
+    ['limit=-1', 'greater_than_equal'],
+    ['limit=101', 'less_than_equal'],
+    ['limit=abc', 'integer_type'],
+    ['limit=1.5', 'integer_type'],
+    ['limit=', 'integer_type'],
+  ])('%s is refused with loc ["query", "limit"]', async (query, type) => {
+    const { status, detail } = await listItems(query)
+    expect(status).toBe(422)
+    expect(detail).toEqual([{ loc: ['query', 'limit'], msg: expect.stringContaining('limit') as string, type }])
+  })
+
+  it('refuses an `after` longer than any encoded name with loc ["query", "after"]', async () => {
+    const { status, detail } = await listItems(`after=${'a'.repeat(801)}`)
+    expect(status).toBe(422)
+    expect(detail).toEqual([{ loc: ['query', 'after'], msg: expect.any(String) as string, type: 'string_too_long' }])
+  })
+})
