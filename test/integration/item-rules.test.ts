@@ -1,0 +1,173 @@
+// The item's field rules from SPEC.md over real HTTP, with what was stored checked in the database itself.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { get, postItem, startFixture, type Fixture } from './support.js'
+
+let fx: Fixture
+beforeAll(async () => {
+  fx = await startFixture('item_rules')
+})
+afterAll(async () => {
+  await fx.close()
+})
+
+interface Detail {
+  detail: { loc: string[]; msg: string; type: string }[]
+}
+
+/** Posts an item that must be refused, and proves nothing was stored. */
+async function expectRefused(item: Record<string, unknown>, loc: string[]): Promise<void> {
+  const before = await fx.count()
+  const answer = await postItem(fx.baseUrl, item)
+  expect(answer.status).toBe(422)
+  expect((answer.json as Detail).detail.map((entry) => entry.loc)).toContainEqual(loc)
+  expect(await fx.count()).toBe(before)
+}
+
+describe('name', () => {
+  it('is trimmed of surrounding whitespace before it is stored and used as the key', async () => {
+    const answer = await postItem(fx.baseUrl, { name: ' \t Trimmed item \n ', price: 1 })
+    expect(answer.status).toBe(201)
+    expect(answer.json).toMatchObject({ name: 'Trimmed item' })
+    expect(answer.headers.get('location')).toBe('/items/Trimmed%20item/')
+    expect((await fx.stored('Trimmed item'))?._id).toBe('Trimmed item')
+    expect((await get(fx.baseUrl, '/items/Trimmed%20item/')).status).toBe(200)
+  })
+
+  it('may be 200 characters, counted in characters, not bytes or UTF-16 units', async () => {
+    for (const name of ['a'.repeat(200), '😀'.repeat(200), 'é'.repeat(199) + 'z']) {
+      const answer = await postItem(fx.baseUrl, { name, price: 1 })
+      expect(answer.status, `${name.length} UTF-16 units`).toBe(201)
+      expect((await fx.stored(name))?._id).toBe(name)
+    }
+  })
+
+  it('counts its length after trimming', async () => {
+    const name = 'b'.repeat(200)
+    expect((await postItem(fx.baseUrl, { name: `   ${name}   `, price: 1 })).status).toBe(201)
+    expect(await fx.stored(name)).not.toBeNull()
+  })
+
+  it.each([
+    ['201 ASCII characters', 'c'.repeat(201)],
+    ['201 emoji', '😀'.repeat(201)],
+    ['nothing but spaces', '     '],
+    ['the empty string', ''],
+  ])('is refused with %s', async (_label, name) => {
+    await expectRefused({ name, price: 1 }, ['body', 'name'])
+  })
+
+  it.each([
+    ['NUL', 'a\u0000b'],
+    ['ESC', 'a\u001bb'],
+    ['a tab inside', 'a\tb'],
+    ['a newline inside', 'a\nb'],
+    ['DEL', 'a\u007fb'],
+    ['a C1 control (NEL)', 'a\u0085b'],
+  ])('is refused with a control character: %s', async (_label, name) => {
+    await expectRefused({ name, price: 1 }, ['body', 'name'])
+  })
+
+  it('is required and must be a string', async () => {
+    await expectRefused({ price: 1 }, ['body', 'name'])
+    await expectRefused({ name: 42, price: 1 }, ['body', 'name'])
+  })
+})
+
+describe('description', () => {
+  it('may be 2000 characters, multi-line, and astral characters count once', async () => {
+    for (const [name, description] of [
+      ['desc-2000', 'd'.repeat(2000)],
+      ['desc-emoji', '🪣'.repeat(2000)],
+      ['desc-lines', 'line one\nline two\r\n\ttabbed'],
+    ] as const) {
+      const answer = await postItem(fx.baseUrl, { name, price: 1, description })
+      expect(answer.status, name).toBe(201)
+      expect(answer.json).toMatchObject({ description })
+      expect((await fx.stored(name))?.description).toBe(description)
+    }
+  })
+
+  it('is refused at 2001 characters', async () => {
+    await expectRefused({ name: 'desc-2001', price: 1, description: 'd'.repeat(2001) }, ['body', 'description'])
+  })
+
+  it('is null when sent as null or left out, and "" stays ""', async () => {
+    for (const [name, sent, expected] of [
+      ['desc-null', null, null],
+      ['desc-missing', undefined, null],
+      ['desc-empty', '', ''],
+    ] as const) {
+      const answer = await postItem(fx.baseUrl, { name, price: 1, description: sent })
+      expect(answer.status).toBe(201)
+      expect((answer.json as { description: unknown }).description).toBe(expected)
+      expect((await fx.stored(name))?.description).toBe(expected)
+      expect((await get(fx.baseUrl, `/items/${name}/`)).json).toMatchObject({ description: expected })
+    }
+  })
+})
+
+describe('tax', () => {
+  it.each([
+    ['tax-number', 1.5, 1.5, 150],
+    ['tax-string', '2.50', 2.5, 250],
+    ['tax-zero', 0, 0, 0],
+    ['tax-null', null, null, null],
+    ['tax-missing', undefined, null, null],
+  ] as const)('%s: sent %o, answered %o', async (name, sent, answered, storedCents) => {
+    const answer = await postItem(fx.baseUrl, { name, price: 1, tax: sent })
+    expect(answer.status).toBe(201)
+    expect((answer.json as { tax: unknown }).tax).toBe(answered)
+    const stored = await fx.stored(name)
+    expect(stored?.taxCents === null ? null : Number(stored?.taxCents.toString())).toBe(storedCents)
+    expect((await get(fx.baseUrl, `/items/${name}/`)).json).toMatchObject({ tax: answered })
+  })
+
+  it.each([
+    ['a blank string', ''],
+    ['a negative amount', -1],
+    ['three decimals', '0.001'],
+    ['a boolean', true],
+  ])('is refused as %s', async (_label, tax) => {
+    await expectRefused({ name: 'tax-bad', price: 1, tax }, ['body', 'tax'])
+  })
+})
+
+describe('unknown fields', () => {
+  it('are ignored: neither answered nor stored, and cannot override the key or the money', async () => {
+    const answer = await postItem(fx.baseUrl, {
+      name: 'extra-fields',
+      price: 3,
+      color: 'red',
+      _id: 'someone-else',
+      priceCents: 1,
+      taxCents: 99,
+      createdAt: 'yesterday',
+      nested: { $where: 'sleep(1000)' },
+    })
+    expect(answer.status).toBe(201)
+    expect(answer.json).toEqual({ name: 'extra-fields', price: 3, description: null, tax: null })
+    const stored = await fx.stored('extra-fields')
+    expect(stored).not.toBeNull()
+    expect(Object.keys(stored ?? {}).sort()).toEqual(['_id', 'createdAt', 'description', 'priceCents', 'taxCents'])
+    expect(stored?.priceCents.toString()).toBe('300')
+    expect(stored?.taxCents).toBeNull()
+    expect(stored?.createdAt).toBeInstanceOf(Date)
+    expect(await fx.stored('someone-else')).toBeNull()
+  })
+})
+
+describe('a request with one bad field', () => {
+  it('is refused whole: the good fields are not stored either', async () => {
+    for (const bad of [
+      { tax: 'lots' },
+      { description: 'x'.repeat(2001) },
+      { price: 12.345 },
+    ]) {
+      await expectRefused({ name: 'half-good', price: 1, description: 'fine', tax: 1, ...bad }, [
+        'body',
+        Object.keys(bad)[0] ?? '',
+      ])
+      expect(await fx.stored('half-good')).toBeNull()
+    }
+  })
+})

@@ -1,0 +1,85 @@
+// Money over real HTTP: exact parsing of what was written, int64 hundredths in the database (never a
+// double), and the exact value back as a JSON number.
+import { Long } from 'mongodb'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { get, postItem, startFixture, type Fixture } from './support.js'
+
+let fx: Fixture
+beforeAll(async () => {
+  fx = await startFixture('money')
+})
+afterAll(async () => {
+  await fx.close()
+})
+
+describe('stored shape', () => {
+  it('keeps priceCents and taxCents as BSON int64 (Long), not double, even for small amounts', async () => {
+    expect((await postItem(fx.baseUrl, { name: 'shape', price: 12.34, tax: 0.5 })).status).toBe(201)
+    const stored = await fx.stored('shape')
+    expect(stored?.priceCents).toBeInstanceOf(Long)
+    expect(stored?.taxCents).toBeInstanceOf(Long)
+    expect(stored?.priceCents.toString()).toBe('1234')
+    expect(stored?.taxCents?.toString()).toBe('50')
+    const items = fx.client.db().collection<{ _id: string }>('items')
+    expect(await items.countDocuments({ _id: 'shape', priceCents: { $type: 'long' }, taxCents: { $type: 'long' } })).toBe(1)
+    expect(await items.countDocuments({ priceCents: { $type: 'double' } })).toBe(0)
+  })
+})
+
+describe('exact JSON numbers out', () => {
+  // The body text itself is checked, not only the parsed value.
+  it.each([
+    ['12.34', 'p-12.34', 1234],
+    ['100', 'p-100', 10000],
+    ['0.3', 'p-0.3', 30],
+    ['0.01', 'p-0.01', 1],
+    ['0', 'p-0', 0],
+    ['9999999999999.99', 'p-max', 999999999999999],
+  ])('%s is stored as its hundredths and written back as %s', async (text, name, cents) => {
+    const created = await postItem(fx.baseUrl, `{"name": "${name}", "price": ${text}, "tax": ${text}}`)
+    expect(created.status).toBe(201)
+    expect(created.text).toContain(`"price":${text},`)
+    expect(created.text).toContain(`"tax":${text}}`)
+    expect((await fx.stored(name))?.priceCents.toString()).toBe(String(cents))
+    const read = await get(fx.baseUrl, `/items/${name}/`)
+    expect(read.text).toBe(`{"name":"${name}","price":${text},"description":null,"tax":${text}}`)
+  })
+})
+
+describe('what the client wrote is what counts', () => {
+  it.each([
+    ['the string "12.340"', '"12.340"', 1234, '12.34'],
+    ['the string "1e2"', '"1e2"', 10000, '100'],
+    ['the JSON number 1e2', '1e2', 10000, '100'],
+    ['the JSON number 12.340', '12.340', 1234, '12.34'],
+    ['the string ".5"', '".5"', 50, '0.5'],
+    ['the string "-0"', '"-0"', 0, '0'],
+  ])('%s is stored as %i hundredths', async (label, json, cents, answered) => {
+    const name = `in ${label}`
+    const created = await postItem(fx.baseUrl, `{"name": ${JSON.stringify(name)}, "price": ${json}}`)
+    expect(created.status).toBe(201)
+    expect(created.text).toContain(`"price":${answered},`)
+    expect((await fx.stored(name))?.priceCents.toString()).toBe(String(cents))
+  })
+
+  // The original demo rounded 12.345 to a float; this service refuses it and stores nothing.
+  it.each([
+    ['12.345', 'decimal_max_places'],
+    ['"12.345"', 'decimal_max_places'],
+    ['12.3400000000000000001', 'decimal_max_places'],
+    ['0.30000000000000004', 'decimal_max_places'],
+    ['"1e-9999999999999999"', 'decimal_max_places'],
+    ['10000000000000', 'less_than_equal'],
+    ['"9999999999999.995"', 'decimal_max_places'],
+    ['-0.01', 'greater_than_equal'],
+    ['"NaN"', 'decimal_parsing'],
+    ['"0x10"', 'decimal_parsing'],
+    ['true', 'decimal_type'],
+  ])('%s is refused with type %s, not rounded', async (json, type) => {
+    const before = await fx.count()
+    const refused = await postItem(fx.baseUrl, `{"name": "refused", "price": ${json}}`)
+    expect(refused.status).toBe(422)
+    expect(refused.json).toEqual({ detail: [{ loc: ['body', 'price'], msg: expect.any(String) as string, type }] })
+    expect(await fx.count()).toBe(before)
+  })
+})
