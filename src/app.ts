@@ -1,7 +1,6 @@
 // The application as a Fastify plugin: server.ts runs it, tests build it with buildApp().
 // Infrastructure plugins come first, then the feature routes; error handling is defined once here.
 import formbody from '@fastify/formbody'
-import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
@@ -14,6 +13,7 @@ import itemsRepository from './items/repository.js'
 import itemRoutes from './items/routes.js'
 import database from './plugins/database.js'
 import docs from './plugins/docs.js'
+import security from './plugins/security.js'
 import staticFiles from './plugins/static-files.js'
 import healthRoutes from './routes/health.js'
 
@@ -56,9 +56,7 @@ export const app = fp<AppOptions>(
     registerJsonBodyParser(fastify)
     registerValidation(fastify)
     await fastify.register(formbody)
-    await fastify.register(helmet, {
-      contentSecurityPolicy: { directives: { 'form-action': ["'self'"] } },
-    })
+    await fastify.register(security)
     await fastify.register(database, {
       mongodbUri: options.mongodbUri,
       operationTimeoutMs: options.dbOperationTimeoutMs,
