@@ -2,6 +2,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
+import { DOCS_CONTENT_SECURITY_POLICY } from './security.js'
 
 export default fp(
   async function docs(fastify) {
@@ -21,7 +22,7 @@ export default fp(
         ],
       },
     })
-    await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+    await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CONTENT_SECURITY_POLICY })
     fastify.get('/openapi.json', { schema: { hide: true } }, () => fastify.swagger())
   },
   { name: 'docs' },
