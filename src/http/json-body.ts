@@ -36,11 +36,24 @@ export function parseJsonBody(text: string): unknown {
   }
 }
 
+// Fatal: invalid bytes are refused rather than silently replaced by U+FFFD, which would store a name
+// the client never sent (and make different byte strings collide on one name).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** The body as text; throws HttpError(400) when it is not valid UTF-8. */
+export function decodeUtf8Body(body: Buffer): string {
+  try {
+    return utf8.decode(body)
+  } catch {
+    throw new HttpError(400, 'The request body is not valid UTF-8 text')
+  }
+}
+
 export function registerJsonBodyParser(fastify: FastifyInstance): void {
   fastify.removeContentTypeParser('application/json')
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
-      done(null, parseJsonBody(body as string))
+      done(null, parseJsonBody(decodeUtf8Body(body as Buffer)))
     } catch (err) {
       done(err as Error, undefined)
     }
