@@ -1,0 +1,168 @@
+// The endpoint table of SPEC.md: every path with and without its trailing slash, item URLs for awkward
+// names, 404s, the form page, the OpenAPI document and the docs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { get, postForm, postItem, startFixture, type Fixture } from './support.js'
+
+let fx: Fixture
+beforeAll(async () => {
+  fx = await startFixture('endpoints')
+})
+afterAll(async () => {
+  await fx.close()
+})
+
+describe('trailing slashes are optional', () => {
+  it.each(['/items/new/', '/items/new'])('POST %s creates from JSON', async (path) => {
+    const name = `json via ${path}`
+    const answer = await postItem(fx.baseUrl, { name, price: 1 }, path)
+    expect(answer.status).toBe(201)
+    expect(answer.json).toEqual({ name, price: 1, description: null, tax: null })
+  })
+
+  it.each(['/items/new/form/', '/items/new/form'])('POST %s creates from the form', async (path) => {
+    const name = `form via ${path}`
+    const answer = await postForm(fx.baseUrl, { name, price: '1' }, path)
+    expect(answer.status).toBe(201)
+    expect(answer.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(await fx.stored(name)).not.toBeNull()
+  })
+
+  it.each(['/items/slashes/', '/items/slashes'])('GET %s reads one item', async (path) => {
+    await postItem(fx.baseUrl, { name: 'slashes', price: 2 })
+    const answer = await get(fx.baseUrl, path)
+    expect(answer.status).toBe(200)
+    expect(answer.json).toEqual({ name: 'slashes', price: 2, description: null, tax: null })
+  })
+
+  it.each(['/items/', '/items'])('GET %s lists', async (path) => {
+    const answer = await get(fx.baseUrl, path)
+    expect(answer.status).toBe(200)
+    expect(answer.json).toMatchObject({ items: expect.any(Array) as unknown[], next: null })
+  })
+
+  it.each([
+    ['/healthz', 'application/json'],
+    ['/healthz/', 'application/json'],
+    ['/readyz', 'application/json'],
+    ['/readyz/', 'application/json'],
+    ['/docs', 'text/html'],
+    ['/docs/', 'text/html'],
+    ['/openapi.json', 'application/json'],
+    ['/', 'text/html'],
+  ])('GET %s answers 200 %s', async (path, type) => {
+    const answer = await get(fx.baseUrl, path)
+    expect(answer.status).toBe(200)
+    expect(answer.headers.get('content-type')).toMatch(new RegExp(`^${type}`))
+  })
+})
+
+describe('item URLs', () => {
+  it.each([
+    ['spaces', 'Rusty old bucket', '/items/Rusty%20old%20bucket/'],
+    ['a slash', 'AC/DC poster', '/items/AC%2FDC%20poster/'],
+    ['unicode', 'Café ☕ 😀', '/items/Caf%C3%A9%20%E2%98%95%20%F0%9F%98%80/'],
+    ['URL syntax', '100% cotton? #1 & more+', '/items/100%25%20cotton%3F%20%231%20%26%20more%2B/'],
+    ['an encoded-looking name', 'a%2Fb', '/items/a%252Fb/'],
+    ['the name "new"', 'new', '/items/new/'],
+    ['the name "form"', 'form', '/items/form/'],
+  ])('with %s: Location is URL-encoded and GET through it finds the item', async (_label, name, location) => {
+    const created = await postItem(fx.baseUrl, { name, price: 3.5 })
+    expect(created.status).toBe(201)
+    expect(created.headers.get('location')).toBe(location)
+    const read = await get(fx.baseUrl, location)
+    expect(read.status).toBe(200)
+    expect(read.json).toEqual({ name, price: 3.5, description: null, tax: null })
+  })
+
+  it('GET after POST answers `name` and never `_id`, with the same body as the create', async () => {
+    const created = await postItem(fx.baseUrl, { name: 'Item1', price: 12.34, description: 'Rusty old bucket', tax: 1 })
+    const read = await get(fx.baseUrl, '/items/Item1/')
+    expect(read.json).toEqual(created.json)
+    expect(Object.keys(read.json as object).sort()).toEqual(['description', 'name', 'price', 'tax'])
+    expect(read.text).not.toContain('_id')
+    const listed = await get(fx.baseUrl, '/items/?limit=100')
+    expect(listed.text).not.toContain('_id')
+  })
+})
+
+describe('not found', () => {
+  it.each(['/items/no%20such%20item/', '/items/nothing', '/items/%F0%9F%98%80/'])(
+    'GET %s is 404 {"detail": "Item not found"}',
+    async (path) => {
+      const answer = await get(fx.baseUrl, path)
+      expect(answer.status).toBe(404)
+      expect(answer.headers.get('content-type')).toMatch(/^application\/json/)
+      expect(answer.json).toEqual({ detail: 'Item not found' })
+    },
+  )
+
+  it.each([
+    ['GET', '/nope'],
+    ['GET', '/items/a/b/'],
+    ['POST', '/items/'],
+    ['POST', '/items/new/extra/'],
+    ['PUT', '/items/Item1/'],
+    ['DELETE', '/items/Item1/'],
+  ])('%s %s (no such route) is 404 with a detail', async (method, path) => {
+    const response = await fetch(`${fx.baseUrl}${path}`, { method })
+    expect(response.status).toBe(404)
+    const body = (await response.json()) as { detail?: unknown }
+    expect(typeof body.detail).toBe('string')
+  })
+
+  it('has no update or delete: the item is still there after PUT and DELETE', async () => {
+    await postItem(fx.baseUrl, { name: 'kept', price: 1 })
+    await fetch(`${fx.baseUrl}/items/kept/`, { method: 'DELETE' })
+    await fetch(`${fx.baseUrl}/items/kept/`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name":"kept","price":2}',
+    })
+    expect((await get(fx.baseUrl, '/items/kept/')).json).toMatchObject({ price: 1 })
+  })
+})
+
+describe('pages and documents', () => {
+  it('GET / is the entry form posting to the form route with the four fields', async () => {
+    const answer = await get(fx.baseUrl, '/')
+    expect(answer.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(answer.text).toMatch(/<form[^>]*method="post"[^>]*action="\/items\/new\/form\/"/)
+    for (const field of ['name', 'price', 'description', 'tax']) expect(answer.text).toContain(`name="${field}"`)
+  })
+
+  it('GET /openapi.json is an OpenAPI 3 document with the item paths and the 422 shape', async () => {
+    const doc = (await get(fx.baseUrl, '/openapi.json')).json as {
+      openapi: string
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>
+    }
+    expect(doc.openapi).toMatch(/^3\./)
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/items/new/', '/items/{name}/', '/items/', '/items/new/form/', '/healthz', '/readyz']),
+    )
+    const created = doc.paths['/items/new/']?.post?.responses
+    expect(Object.keys(created ?? {})).toEqual(expect.arrayContaining(['201', '409', '422']))
+    expect(created?.['422']).toMatchObject({
+      content: {
+        'application/json': {
+          schema: {
+            properties: {
+              detail: {
+                type: 'array',
+                items: { required: ['loc', 'msg', 'type'] },
+              },
+            },
+          },
+        },
+      },
+    })
+    expect(doc.paths['/items/']?.get?.responses).toHaveProperty('422')
+    expect(doc.paths['/items/{name}/']?.get?.responses).toHaveProperty('404')
+  })
+
+  it('GET /docs is the interactive documentation page', async () => {
+    const answer = await get(fx.baseUrl, '/docs')
+    expect(answer.status).toBe(200)
+    expect(answer.text).toMatch(/<html/i)
+    expect(answer.text.toLowerCase()).toContain('swagger')
+  })
+})
