@@ -6,6 +6,7 @@ import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifySer
 import fp from 'fastify-plugin'
 import type { Server } from 'node:http'
 import { classifyError } from './http/errors.js'
+import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js'
 import { registerJsonBodyParser } from './http/json-body.js'
 import { registerValidation, toFieldErrors } from './http/validation.js'
 import formRoutes from './items/form-routes.js'
@@ -49,6 +50,9 @@ export const serverOptions = {
   // Ask the driver's promises and in-flight requests to finish on close, then drop idle sockets.
   forceCloseConnections: 'idle',
   return503OnClosing: true,
+  // Errors raised before any route runs answer with a `detail` too.
+  frameworkErrors,
+  clientErrorHandler,
 } satisfies FastifyHttpOptions<Server>
 
 export const app = fp<AppOptions>(
