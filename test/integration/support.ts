@@ -33,8 +33,12 @@ export async function get(baseUrl: string, path: string): Promise<JsonAnswer> {
 
 /** POST with a raw body and a content type of the caller's choosing (or none). */
 export async function post(baseUrl: string, path: string, body: string, contentType?: string): Promise<JsonAnswer> {
-  const headers: Record<string, string> = contentType === undefined ? {} : { 'content-type': contentType }
-  return withJson(await answer(await fetch(`${baseUrl}${path}`, { method: 'POST', headers, body })))
+  // fetch labels a string body text/plain by itself; bytes go without a Content-Type.
+  const init: RequestInit =
+    contentType === undefined
+      ? { method: 'POST', body: new TextEncoder().encode(body) }
+      : { method: 'POST', headers: { 'content-type': contentType }, body }
+  return withJson(await answer(await fetch(`${baseUrl}${path}`, init)))
 }
 
 export async function postItem(baseUrl: string, item: unknown, path = '/items/new/'): Promise<JsonAnswer> {

@@ -1,0 +1,166 @@
+// Error answers of the JSON API over real HTTP: 400 malformed JSON, 415 content types, 413 body size,
+// 409 duplicates that leave the stored item alone, and the exact 422 shape.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { get, post, postItem, startFixture, type Fixture } from './support.js'
+
+let fx: Fixture
+beforeAll(async () => {
+  fx = await startFixture('errors')
+})
+afterAll(async () => {
+  await fx.close()
+})
+
+const LIMIT = 64 * 1024
+
+/** A JSON item body of exactly `bytes` bytes, padded in an unknown field. */
+function itemBodyOfSize(name: string, bytes: number): string {
+  const head = `{"name":"${name}","price":1,"padding":"`
+  const tail = '"}'
+  return head + 'x'.repeat(bytes - head.length - tail.length) + tail
+}
+
+function expectDetail(json: unknown): string {
+  expect(json).toEqual({ detail: expect.any(String) as string })
+  const { detail } = json as { detail: string }
+  expect(detail.length).toBeGreaterThan(5)
+  return detail
+}
+
+describe('400 malformed JSON', () => {
+  it.each([
+    ['a cut-off object', '{"name": "a", "price":'],
+    ['single quotes', "{'name': 'a', 'price': 1}"],
+    ['a trailing comma', '{"name": "a", "price": 1,}'],
+    ['a bare NaN', '{"name": "a", "price": NaN}'],
+    ['an empty body', ''],
+    ['only whitespace', '  \n '],
+  ])('%s is 400 with a detail saying what is wrong', async (_label, body) => {
+    const before = await fx.count()
+    const answer = await postItem(fx.baseUrl, body)
+    expect(answer.status).toBe(400)
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(expectDetail(answer.json)).toMatch(/JSON|empty/)
+    expect(await fx.count()).toBe(before)
+  })
+
+  it('refuses a __proto__ key with 400', async () => {
+    const answer = await postItem(fx.baseUrl, '{"name": "proto", "price": 1, "__proto__": {"admin": true}}')
+    expect(answer.status).toBe(400)
+    expectDetail(answer.json)
+    expect(await fx.stored('proto')).toBeNull()
+  })
+})
+
+describe('415 wrong content type', () => {
+  it.each([
+    ['/items/new/', 'text/plain'],
+    ['/items/new/', 'application/x-www-form-urlencoded'],
+    ['/items/new/', 'multipart/form-data; boundary=x'],
+    ['/items/new/', 'application/xml'],
+    ['/items/new', 'text/plain'],
+    ['/items/new/', undefined],
+  ])('POST %s with %s is 415 with a detail naming application/json', async (path, type) => {
+    const answer = await post(fx.baseUrl, path, '{"name": "typed", "price": 1}', type)
+    expect(answer.status).toBe(415)
+    expect(expectDetail(answer.json)).toContain('application/json')
+    expect(await fx.stored('typed')).toBeNull()
+  })
+
+  it.each([
+    ['/items/new/form/', 'application/json'],
+    ['/items/new/form/', 'text/plain'],
+    ['/items/new/form/', 'multipart/form-data; boundary=x'],
+    ['/items/new/form', 'application/json'],
+    ['/items/new/form/', undefined],
+  ])('POST %s with %s is 415 as an HTML page naming the form type', async (path, type) => {
+    const answer = await post(fx.baseUrl, path, 'name=typed&price=1', type)
+    expect(answer.status).toBe(415)
+    expect(answer.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(answer.text).toContain('application/x-www-form-urlencoded')
+    expect(answer.text).toContain('href="/"')
+    expect(await fx.stored('typed')).toBeNull()
+  })
+
+  it.each(['application/json; charset=utf-8', 'Application/JSON'])('accepts %s on the JSON route', async (type) => {
+    const name = `type ${type}`
+    const answer = await post(fx.baseUrl, '/items/new/', JSON.stringify({ name, price: 1 }), type)
+    expect(answer.status).toBe(201)
+  })
+})
+
+describe('413 body over 64 KiB', () => {
+  it('accepts a JSON body of exactly 64 KiB', async () => {
+    const body = itemBodyOfSize('exactly-64k', LIMIT)
+    expect(Buffer.byteLength(body)).toBe(LIMIT)
+    expect((await postItem(fx.baseUrl, body)).status).toBe(201)
+  })
+
+  it('refuses a JSON body one byte over with 413 and a detail', async () => {
+    const answer = await postItem(fx.baseUrl, itemBodyOfSize('over-64k', LIMIT + 1))
+    expect(answer.status).toBe(413)
+    expect(expectDetail(answer.json)).toContain('64 KiB')
+    expect(await fx.stored('over-64k')).toBeNull()
+  })
+
+  it('refuses a form body over 64 KiB with 413 as HTML', async () => {
+    const body = `name=big-form&price=1&description=${'d'.repeat(LIMIT)}`
+    const answer = await post(fx.baseUrl, '/items/new/form/', body, 'application/x-www-form-urlencoded')
+    expect(answer.status).toBe(413)
+    expect(answer.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(answer.text).toContain('64 KiB')
+    expect(await fx.stored('big-form')).toBeNull()
+  })
+})
+
+describe('409 duplicate', () => {
+  it('refuses a second item of the same name with a detail and keeps the first exactly', async () => {
+    const first = await postItem(fx.baseUrl, { name: 'Bucket', price: 12.34, description: 'Rusty old bucket', tax: 1 })
+    expect(first.status).toBe(201)
+    const storedBefore = await fx.stored('Bucket')
+
+    for (const again of [
+      { name: 'Bucket', price: 99, description: 'replaced?', tax: null },
+      { name: '  Bucket  ', price: 1 },
+    ]) {
+      const duplicate = await postItem(fx.baseUrl, again)
+      expect(duplicate.status).toBe(409)
+      expect(expectDetail(duplicate.json)).toContain('Bucket')
+    }
+
+    expect(await fx.stored('Bucket')).toEqual(storedBefore)
+    expect((await get(fx.baseUrl, '/items/Bucket/')).json).toEqual(first.json)
+  })
+
+  it('is case-sensitive: "bucket" is another item', async () => {
+    await postItem(fx.baseUrl, { name: 'Pail', price: 1 })
+    expect((await postItem(fx.baseUrl, { name: 'pail', price: 2 })).status).toBe(201)
+  })
+})
+
+describe('422 shape', () => {
+  it('is exactly {detail: [{loc, msg, type}]}, one entry per bad field, loc starting with "body"', async () => {
+    const answer = await postItem(fx.baseUrl, { name: 'x'.repeat(201), price: 'cheap', description: ['no'], tax: -2, extra: 1 })
+    expect(answer.status).toBe(422)
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/)
+    const body = answer.json as { detail: { loc: string[]; msg: string; type: string }[] }
+    expect(Object.keys(body)).toEqual(['detail'])
+    expect(body.detail.map((entry) => entry.loc).sort()).toEqual([
+      ['body', 'description'],
+      ['body', 'name'],
+      ['body', 'price'],
+      ['body', 'tax'],
+    ])
+    for (const entry of body.detail) {
+      expect(Object.keys(entry).sort()).toEqual(['loc', 'msg', 'type'])
+      expect(entry.msg).toMatch(new RegExp(`^${entry.loc[1] ?? ''} `))
+      expect(entry.type).toMatch(/^[a-z_]+$/)
+    }
+  })
+
+  it('uses loc ["query", ...] for the query string', async () => {
+    const answer = await get(fx.baseUrl, '/items/?limit=0')
+    expect(answer.status).toBe(422)
+    expect((answer.json as { detail: { loc: string[] }[] }).detail.map((entry) => entry.loc)).toEqual([['query', 'limit']])
+  })
+})
