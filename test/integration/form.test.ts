@@ -1,0 +1,144 @@
+// The HTML form channel: the original demo's defaults for blank fields, HTML answers for every outcome
+// with a link back to the form, and user text escaped wherever it is shown.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { get, postForm, startFixture, type Fixture } from './support.js'
+
+let fx: Fixture
+beforeAll(async () => {
+  fx = await startFixture('form')
+})
+afterAll(async () => {
+  await fx.close()
+})
+
+const BACK_TO_FORM = /<a\b[^>]*\bhref="\/"/
+
+describe('201 created', () => {
+  it('answers an HTML page showing the stored item, with a link back to the form', async () => {
+    const answer = await postForm(fx.baseUrl, { name: 'Lamp', price: '12.3', description: 'Brass desk lamp', tax: '1.5' })
+    expect(answer.status).toBe(201)
+    expect(answer.headers.get('content-type')).toMatch(/^text\/html/)
+    for (const shown of ['Lamp', '12.30', 'Brass desk lamp', '1.50']) expect(answer.text).toContain(shown)
+    expect(answer.text).toMatch(BACK_TO_FORM)
+    expect((await get(fx.baseUrl, '/items/Lamp/')).json).toEqual({
+      name: 'Lamp',
+      price: 12.3,
+      description: 'Brass desk lamp',
+      tax: 1.5,
+    })
+  })
+
+  it('stores exactly what the JSON channel would: a price of 12.340 is 1234 hundredths', async () => {
+    expect((await postForm(fx.baseUrl, { name: 'Exact', price: '12.340' })).status).toBe(201)
+    expect((await fx.stored('Exact'))?.priceCents.toString()).toBe('1234')
+  })
+
+  it.each([
+    ['blank description and tax', { description: '', tax: '' }],
+    ['whitespace-only tax', { description: '', tax: '   ' }],
+    ['missing description and tax', {}],
+  ])('%s are stored as "" and 0, never refused', async (label, optional: Record<string, string>) => {
+    const name = `defaults ${label}`
+    const answer = await postForm(fx.baseUrl, { name, price: '5', ...optional })
+    expect(answer.status).toBe(201)
+    const stored = await fx.stored(name)
+    expect(stored?.description).toBe('')
+    expect(stored?.taxCents?.toString()).toBe('0')
+    expect((await get(fx.baseUrl, `/items/${encodeURIComponent(name)}/`)).json).toEqual({
+      name,
+      price: 5,
+      description: '',
+      tax: 0,
+    })
+  })
+
+  it('trims the name as the JSON channel does', async () => {
+    expect((await postForm(fx.baseUrl, { name: '  Spaced  ', price: '1' })).status).toBe(201)
+    expect(await fx.stored('Spaced')).not.toBeNull()
+  })
+})
+
+describe('409 already present', () => {
+  it('answers HTML naming the item, links back to the form, and keeps the stored item', async () => {
+    await postForm(fx.baseUrl, { name: 'Kettle', price: '20', description: 'first' })
+    const before = await fx.stored('Kettle')
+    const answer = await postForm(fx.baseUrl, { name: 'Kettle', price: '30', description: 'second' })
+    expect(answer.status).toBe(409)
+    expect(answer.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(answer.text).toMatch(/already (present|stored)/i)
+    expect(answer.text).toContain('Kettle')
+    expect(answer.text).toMatch(BACK_TO_FORM)
+    expect(await fx.stored('Kettle')).toEqual(before)
+  })
+})
+
+describe('422 invalid', () => {
+  it('answers HTML listing each bad field with its message, stores nothing, links back', async () => {
+    const before = await fx.count()
+    const answer = await postForm(fx.baseUrl, { name: '', price: 'cheap', description: 'd'.repeat(2001), tax: '0.125' })
+    expect(answer.status).toBe(422)
+    expect(answer.headers.get('content-type')).toMatch(/^text\/html/)
+    for (const message of [
+      'name must not be empty',
+      'price must be a decimal number',
+      'description must be at most 2000 characters',
+      'tax must have at most 2 digits after the decimal point',
+    ]) {
+      expect(answer.text.toLowerCase()).toContain(message)
+    }
+    expect(answer.text).toContain('4 fields need')
+    expect(answer.text).toMatch(BACK_TO_FORM)
+    expect(await fx.count()).toBe(before)
+  })
+
+  it('refuses a missing or blank price', async () => {
+    for (const fields of [{ name: 'no price' }, { name: 'blank price', price: '' }, { name: 'spaced price', price: ' ' }]) {
+      const answer = await postForm(fx.baseUrl, fields)
+      expect(answer.status).toBe(422)
+      expect(answer.text).toMatch(/price/)
+      expect(await fx.stored(fields.name)).toBeNull()
+    }
+  })
+
+  it('shows the form again with what was typed', async () => {
+    const answer = await postForm(fx.baseUrl, { name: 'Keep me', price: '1.234', description: 'typed text' })
+    expect(answer.status).toBe(422)
+    expect(answer.text).toContain('value="Keep me"')
+    expect(answer.text).toContain('value="1.234"')
+    expect(answer.text).toContain('typed text')
+  })
+})
+
+describe('user text in HTML', () => {
+  const SCRIPT = '<script>alert("x")</script>'
+  const ESCAPED = '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'
+
+  it('is escaped on the created page', async () => {
+    const answer = await postForm(fx.baseUrl, { name: `a ${SCRIPT}`, price: '1', description: `<img src=x onerror=alert(1)> & ${SCRIPT}` })
+    expect(answer.status).toBe(201)
+    expect(answer.text).not.toContain('<script>alert')
+    expect(answer.text).not.toContain('<img src=x')
+    expect(answer.text).toContain(`a ${ESCAPED}`)
+    expect(answer.text).toContain('&lt;img src=x onerror=alert(1)&gt; &amp; ')
+  })
+
+  it('is escaped on the already-present page', async () => {
+    const answer = await postForm(fx.baseUrl, { name: `a ${SCRIPT}`, price: '2' })
+    expect(answer.status).toBe(409)
+    expect(answer.text).not.toContain('<script>alert')
+    expect(answer.text).toContain(ESCAPED)
+  })
+
+  it('is escaped on the invalid page, also inside attribute values', async () => {
+    const answer = await postForm(fx.baseUrl, {
+      name: `"><svg onload=alert(1)>`,
+      price: `1"><script>alert(2)</script>`,
+      description: `</textarea>${SCRIPT}`,
+    })
+    expect(answer.status).toBe(422)
+    expect(answer.text).not.toContain('<script>alert')
+    expect(answer.text).not.toContain('<svg onload')
+    expect(answer.text).not.toContain('</textarea><script')
+    expect(answer.text).toContain('value="&quot;&gt;&lt;svg onload=alert(1)&gt;"')
+  })
+})
