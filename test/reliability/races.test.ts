@@ -1,0 +1,90 @@
+// Races: the unique _id decides, exactly one create of a name wins and the stored item is the winner's;
+// many distinct creates at once are all stored and all readable, one by one and page by page.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startApp, type RunningApp } from '../helpers/app.js'
+
+interface ItemJson {
+  name: string
+  price: number
+  description: string | null
+  tax: number | null
+}
+
+let running: RunningApp
+beforeAll(async () => {
+  running = await startApp('reliability_races')
+})
+afterAll(async () => {
+  await running.close()
+})
+
+async function create(body: object): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${running.baseUrl}/items/new/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  return { status: response.status, body: await response.json() }
+}
+
+describe('concurrent creates', () => {
+  it('50 creates of one name at once: exactly one 201, 49 409s, and the stored item is the winner', async () => {
+    const name = 'contested'
+    // Different prices, so the stored one shows whose write won.
+    const attempts = Array.from({ length: 50 }, (_, i) => create({ name, price: 100 + i + 0.25, description: `attempt ${i}` }))
+    const answers = await Promise.all(attempts)
+
+    const statuses = answers.map((a) => a.status)
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1)
+    expect(statuses.filter((s) => s === 409)).toHaveLength(49)
+    const winner = answers.find((a) => a.status === 201)?.body as ItemJson
+    for (const loser of answers.filter((a) => a.status === 409)) {
+      expect((loser.body as { detail: string }).detail).toContain(name)
+    }
+
+    const read = await fetch(`${running.baseUrl}/items/${name}/`)
+    expect(read.status).toBe(200)
+    expect(await read.json()).toEqual(winner)
+  })
+
+  it('500 distinct creates at once: all 201, each readable, and the list pages through them without gaps or duplicates', async () => {
+    // ASCII names of equal shape, so byte order (the database's) equals JavaScript's sort order.
+    const names = Array.from({ length: 500 }, (_, i) => `bulk-${String(i).padStart(4, '0')}`)
+    const answers = await Promise.all(names.map((name, i) => create({ name, price: `${i}.${String(i % 100).padStart(2, '0')}` })))
+    expect(answers.map((a) => a.status)).toEqual(names.map(() => 201))
+
+    // Read each back, 50 at a time.
+    for (let start = 0; start < names.length; start += 50) {
+      const batch = names.slice(start, start + 50)
+      const reads = await Promise.all(
+        batch.map(async (name) => {
+          const response = await fetch(`${running.baseUrl}/items/${name}/`)
+          return { status: response.status, body: (await response.json()) as ItemJson }
+        }),
+      )
+      reads.forEach((read, j) => {
+        const i = start + j
+        expect(read.status).toBe(200)
+        expect(read.body).toEqual({ name: names[i], price: Number(`${i}.${String(i % 100).padStart(2, '0')}`), description: null, tax: null })
+      })
+    }
+
+    // Page through everything (the contested item from the other test may be there too), 100 per page.
+    const seen: string[] = []
+    let after: string | null = null
+    for (let page = 0; page < 20; page++) {
+      const query: string = after === null ? '' : `&after=${encodeURIComponent(after)}`
+      const response = await fetch(`${running.baseUrl}/items/?limit=100${query}`)
+      expect(response.status).toBe(200)
+      const body = (await response.json()) as { items: ItemJson[]; next: string | null }
+      seen.push(...body.items.map((item) => item.name))
+      after = body.next
+      if (after === null) break
+    }
+    expect(after).toBeNull()
+    const bulk = seen.filter((name) => name.startsWith('bulk-'))
+    expect(bulk).toEqual(names)
+    expect(new Set(seen).size).toBe(seen.length)
+    expect(seen).toEqual([...seen].sort())
+  })
+})

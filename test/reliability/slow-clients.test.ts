@@ -1,0 +1,133 @@
+// Slow clients: a connection that trickles its headers or its body one byte at a time is cut off by the
+// server's own timeouts (src/app.ts serverOptions), and does not hold up anyone else meanwhile.
+import { connect } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { serverOptions } from '../../src/app.js'
+import { startApp, type RunningApp } from '../helpers/app.js'
+
+const { headersTimeout, requestTimeout, connectionsCheckingInterval } = serverOptions.http
+// Node checks its connections every connectionsCheckingInterval, so a timeout fires up to one interval
+// late; 2 s more covers a busy 2-core CI machine (the gap to Node's unchecked 30 s stays wide).
+const SLACK_MS = connectionsCheckingInterval + 2_000
+const TRICKLE_EVERY_MS = 300
+
+let running: RunningApp
+let port: number
+beforeAll(async () => {
+  running = await startApp('reliability_slow')
+  port = Number(new URL(running.baseUrl).port)
+})
+afterAll(async () => {
+  await running.close()
+})
+
+interface Trickled {
+  closedAfterMs: number
+  bytesSent: number
+  answer: string
+}
+
+/** Sends `head` at once, then `trickle` one byte every TRICKLE_EVERY_MS until the server closes the socket. */
+async function trickle(head: string, trickleText: string, giveUpMs: number): Promise<Trickled> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    const started = Date.now()
+    let sent = 0
+    let answer = ''
+    let timer: NodeJS.Timeout | undefined
+    const giveUp = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`the server kept a trickling connection open for ${giveUpMs} ms`))
+    }, giveUpMs)
+    socket.once('connect', () => {
+      socket.write(head)
+      timer = setInterval(() => {
+        if (sent < trickleText.length && socket.writable) socket.write(trickleText.charAt(sent++))
+      }, TRICKLE_EVERY_MS)
+    })
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()))
+    // The server may reset rather than end; either way the socket closes.
+    socket.on('error', () => undefined)
+    socket.once('close', () => {
+      clearInterval(timer)
+      clearTimeout(giveUp)
+      resolve({ closedAfterMs: Date.now() - started, bytesSent: sent, answer })
+    })
+  })
+}
+
+/** Normal requests, one after another, while `until` is pending; all must succeed. */
+async function servedMeanwhile(until: Promise<unknown>): Promise<number> {
+  const state = { done: false }
+  void until.finally(() => (state.done = true))
+  let served = 0
+  // Bounded: at most 100 rounds of two requests, 100 ms apart.
+  for (let round = 0; round < 100 && !state.done; round++) {
+    const health = await fetch(`${running.baseUrl}/healthz`)
+    expect(health.status).toBe(200)
+    const created = await fetch(`${running.baseUrl}/items/new/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `meanwhile-${round}`, price: round }),
+    })
+    expect(created.status).toBe(201)
+    served += 2
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return served
+}
+
+// Concurrent: both wait on server timers, not on each other.
+describe.concurrent('slow clients', () => {
+  it(`cuts off trickled headers after headersTimeout (${headersTimeout} ms) and a trickled body after requestTimeout (${requestTimeout} ms), serving others meanwhile`, async () => {
+    const slowHeaders = trickle('POST /items/new/ HTTP/1.1\r\nHost: 127.0.0.1\r\n', `X-Slow: ${'a'.repeat(200)}\r\n`, 30_000)
+    const body = JSON.stringify({ name: 'trickled', price: 1, description: 'x'.repeat(100) })
+    const slowBody = trickle(
+      `POST /items/new/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+      body,
+      30_000,
+    )
+    const both = Promise.all([slowHeaders, slowBody])
+    const served = await servedMeanwhile(both)
+    const [headers, bodyResult] = await both
+
+    // Closed by the timeout: not before it, not long after it, and still sending when it was cut off.
+    expect(headers.closedAfterMs).toBeGreaterThanOrEqual(headersTimeout - 100)
+    expect(headers.closedAfterMs).toBeLessThan(headersTimeout + SLACK_MS)
+    expect(headers.answer).toMatch(/^HTTP\/1\.1 408 /)
+    expect(headers.answer).toContain('"detail"')
+    expect(bodyResult.closedAfterMs).toBeGreaterThanOrEqual(requestTimeout - 100)
+    expect(bodyResult.closedAfterMs).toBeLessThan(requestTimeout + SLACK_MS)
+    expect(bodyResult.bytesSent).toBeLessThan(body.length)
+    expect(bodyResult.answer).toMatch(/^HTTP\/1\.1 408 /)
+    // Others were served all along (about one round per 150 ms over 10 s).
+    expect(served).toBeGreaterThanOrEqual(20)
+    // The cut-off create left no trace.
+    expect((await fetch(`${running.baseUrl}/items/trickled/`)).status).toBe(404)
+    process.stderr.write(
+      `[reliability] slow clients: headers cut at ${headers.closedAfterMs} ms, body at ${bodyResult.closedAfterMs} ms; ${served} other requests served meanwhile\n`,
+    )
+  })
+
+  it(`closes an idle keep-alive connection after keepAliveTimeout (${serverOptions.keepAliveTimeout} ms)`, async () => {
+    const socket = connect(port, '127.0.0.1')
+    const started = Date.now()
+    let answer = ''
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()))
+    socket.on('error', () => undefined)
+    socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+    const closedAfterMs = await new Promise<number>((resolve, reject) => {
+      const giveUp = setTimeout(() => {
+        socket.destroy()
+        reject(new Error('an idle keep-alive connection stayed open for 20 s'))
+      }, 20_000)
+      socket.once('close', () => {
+        clearTimeout(giveUp)
+        resolve(Date.now() - started)
+      })
+    })
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /)
+    expect(closedAfterMs).toBeGreaterThanOrEqual(serverOptions.keepAliveTimeout - 100)
+    expect(closedAfterMs).toBeLessThan(serverOptions.keepAliveTimeout + SLACK_MS)
+  })
+})
