@@ -45,7 +45,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         if ('fieldErrors' in outcome) {
           html(reply, 422, invalidPage(typedValues(request.body), outcome.fieldErrors))
         } else if (error instanceof DuplicateItemError) {
-          html(reply, 409, conflictPage(error.itemName))
+          html(reply, 409, conflictPage(error.itemName, typedValues(request.body)))
         } else {
           if (!outcome.expected) request.log.error({ err: error }, 'form request failed')
           html(reply, outcome.statusCode, errorPage(outcome.statusCode, outcome.detail))
