@@ -1,0 +1,143 @@
+// A FerretDB process of a test's own, on a free loopback port with its SQLite files in a temp dir that
+// outlives restarts, so a test can stop the database and start it again with the same data.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { connect, createServer } from 'node:net'
+import { homedir, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+const START_TIMEOUT_MS = 15_000
+const STOP_TIMEOUT_MS = 10_000
+
+/** Where .ci/install-ferretdb.sh puts the binary (GOPATH/bin); FERRETDB_BIN overrides. */
+export function ferretDbBinary(): string {
+  const fromEnv = process.env.FERRETDB_BIN
+  const bin = fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(homedir(), 'go', 'bin', 'ferretdb')
+  if (!existsSync(bin)) {
+    throw new Error(
+      `FerretDB binary not found at ${bin}. The reliability tests stop and start a database of their own: ` +
+        'install it with `bash .ci/install-ferretdb.sh` (as .ci/run does) or set FERRETDB_BIN.',
+    )
+  }
+  return bin
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => {
+        if (address !== null && typeof address === 'object') resolve(address.port)
+        else reject(new Error('no port'))
+      })
+    })
+  })
+}
+
+async function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => {
+      resolve(false)
+    })
+  })
+}
+
+export interface OwnFerretDb {
+  port: number
+  /** Base URI (no database): mongodb://127.0.0.1:<port>/ */
+  uri: string
+  /** A URI for one database on it. */
+  dbUri(name: string): string
+  running(): boolean
+  /** Starts the process (same port, same data dir) and waits until it accepts connections. */
+  start(): Promise<void>
+  /** Stops it; SIGKILL by default, as in a crash. */
+  stop(signal?: NodeJS.Signals): Promise<void>
+  /** Stops it and removes its data. */
+  dispose(): Promise<void>
+}
+
+export async function createFerretDb(): Promise<OwnFerretDb> {
+  const bin = ferretDbBinary()
+  const dataDir = await mkdtemp(join(tmpdir(), 'item-store-ferretdb-'))
+  const port = await freePort()
+  let child: ChildProcess | undefined
+  let output = ''
+
+  async function start(): Promise<void> {
+    if (child !== undefined) throw new Error('FerretDB is already running')
+    output = ''
+    const proc = spawn(
+      bin,
+      [
+        '--handler=sqlite',
+        `--sqlite-url=file:${dataDir}/`,
+        `--listen-addr=127.0.0.1:${port}`,
+        '--telemetry=disable',
+        '--debug-addr=-',
+        '--state-dir=-',
+        '--log-level=WARN',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    const keep = (chunk: Buffer): void => {
+      output = (output + chunk.toString()).slice(-4000)
+    }
+    proc.stdout.on('data', keep)
+    proc.stderr.on('data', keep)
+    child = proc
+    proc.once('exit', () => {
+      if (child === proc) child = undefined
+    })
+    const deadline = Date.now() + START_TIMEOUT_MS
+    while (Date.now() < deadline) {
+      if (proc.exitCode !== null || proc.signalCode !== null) break
+      if (await acceptsConnections(port)) return
+      await sleep(50)
+    }
+    await stop()
+    throw new Error(`FerretDB did not accept connections on 127.0.0.1:${port} within ${START_TIMEOUT_MS} ms:\n${output}`)
+  }
+
+  async function stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const proc = child
+    if (proc === undefined) return
+    const exited = new Promise<void>((resolve) => {
+      proc.once('exit', () => {
+        resolve()
+      })
+    })
+    proc.kill(signal)
+    const timer = sleep(STOP_TIMEOUT_MS).then(() => 'timeout' as const)
+    if ((await Promise.race([exited, timer])) === 'timeout') {
+      proc.kill('SIGKILL')
+      await exited
+    }
+    child = undefined
+  }
+
+  await start()
+  const uri = `mongodb://127.0.0.1:${port}/`
+  return {
+    port,
+    uri,
+    dbUri: (name) => `${uri}${name}`,
+    running: () => child !== undefined,
+    start,
+    stop,
+    async dispose() {
+      await stop()
+      await rm(dataDir, { recursive: true, force: true })
+    },
+  }
+}

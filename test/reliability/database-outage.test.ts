@@ -1,0 +1,148 @@
+// Database outages, against a FerretDB process of this file's own that it kills and restarts (same port,
+// same data dir): requests answer 503 fast, the probes tell the truth, the service recovers by itself,
+// acknowledged items survive, and a create refused with 503 is not stored later.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../../src/app.js'
+import { startApp, waitUntilReady } from '../helpers/app.js'
+import { createFerretDb, type OwnFerretDb } from '../helpers/ferretdb.js'
+
+// SPEC: "the database unreachable 503 within 2 seconds". The app bounds each database call at 1.5 s
+// (dbOperationTimeoutMs default, also the driver's server selection timeout), which leaves 0.5 s for
+// HTTP on loopback and a busy event loop; asserting the SPEC's 2 s itself keeps the test honest.
+const OUTAGE_BOUND_MS = 2_000
+// Recovery is bounded by the driver's heartbeat (2 s) and the app's connect retry backoff (at most 5 s).
+const RECOVERY_TIMEOUT_MS = 20_000
+
+let db: OwnFerretDb
+beforeAll(async () => {
+  db = await createFerretDb()
+})
+afterAll(async () => {
+  await db.dispose()
+})
+
+interface Timed {
+  label: string
+  status: number
+  ms: number
+  detail: unknown
+}
+
+async function timed(label: string, url: string, init?: RequestInit): Promise<Timed> {
+  const started = performance.now()
+  const response = await fetch(url, init)
+  const text = await response.text()
+  const ms = performance.now() - started
+  let detail: unknown
+  try {
+    detail = (JSON.parse(text) as { detail?: unknown }).detail
+  } catch {
+    detail = text.includes('<html') ? 'html' : undefined
+  }
+  return { label, status: response.status, ms, detail }
+}
+
+const jsonPost = (body: object): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+})
+
+describe('database outage', () => {
+  it('answers 503 within 2 s while the database is down, recovers without a restart, and loses nothing', async () => {
+    const running = await startApp('outage', { mongodbUri: db.dbUri('outage') })
+    const base = running.baseUrl
+    try {
+      const before = Array.from({ length: 20 }, (_, i) => ({ name: `kept-${String(i).padStart(2, '0')}`, price: i + 0.5 }))
+      for (const item of before) expect((await timed('seed', `${base}/items/new/`, jsonPost(item))).status).toBe(201)
+
+      await db.stop('SIGKILL')
+
+      // Three rounds of every kind of database request at once; each answer is timed on its own.
+      const refusedNames: string[] = []
+      const answers: Timed[] = []
+      for (let round = 0; round < 3; round++) {
+        const name = `refused-${round}`
+        refusedNames.push(name, `refused-form-${round}`)
+        answers.push(
+          ...(await Promise.all([
+            timed('create', `${base}/items/new/`, jsonPost({ name, price: 1 })),
+            timed('form create', `${base}/items/new/form/`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: `name=refused-form-${round}&price=2`,
+            }),
+            timed('read', `${base}/items/kept-00/`),
+            timed('list', `${base}/items/`),
+            timed('readyz', `${base}/readyz`),
+          ])),
+        )
+      }
+      for (const answer of answers) {
+        expect(answer.status, answer.label).toBe(503)
+        expect(answer.ms, `${answer.label} took ${answer.ms.toFixed(0)} ms`).toBeLessThan(OUTAGE_BOUND_MS)
+        expect(answer.detail, answer.label).toBeDefined()
+      }
+      const health = await timed('healthz', `${base}/healthz`)
+      expect(health.status).toBe(200)
+      const slowest = Math.max(...answers.map((a) => a.ms))
+
+      const restartedAt = Date.now()
+      await db.start()
+      await waitUntilReady(base, RECOVERY_TIMEOUT_MS)
+      const recoveredInMs = Date.now() - restartedAt
+
+      for (const item of before) {
+        const read = await fetch(`${base}/items/${item.name}/`)
+        expect(read.status).toBe(200)
+        expect(await read.json()).toEqual({ ...item, description: null, tax: null })
+      }
+      // Refused means refused: nothing the client was told 503 about turns up later.
+      for (const name of refusedNames) expect((await fetch(`${base}/items/${name}/`)).status, name).toBe(404)
+      const list = (await (await fetch(`${base}/items/?limit=100`)).json()) as { items: { name: string }[] }
+      expect(list.items.map((i) => i.name)).toEqual(before.map((i) => i.name))
+      // And writes work again.
+      expect((await timed('create after', `${base}/items/new/`, jsonPost({ name: 'after', price: 3 }))).status).toBe(201)
+      process.stderr.write(
+        `[reliability] outage: ${answers.length} requests answered 503, slowest ${slowest.toFixed(0)} ms; ready ${recoveredInMs} ms after the database restarted; ${before.length} items intact, ${refusedNames.length} refused creates absent\n`,
+      )
+    } finally {
+      await running.close()
+    }
+  })
+
+  it('starts while the database is down, reports not ready, and becomes ready when it comes up', async () => {
+    await db.stop('SIGKILL')
+    // buildApp and listen directly: startApp would wait for readiness.
+    const app = await buildApp({ mongodbUri: db.dbUri('cold_start') }, { logger: false })
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      const address = app.server.address()
+      if (address === null || typeof address === 'string') throw new Error('not listening on TCP')
+      const base = `http://127.0.0.1:${address.port}`
+
+      expect((await timed('healthz', `${base}/healthz`)).status).toBe(200)
+      const answers = await Promise.all([
+        timed('readyz', `${base}/readyz`),
+        timed('create', `${base}/items/new/`, jsonPost({ name: 'cold', price: 1 })),
+        timed('read', `${base}/items/cold/`),
+      ])
+      for (const answer of answers) {
+        expect(answer.status, answer.label).toBe(503)
+        expect(answer.ms, `${answer.label} took ${answer.ms.toFixed(0)} ms`).toBeLessThan(OUTAGE_BOUND_MS)
+      }
+      // Still not ready a little later: it really is the database, not a start-up delay.
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
+      expect((await timed('readyz', `${base}/readyz`)).status).toBe(503)
+
+      await db.start()
+      await waitUntilReady(base, RECOVERY_TIMEOUT_MS)
+      // The create refused while down was not queued and run on connect.
+      expect((await fetch(`${base}/items/cold/`)).status).toBe(404)
+      expect((await timed('create', `${base}/items/new/`, jsonPost({ name: 'cold', price: 1 }))).status).toBe(201)
+      expect((await fetch(`${base}/items/cold/`)).status).toBe(200)
+    } finally {
+      await app.close()
+    }
+  })
+})
