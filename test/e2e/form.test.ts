@@ -123,29 +123,30 @@ describe('the entry form in Chromium', () => {
   })
 
   it('stores a filled-in item, shows it with two decimals, and serves the same item as JSON', async () => {
-    const { page, events } = await openForm(PHONE)
-    await fill(page, { name: 'Rusty bucket', price: '12.5', tax: '.3', description: 'Old, slightly rusty.\nHolds water.' })
-    expect(await submit(page)).toBe(201)
+    for (const [device, options] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
+      const { page, events } = await openForm(options)
+      const name = `Rusty bucket (${device})`
+      await fill(page, { name, price: '12.5', tax: '.3', description: 'Old, slightly rusty.\nHolds water.' })
+      expect(await submit(page)).toBe(201)
 
-    expect(await page.title()).toBe('Item stored · Item store')
-    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Item stored')
-    const shown = await page.locator('dl.item').evaluate((dl) =>
-      Object.fromEntries([...dl.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent])),
-    )
-    expect(shown).toEqual({ Name: 'Rusty bucket', Price: '12.50', Tax: '0.30', Description: 'Old, slightly rusty.\nHolds water.' })
-    await screenshot(page, 'created-phone')
-    await page.setViewportSize({ width: 1280, height: 800 })
-    await screenshot(page, 'created-desktop-width')
+      expect(await page.title()).toBe('Item stored · Item store')
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Item stored')
+      const shown = await page.locator('dl.item').evaluate((dl) =>
+        Object.fromEntries([...dl.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent])),
+      )
+      expect(shown).toEqual({ Name: name, Price: '12.50', Tax: '0.30', Description: 'Old, slightly rusty.\nHolds water.' })
+      await screenshot(page, `created-${device}`)
 
-    // Browsers send a textarea's newlines as CRLF, and that is what is stored (HTML shows them as LF).
-    const stored = { name: 'Rusty bucket', price: 12.5, description: 'Old, slightly rusty.\r\nHolds water.', tax: 0.3 }
-    expect(await getJson('Rusty bucket')).toEqual({ status: 200, body: stored })
-    // The page's own link leads to the same JSON.
-    await page.getByRole('link', { name: 'View as JSON' }).click()
-    await page.waitForLoadState()
-    expect(JSON.parse(await page.locator('body').innerText())).toEqual(stored)
-    expect(events).toEqual(noEvents())
-    await page.context().close()
+      // Browsers send a textarea's newlines as CRLF, and that is what is stored (HTML shows them as LF).
+      const stored = { name, price: 12.5, description: 'Old, slightly rusty.\r\nHolds water.', tax: 0.3 }
+      expect(await getJson(name)).toEqual({ status: 200, body: stored })
+      // The page's own link leads to the same JSON.
+      await page.getByRole('link', { name: 'View as JSON' }).click()
+      await page.waitForLoadState()
+      expect(JSON.parse(await page.locator('body').innerText())).toEqual(stored)
+      expect(events).toEqual(noEvents())
+      await page.context().close()
+    }
   })
 
   it('answers a taken name with a 409 page that keeps what was typed and leaves the stored item alone', async () => {
