@@ -92,11 +92,12 @@ describe('422 invalid', () => {
   })
 
   it('refuses a missing or blank price', async () => {
-    for (const fields of [{ name: 'no price' }, { name: 'blank price', price: '' }, { name: 'spaced price', price: ' ' }]) {
+    const attempts: Record<string, string>[] = [{ name: 'no price' }, { name: 'blank price', price: '' }, { name: 'spaced price', price: ' ' }]
+    for (const fields of attempts) {
       const answer = await postForm(fx.baseUrl, fields)
       expect(answer.status).toBe(422)
       expect(answer.text).toMatch(/price/)
-      expect(await fx.stored(fields.name)).toBeNull()
+      expect(await fx.stored(fields.name ?? '')).toBeNull()
     }
   })
 
