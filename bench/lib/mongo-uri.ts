@@ -1,0 +1,18 @@
+// Puts a database name into a MongoDB URI, keeping hosts, credentials and options (multi-host URIs
+// are not valid WHATWG URLs, so this slices the text instead of using URL).
+export function withDatabase(base: string, dbName: string): string {
+  const schemeEnd = base.indexOf('://')
+  if (schemeEnd < 0) throw new Error(`not a mongodb:// URI: ${base}`)
+  const hostsStart = schemeEnd + 3
+  const queryAt = base.indexOf('?', hostsStart)
+  const slashAt = base.indexOf('/', hostsStart)
+  const hostsEnd = Math.min(...[slashAt, queryAt, base.length].filter((i) => i >= 0))
+  const oldDb = slashAt >= 0 && (queryAt < 0 || slashAt < queryAt) ? base.slice(slashAt + 1, queryAt < 0 ? undefined : queryAt) : ''
+  const params = new URLSearchParams(queryAt < 0 ? '' : base.slice(queryAt + 1))
+  // With credentials the driver authenticates against the path database; keep that one.
+  if (base.slice(hostsStart, hostsEnd).includes('@') && oldDb !== '' && !params.has('authSource')) {
+    params.set('authSource', decodeURIComponent(oldDb))
+  }
+  const query = params.toString()
+  return `${base.slice(0, hostsEnd)}/${dbName}${query === '' ? '' : `?${query}`}`
+}

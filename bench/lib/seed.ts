@@ -1,0 +1,40 @@
+// Preloads items straight through the driver, in the exact shape the service stores
+// (src/items/repository.ts): {_id: name, priceCents: Long, description, taxCents: Long | null, createdAt}.
+import { Long, type MongoClient } from 'mongodb'
+
+export interface StoredItem {
+  _id: string
+  priceCents: Long
+  description: string | null
+  taxCents: Long | null
+  createdAt: Date
+}
+
+/** Zero-padded, so name order is number order and a deep page's `after` is easy to pick. */
+export function itemName(index: number): string {
+  return `item-${String(index).padStart(7, '0')}`
+}
+
+export async function resetCollection(client: MongoClient, dbName: string): Promise<void> {
+  await client.db(dbName).dropDatabase()
+}
+
+/** Inserts items [from, to) in batches; returns the elapsed ms. */
+export async function preload(client: MongoClient, dbName: string, from: number, to: number, batchSize = 1_000): Promise<number> {
+  const items = client.db(dbName).collection<StoredItem>('items')
+  const started = performance.now()
+  for (let start = from; start < to; start += batchSize) {
+    const docs: StoredItem[] = []
+    for (let i = start; i < Math.min(to, start + batchSize); i++) {
+      docs.push({
+        _id: itemName(i),
+        priceCents: Long.fromNumber(100 + (i % 100_000)),
+        description: `Preloaded item number ${i}`,
+        taxCents: i % 2 === 0 ? null : Long.fromNumber(i % 1_000),
+        createdAt: new Date(),
+      })
+    }
+    await items.insertMany(docs, { ordered: false })
+  }
+  return performance.now() - started
+}
