@@ -17,6 +17,11 @@ type Reviver = (this: unknown, key: string, value: unknown, context: { source?: 
 const reviver: Reviver = function (key, value, context) {
   // A body with __proto__ is refused, as Fastify does by default, so no later merge can be poisoned.
   if (key === '__proto__') throw new HttpError(400, 'The JSON body contains a forbidden "__proto__" key')
+  // A lone surrogate escape ("\ud800") is valid JSON but not Unicode text: stored, it would become U+FFFD
+  // (another string than the one answered), and as a name it cannot be put in a URL.
+  if (typeof value === 'string' && !value.isWellFormed()) {
+    throw new HttpError(400, 'The JSON body contains a string with a lone surrogate escape such as \\ud800; send valid Unicode text')
+  }
   if (typeof value === 'number' && context.source !== undefined && typeof this === 'object' && this !== null) {
     let texts = numberTexts.get(this)
     if (texts === undefined) numberTexts.set(this, (texts = new Map<string, string>()))
