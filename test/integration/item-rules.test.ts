@@ -132,6 +132,26 @@ describe('tax', () => {
   })
 })
 
+describe('text that is not Unicode', () => {
+  it.each([
+    ['a name', '{"name": "a\\ud800b", "price": 1}'],
+    ['a description', '{"name": "lone-desc", "price": 1, "description": "d\\udfffe"}'],
+  ])('refuses a lone surrogate escape in %s with 400 and stores nothing', async (_label, body) => {
+    const before = await fx.count()
+    const answer = await postItem(fx.baseUrl, body)
+    expect(answer.status).toBe(400)
+    expect(answer.json).toEqual({ detail: expect.stringContaining('surrogate') as string })
+    expect(await fx.count()).toBe(before)
+  })
+
+  it('accepts an escaped surrogate pair as the character it encodes', async () => {
+    const answer = await postItem(fx.baseUrl, '{"name": "smile \\ud83d\\ude00", "price": 1}')
+    expect(answer.status).toBe(201)
+    expect(answer.json).toMatchObject({ name: 'smile 😀' })
+    expect(await fx.stored('smile 😀')).not.toBeNull()
+  })
+})
+
 describe('unknown fields', () => {
   it('are ignored: neither answered nor stored, and cannot override the key or the money', async () => {
     const answer = await postItem(fx.baseUrl, {
