@@ -1,5 +1,6 @@
 // The endpoint table of SPEC.md: every path with and without its trailing slash, item URLs for awkward
 // names, 404s, the form page, the OpenAPI document and the docs.
+import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { get, postForm, postItem, startFixture, type Fixture } from './support.js'
 
@@ -128,6 +129,14 @@ describe('pages and documents', () => {
     expect(answer.headers.get('content-type')).toMatch(/^text\/html/)
     expect(answer.text).toMatch(/<form[^>]*method="post"[^>]*action="\/items\/new\/form\/"/)
     for (const field of ['name', 'price', 'description', 'tax']) expect(answer.text).toContain(`name="${field}"`)
+    // Served as the file under public/, unchanged.
+    expect(answer.text).toBe(await readFile(new URL('../../public/index.html', import.meta.url), 'utf8'))
+  })
+
+  it('serves the form\'s stylesheet', async () => {
+    const answer = await get(fx.baseUrl, '/styles.css')
+    expect(answer.status).toBe(200)
+    expect(answer.headers.get('content-type')).toMatch(/^text\/css/)
   })
 
   it('GET /openapi.json is an OpenAPI 3 document with the item paths and the 422 shape', async () => {
