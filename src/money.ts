@@ -35,7 +35,8 @@ function refuse(type: MoneyErrorType, msg: string): MoneyResult {
 export function parseMoney(field: string, value: unknown, sourceText?: string): MoneyResult {
   let text: string
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return refuse('decimal_parsing', `${field} must be a finite number`)
+    // The written text decides: JSON 1e400 parses to Infinity but is a finite amount that is too large.
+    if (sourceText === undefined && !Number.isFinite(value)) return refuse('decimal_parsing', `${field} must be a finite number`)
     text = sourceText ?? String(value)
   } else if (typeof value === 'string') {
     text = value
