@@ -70,6 +70,8 @@ describe('what the client wrote is what counts', () => {
     ['0.30000000000000004', 'decimal_max_places'],
     ['"1e-9999999999999999"', 'decimal_max_places'],
     ['10000000000000', 'less_than_equal'],
+    ['1e400', 'less_than_equal'],
+    ['1e-400', 'decimal_max_places'],
     ['"9999999999999.995"', 'decimal_max_places'],
     ['-0.01', 'greater_than_equal'],
     ['"NaN"', 'decimal_parsing'],

@@ -215,6 +215,11 @@ describe('parseMoney with the exact JSON source text', () => {
     expect(cents(12.34, '12.340')).toBe(1234)
   })
 
+  it('judges numbers beyond the double range by their text: too large, or too many decimals', () => {
+    expect(refusal(Number.POSITIVE_INFINITY, '1e400').type).toBe('less_than_equal')
+    expect(refusal(0, '1e-400').type).toBe('decimal_max_places')
+  })
+
   it('refuses 0.30000000000000004 rather than calling it 0.3', () => {
     expect(refusal(0.1 + 0.2).type).toBe('decimal_max_places')
     expect(refusal(0.30000000000000004, '0.30000000000000004').type).toBe('decimal_max_places')
