@@ -14,6 +14,7 @@ import itemsRepository from './items/repository.js'
 import itemRoutes from './items/routes.js'
 import database from './plugins/database.js'
 import docs from './plugins/docs.js'
+import gracefulClose from './plugins/graceful-close.js'
 import security from './plugins/security.js'
 import staticFiles from './plugins/static-files.js'
 import healthRoutes from './routes/health.js'
@@ -59,6 +60,7 @@ export const app = fp<AppOptions>(
   async function itemStore(fastify, options) {
     registerJsonBodyParser(fastify)
     registerValidation(fastify)
+    await fastify.register(gracefulClose)
     await fastify.register(formbody)
     await fastify.register(security)
     await fastify.register(database, {
