@@ -52,6 +52,15 @@ describe('201 created', () => {
     })
   })
 
+  it('ignores unknown fields and never stores them', async () => {
+    const answer = await postForm(fx.baseUrl, { name: 'Extra', price: '1', color: 'red', _id: 'other', priceCents: '5' })
+    expect(answer.status).toBe(201)
+    const stored = await fx.stored('Extra')
+    expect(Object.keys(stored ?? {}).sort()).toEqual(['_id', 'createdAt', 'description', 'priceCents', 'taxCents'])
+    expect(stored?.priceCents.toString()).toBe('100')
+    expect(await fx.stored('other')).toBeNull()
+  })
+
   it('trims the name as the JSON channel does', async () => {
     expect((await postForm(fx.baseUrl, { name: '  Spaced  ', price: '1' })).status).toBe(201)
     expect(await fx.stored('Spaced')).not.toBeNull()
