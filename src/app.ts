@@ -6,6 +6,7 @@ import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifySer
 import fp from 'fastify-plugin'
 import type { Server } from 'node:http'
 import { classifyError } from './http/errors.js'
+import { parseFormBody } from './http/form-body.js'
 import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js'
 import { registerJsonBodyParser } from './http/json-body.js'
 import { registerValidation, toFieldErrors } from './http/validation.js'
@@ -61,7 +62,7 @@ export const app = fp<AppOptions>(
     registerJsonBodyParser(fastify)
     registerValidation(fastify)
     await fastify.register(gracefulClose)
-    await fastify.register(formbody)
+    await fastify.register(formbody, { parser: parseFormBody })
     await fastify.register(security)
     await fastify.register(database, {
       mongodbUri: options.mongodbUri,

@@ -1,0 +1,26 @@
+// The form body parser handed to @fastify/formbody. Its default (fast-querystring) keeps a malformed or
+// non-UTF-8 percent-escape such as %FF as literal text, so "w%FF" would be stored as a name nobody typed.
+import { HttpError } from './errors.js'
+
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part.replaceAll('+', ' '))
+  } catch {
+    throw new HttpError(400, 'The form body has a malformed or non-UTF-8 percent-escape (such as %FF); send UTF-8 text')
+  }
+}
+
+/** Parses application/x-www-form-urlencoded text; a repeated key gives an array, as fast-querystring does. */
+export function parseFormBody(text: string): Record<string, string | string[]> {
+  // No prototype, so keys such as __proto__ are plain data.
+  const fields = Object.create(null) as Record<string, string | string[] | undefined>
+  for (const pair of text.split('&')) {
+    if (pair === '') continue
+    const eq = pair.indexOf('=')
+    const key = decode(eq < 0 ? pair : pair.slice(0, eq))
+    const value = eq < 0 ? '' : decode(pair.slice(eq + 1))
+    const existing = fields[key]
+    fields[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]
+  }
+  return fields as Record<string, string | string[]>
+}
