@@ -80,6 +80,8 @@ function describe(error: ErrorObject, field: string): { msg: string; type: strin
       return { msg: `${field} must be at most ${String(params.limit)} characters`, type: 'string_too_long' }
     case 'pattern':
       return { msg: `${field} must not contain control characters`, type: 'string_pattern_mismatch' }
+    case 'not':
+      return { msg: `${field} must not be "." or "..": such a name cannot be read back through a URL`, type: 'name_reserved' }
     case 'minimum':
       return { msg: `${field} must be at least ${String(params.limit)}`, type: 'greater_than_equal' }
     case 'maximum':

@@ -16,7 +16,9 @@ const Name = Type.String({
   maxLength: NAME_MAX_LENGTH,
   // No control characters (C0, DEL, C1); surrounding whitespace is trimmed before validation.
   pattern: '^[^\\p{Cc}]*$',
-  description: `Unique item name, the primary key; trimmed, 1 to ${NAME_MAX_LENGTH} characters, no control characters`,
+  // "." and ".." could be stored but never read back: URL parsers resolve /items/../ to / (even encoded).
+  not: { enum: ['.', '..'] },
+  description: `Unique item name, the primary key; trimmed, 1 to ${NAME_MAX_LENGTH} characters, no control characters, not "." or ".."`,
   examples: ['Item1'],
 })
 

@@ -67,6 +67,19 @@ describe('name', () => {
     await expectRefused({ name, price: 1 }, ['body', 'name'])
   })
 
+  it.each(['.', '..', ' .. '])('is refused when it is %j, a name no URL could read back', async (name) => {
+    const answer = await postItem(fx.baseUrl, { name, price: 1 })
+    expect(answer.status).toBe(422)
+    expect((answer.json as Detail).detail).toEqual([
+      { loc: ['body', 'name'], msg: expect.stringContaining('must not be "." or ".."') as unknown, type: 'name_reserved' },
+    ])
+  })
+
+  it('may contain dots otherwise, readable through its encoded path', async () => {
+    expect((await postItem(fx.baseUrl, { name: '...', price: 1 })).status).toBe(201)
+    expect((await get(fx.baseUrl, '/items/.../')).json).toMatchObject({ name: '...' })
+  })
+
   it('is required and must be a string', async () => {
     await expectRefused({ price: 1 }, ['body', 'name'])
     await expectRefused({ name: 42, price: 1 }, ['body', 'name'])
