@@ -28,13 +28,14 @@ export function fromJson(body: ItemCreate): ItemRecord {
   }
 }
 
-/** Form channel, as in the original demo: a blank description is "", a blank tax is 0. */
+/** Form channel, as in the original demo: a blank (or whitespace-only) description is "", a blank tax is 0. */
 export function fromForm(body: ItemForm): ItemRecord {
   const tax = body.tax?.trim() ?? ''
+  const description = body.description ?? ''
   return {
     name: body.name,
     priceCents: cents('price', body.price, body),
-    description: body.description ?? '',
+    description: description.trim() === '' ? '' : description,
     taxCents: tax === '' ? 0 : cents('tax', tax, body),
   }
 }
