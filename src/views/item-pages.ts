@@ -95,8 +95,8 @@ export function invalidPage(values: FormValues, errors: FieldError[]): string {
 
 /** 409: the name is taken; the form again with everything typed, so only the name needs a change. */
 export function conflictPage(name: string, values: FormValues = { name }): string {
-  const msg = `An item named "${name}" is already stored. Stored items are never replaced, so choose another name.`
-  return formWithProblems('Name taken', 'That name is already taken', { ...values, name }, [{ loc: ['body', 'name'], msg, type: 'duplicate' }])
+  const msg = `An item named "${name}" is already present. Stored items are never replaced, so choose another name.`
+  return formWithProblems('Already present', 'An item with that name is already present', { ...values, name }, [{ loc: ['body', 'name'], msg, type: 'duplicate' }])
 }
 
 function moneyCell(cents: number | null): string {
