@@ -89,10 +89,10 @@ export const ItemList = Type.Object({
   }),
 })
 
-export const ErrorMessage = Type.Object(
-  { detail: Type.String() },
-  { examples: [{ detail: 'Item not found' }] },
-)
+// No example: one schema serves 404, 409, 413, 415 and 503, and a single example would mislead.
+export const ErrorMessage = Type.Object({
+  detail: Type.String({ description: 'What went wrong and what to change' }),
+})
 
 export const ValidationFailure = Type.Object(
   {
