@@ -6,7 +6,9 @@
 set -euo pipefail
 version=v1.24.2
 bin="${GOBIN:-$(go env GOPATH)/bin}/ferretdb"
-if [[ -x $bin ]] && "$bin" --version 2>/dev/null | grep -q "$version"; then
+# Output captured whole: under pipefail, `| grep -q` can fail with SIGPIPE when grep exits early.
+installed=$("$bin" --version 2>/dev/null || true)
+if [[ $installed == *"version: $version"* ]]; then
   echo "ferretdb $version already at $bin"
   exit 0
 fi
@@ -18,4 +20,5 @@ cp -r "$src/." "$work/"
 chmod -R u+w "$work"
 echo "$version" > "$work/build/version/version.txt"
 (cd "$work" && CGO_ENABLED=0 go build -trimpath -o "$bin" ./cmd/ferretdb)
-"$bin" --version | head -n 1
+installed=$("$bin" --version)
+echo "${installed%%$'\n'*}"
