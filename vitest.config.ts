@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config'
+import SummaryLine from './test/setup/summary-reporter.js'
 
 // Two projects so that `vitest run test/unit` needs no database: the globalSetup that finds or starts a
 // MongoDB-protocol server belongs to the `db` project only and runs only when one of its files is selected.
 export default defineConfig({
   test: {
     environment: 'node',
+    reporters: ['default', new SummaryLine()],
     // The machine has 2 cores and the database runs beside the tests.
     maxWorkers: 2,
     testTimeout: 30_000,
