@@ -95,10 +95,13 @@ export default fp(
     // declared type only lacks our string _id.
     const itemsCollection = Items.collection as unknown as mongo.Collection<ItemDocument>
 
-    // Every call is bounded; anything but a duplicate key means the database could not answer.
-    async function run<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    // Anything but a duplicate key means the database could not answer. Reads are abandoned at the
+    // bound. A write is not: once sent it may still be applied, and a 503 meanwhile would say "not
+    // stored" about an item that then appears. The driver bounds a write's unsent part (server selection,
+    // pool wait) by the same operationTimeoutMs, so an unreachable database still answers 503 in time.
+    async function run<T>(operation: string, call: () => Promise<T>, abandonAtBound = true): Promise<T> {
       try {
-        return await withTimeout(call(), operationTimeoutMs)
+        return await (abandonAtBound ? withTimeout(call(), operationTimeoutMs) : call())
       } catch (err) {
         if (isDuplicateKey(err)) throw err
         fastify.log.warn({ err, operation }, 'database call failed')
@@ -118,7 +121,7 @@ export default fp(
             taxCents: item.taxCents === null ? null : BigInt(item.taxCents),
             createdAt: new Date(),
           }
-          await run('insert', () => itemsCollection.insertOne(doc))
+          await run('insert', () => itemsCollection.insertOne(doc), false)
         } catch (err) {
           // The unique _id index decides races: exactly one insert of a name succeeds.
           if (isDuplicateKey(err)) throw new DuplicateItemError(item.name)

@@ -25,6 +25,7 @@ declare module 'fastify' {
 
 const RETRY_MIN_MS = 250
 const RETRY_MAX_MS = 5_000
+const SENT_CALL_MAX_MS = 10_000
 
 export default fp<DatabaseOptions>(
   async function database(fastify, options) {
@@ -37,6 +38,12 @@ export default fp<DatabaseOptions>(
     const connectOptions = {
       serverSelectionTimeoutMS: operationTimeoutMs,
       connectTimeoutMS: operationTimeoutMs,
+      // A call waiting for a pooled connection gives up by itself within the bound, unsent, so a write
+      // refused for that reason is never run later (it used to wait on after the 503 and be stored).
+      waitQueueTimeoutMS: operationTimeoutMs,
+      // Writes already sent are not abandoned at the bound (see repository.ts); this caps how long one
+      // can wait for a server that took it and never answers.
+      socketTimeoutMS: SENT_CALL_MAX_MS,
       heartbeatFrequencyMS: 2_000,
       autoIndex: false,
       autoCreate: false,
