@@ -1,7 +1,9 @@
 // Races: the unique _id decides, exactly one create of a name wins and the stored item is the winner's;
 // many distinct creates at once are all stored and all readable, one by one and page by page.
+import { MongoClient } from 'mongodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApp, type RunningApp } from '../helpers/app.js'
+import { testDbUri } from '../helpers/db.js'
 
 interface ItemJson {
   name: string
@@ -92,5 +94,58 @@ describe('concurrent creates', () => {
     expect(bulk).toEqual(names)
     expect(new Set(seen).size).toBe(seen.length)
     expect(seen).toEqual([...seen].sort())
+  })
+})
+
+describe('overload', () => {
+  it('a create answered 503 because the database was too busy is never stored later; every 201 is', async () => {
+    // One pooled connection, a 100 ms bound and 600 creates at once: the queue for that connection
+    // outlasts the bound (600 inserts take far more than 100 ms one by one), so many answers are 503.
+    const uri = testDbUri('reliability_overload')
+    const overloaded = await startApp('reliability_overload', {
+      dbOperationTimeoutMs: 100,
+      mongodbUri: `${uri}${uri.includes('?') ? '&' : '?'}maxPoolSize=1`,
+    })
+    const client = new MongoClient(overloaded.mongodbUri, { serverSelectionTimeoutMS: 5_000 })
+    try {
+      const names = Array.from({ length: 600 }, (_, i) => `over-${String(i).padStart(4, '0')}`)
+      const statuses = await Promise.all(
+        names.map(async (name) => {
+          const response = await fetch(`${overloaded.baseUrl}/items/new/`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ name, price: 1 }),
+          })
+          await response.arrayBuffer()
+          return response.status
+        }),
+      )
+      expect(statuses.every((s) => s === 201 || s === 503)).toBe(true)
+      // Let anything still running in the driver finish (bounded: 20 polls, 200 ms apart, until the
+      // count stops changing), then compare.
+      await client.connect()
+      const items = client.db().collection('items')
+      let count = -1
+      for (let poll = 0; poll < 20; poll++) {
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        const now = await items.countDocuments()
+        if (now === count) break
+        count = now
+      }
+      const stored = new Set((await items.find({}, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)))
+      const answered201 = names.filter((_, i) => statuses[i] === 201)
+      const answered503 = names.filter((_, i) => statuses[i] === 503)
+      expect(answered201.filter((name) => !stored.has(name))).toEqual([])
+      expect(answered503.filter((name) => stored.has(name))).toEqual([])
+      expect(stored.size).toBe(answered201.length)
+      // Otherwise the scenario did not happen and the checks above proved nothing.
+      expect(answered503.length, 'no create was refused: the overload did not happen').toBeGreaterThan(0)
+      process.stderr.write(
+        `[reliability] overload: 600 creates, 1 connection, 100 ms bound: ${answered201.length} answered 201 (all stored), ${answered503.length} answered 503 (none stored)\n`,
+      )
+    } finally {
+      await client.close()
+      await overloaded.close()
+    }
   })
 })
