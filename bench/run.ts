@@ -28,6 +28,10 @@ const { values: args } = parseArgs({
     seconds: { type: 'string' },
     connections: { type: 'string', default: '10' },
     only: { type: 'string' },
+    // Extra node flags for the service's processes, and (compare mode) for the other build's, e.g.
+    // --other-node-options='--max-semi-space-size=8' to price a memory setting.
+    'node-options': { type: 'string', default: '' },
+    'other-node-options': { type: 'string', default: '' },
   },
 })
 
@@ -156,8 +160,8 @@ function machine(): BenchResults['machine'] {
   return { nproc: cpus().length, cpuModel, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, kernel: release() }
 }
 
-function serviceEnv(uri: string, logLevel = 'info'): Record<string, string> {
-  return { MONGODB_URI: uri, LOG_LEVEL: logLevel, NODE_ENV: 'production' }
+function serviceEnv(uri: string, logLevel = 'info', nodeOptions = args['node-options']): Record<string, string> {
+  return { MONGODB_URI: uri, LOG_LEVEL: logLevel, NODE_ENV: 'production', NODE_OPTIONS: nodeOptions }
 }
 
 function summarize(scenarios: Scenario[], results: Map<ScenarioId, { a: LoadResult[]; b: LoadResult[] }>): ScenarioSummary[] {
@@ -223,7 +227,7 @@ async function main(): Promise<number> {
     const other = await startServer(
       otherEntry === undefined ? 'ceiling' : 'baseline',
       otherEntry === undefined ? ['--import', 'tsx', join(ROOT, 'bench', 'ceiling.ts')] : [otherEntry],
-      serviceEnv(withDatabase(db.uri, dbNames.other)),
+      serviceEnv(withDatabase(db.uri, dbNames.other), 'info', otherEntry === undefined ? '' : args['other-node-options']),
     )
     log(`service on ${service.baseUrl} (pid ${service.pid}, ready in ${service.startupMs.toFixed(0)} ms), ${other.label} on ${other.baseUrl} (pid ${other.pid})`)
 
