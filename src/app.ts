@@ -49,7 +49,7 @@ export const serverOptions = {
   // 5 s for them is generous; requestTimeout is repeated here because Node requires headers <= request
   // when the server is created, before Fastify sets it.
   http: { headersTimeout: 5_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 },
-  // Ask the driver's promises and in-flight requests to finish on close, then drop idle sockets.
+  // On close: idle keep-alive sockets are dropped at once, busy ones finish their request first.
   forceCloseConnections: 'idle',
   return503OnClosing: true,
   // Errors raised before any route runs answer with a `detail` too.
