@@ -8,9 +8,9 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { MongoClient } from 'mongodb'
-import { getOne, index, list, listDeep, postForm, postJson, POSTED_PREFIX, runLoad, type LoadResult, type Scenario, type ScenarioId } from './lib/load.js'
+import { getOne, index, list, listDeep, postForm, postJson, runLoad, type LoadResult, type Scenario, type ScenarioId } from './lib/load.js'
 import { withDatabase } from './lib/mongo-uri.js'
-import { BenchSetupError, cpuMs, makeWorkDir, ServerProcess, settle, startDatabase, type DatabaseServer } from './lib/processes.js'
+import { BenchSetupError, cpuMs, killChildren, makeWorkDir, ServerProcess, settle, startDatabase, type DatabaseServer } from './lib/processes.js'
 import { formatTable, renderSvg, type Aggregate, type BenchResults, type GrowthRow, type ScenarioSummary, type Target } from './lib/report.js'
 import { preload } from './lib/seed.js'
 import { median, round } from './lib/stats.js'
@@ -169,9 +169,10 @@ function summarize(scenarios: Scenario[], results: Map<ScenarioId, { a: LoadResu
     const r = results.get(scenario.id) ?? { a: [], b: [] }
     const sa = aggregate(r.a)
     const sb = aggregate(r.b)
+    const connections = Math.min(settings.connections, scenario.connections ?? settings.connections)
     return {
       id: scenario.id,
-      title: scenario.title,
+      title: connections === settings.connections ? scenario.title : `${scenario.title} (${connections} conn.)`,
       service: sa,
       other: sb,
       ratio: round(sb.rps === 0 ? 0 : sa.rps / sb.rps),
@@ -210,17 +211,20 @@ async function main(): Promise<number> {
     }
   }
   // POSTed items are removed after each round, so the reads always see the same preloaded collection.
-  const removePosted = async (): Promise<void> => {
+  // The POSTs' items go after each round, so reads always see the same preloaded collection. Dropping and
+  // preloading again takes a fraction of a second; FerretDB deletes by regex slowly and refuses to delete
+  // more than ~32 000 documents in one call.
+  const resetCollections = async (): Promise<void> => {
     for (const name of [dbNames.service, dbNames.other]) {
-      await client.db(name).collection('items').deleteMany({ _id: { $regex: `^${POSTED_PREFIX}` } } as never)
+      await client.db(name).collection('items').drop()
+      await preload(client, name, 0, settings.preloaded)
     }
   }
 
   try {
     log(`database: ${db.description}`)
     for (const name of Object.values(dbNames)) await client.db(name).dropDatabase()
-    await preload(client, dbNames.service, 0, settings.preloaded)
-    await preload(client, dbNames.other, 0, settings.preloaded)
+    for (const name of [dbNames.service, dbNames.other]) await preload(client, name, 0, settings.preloaded)
 
     const service = await startServer('service', [SERVICE_ENTRY], serviceEnv(withDatabase(db.uri, dbNames.service)))
     startups.push(service.startupMs)
@@ -238,9 +242,9 @@ async function main(): Promise<number> {
     const b = { label: other.label, server: other }
     log(`warm-up: ${settings.warmupSeconds} s per scenario and server`)
     await warmUp(scenarios, [a, b])
-    await removePosted()
+    await resetCollections()
     service.drainLog()
-    const mainResults = await rounds(scenarios, a, b, settings.rounds, removePosted)
+    const mainResults = await rounds(scenarios, a, b, settings.rounds, resetCollections)
     const serviceLog = service.drainLog()
     for (const line of serviceLog.errorLines) failures.push(`service logged an error: ${line.slice(0, 300)}`)
     const serviceRequests = [...mainResults.values()].flatMap((r) => r.a).reduce((sum, r) => sum + r.requests, 0)
@@ -256,7 +260,7 @@ async function main(): Promise<number> {
       const logScenarios = [getOne(settings.preloaded), postJson]
       const q = { label: 'service-warn', server: quiet }
       await warmUp(logScenarios, [q])
-      const logResults = await rounds(logScenarios, a, q, settings.rounds, removePosted)
+      const logResults = await rounds(logScenarios, a, q, settings.rounds, resetCollections)
       logging = summarize(logScenarios, logResults).map((s) => ({ scenario: s.id, info: s.service, warn: s.other, infoOverWarn: s.ratio }))
       await stopServer(quiet)
       service.drainLog()
@@ -414,6 +418,14 @@ async function main(): Promise<number> {
     await db.stop()
     work.remove()
   }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`bench: ${signal}, stopping the servers it started`)
+    killChildren()
+    process.exit(130)
+  })
 }
 
 main().then(

@@ -17,8 +17,7 @@ export interface Scenario {
 let postCounter = 0
 const runTag = Date.now().toString(36)
 
-/** Every name the POST scenarios create starts with this (the bench removes them between rounds). */
-export const POSTED_PREFIX = 'bench-'
+const POSTED_PREFIX = 'bench-'
 
 function uniqueName(): string {
   postCounter += 1
@@ -83,7 +82,7 @@ export const LIST_CONNECTIONS = 2
 
 export const list: Scenario = {
   id: 'list',
-  title: `GET /items/?limit=20 (${LIST_CONNECTIONS} conn.)`,
+  title: 'GET /items/?limit=20',
   connections: LIST_CONNECTIONS,
   requests: () => [{ method: 'GET', path: '/items/?limit=20' }],
 }

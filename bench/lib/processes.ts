@@ -8,6 +8,24 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { MongoClient } from 'mongodb'
 
+// Every child the bench started and has not stopped, so an interrupted run can still stop them.
+const liveChildren = new Set<ChildProcess>()
+
+function track(child: ChildProcess): ChildProcess {
+  liveChildren.add(child)
+  child.once('exit', () => liveChildren.delete(child))
+  return child
+}
+
+// Directories to remove if the run is interrupted (the database's files on tmpfs hold memory).
+const scratchDirs = new Set<string>()
+
+/** On SIGINT/SIGTERM: SIGTERM to every child still running (each by its own pid), scratch dirs removed. */
+export function killChildren(): void {
+  for (const child of liveChildren) child.kill('SIGTERM')
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true })
+}
+
 export class BenchSetupError extends Error {
   override name = 'BenchSetupError'
 }
@@ -113,9 +131,10 @@ export async function startDatabase(workDir: string): Promise<DatabaseServer> {
   // SQLite on tmpfs when there is one: the bench measures the service's own cost, and disk flushes
   // competing with other work on the machine otherwise stall single inserts past 1.5 s (seen: 1.9 s).
   const dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : workDir, 'item-store-bench-db-'))
+  scratchDirs.add(dataDir)
   const logPath = join(workDir, 'ferretdb.log')
   const log = openSync(logPath, 'a')
-  const child = spawn(
+  const child = track(spawn(
     bin,
     [
       '--handler=sqlite',
@@ -127,7 +146,7 @@ export async function startDatabase(workDir: string): Promise<DatabaseServer> {
       '--log-level=warn',
     ],
     { stdio: ['ignore', log, log] },
-  )
+  ))
   closeSync(log)
   const uri = `mongodb://127.0.0.1:${port}/`
   const deadline = Date.now() + 30_000
@@ -156,6 +175,7 @@ export async function startDatabase(workDir: string): Promise<DatabaseServer> {
 
 export function makeWorkDir(): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), 'item-store-bench-'))
+  scratchDirs.add(path)
   return {
     path,
     remove: () => {
@@ -233,10 +253,12 @@ export class ServerProcess {
     const logPath = join(spec.workDir, `${spec.label}.log`)
     const log = openSync(logPath, 'a')
     const started = performance.now()
-    const child = spawn(process.execPath, spec.args, {
-      env: { ...process.env, ...spec.env, PORT: String(port), HOST: '127.0.0.1' },
-      stdio: ['ignore', log, log],
-    })
+    const child = track(
+      spawn(process.execPath, spec.args, {
+        env: { ...process.env, ...spec.env, PORT: String(port), HOST: '127.0.0.1' },
+        stdio: ['ignore', log, log],
+      }),
+    )
     closeSync(log)
     const server = new ServerProcess(spec.label, child, port, logPath)
     const deadline = Date.now() + 30_000
