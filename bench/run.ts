@@ -340,7 +340,7 @@ async function main(): Promise<number> {
     const ratioTarget = (id: ScenarioId, want: number): void => {
       const s = summaries.find((x) => x.id === id)
       if (s !== undefined) {
-        targets.push({ name: `${s.title} vs ${b.label}`, want: `>= ${want.toFixed(2)}`, got: s.ratio.toFixed(2), met: s.ratio >= want, enforced: args.strict })
+        targets.push({ name: `${s.title} vs ${b.label}`, want: `>= ${want.toFixed(2)}`, got: s.ratio.toFixed(3), met: s.ratio >= want, enforced: args.strict })
       }
     }
     ratioTarget('get-one', TARGETS.get)
