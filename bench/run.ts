@@ -187,7 +187,10 @@ async function main(): Promise<number> {
   if (otherEntry !== undefined && !existsSync(otherEntry)) throw new BenchSetupError(`--compare ${otherEntry}: no such file`)
 
   const work = makeWorkDir()
-  const db = await startDatabase(work.path)
+  const db = await startDatabase(work.path).catch((err: unknown) => {
+    work.remove()
+    throw err
+  })
   database = db
   const client = new MongoClient(db.uri)
   const dbNames = {
