@@ -9,7 +9,7 @@ import { classifyError } from './http/errors.js'
 import { parseFormBody } from './http/form-body.js'
 import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js'
 import { registerJsonBodyParser } from './http/json-body.js'
-import { registerValidation, toFieldErrors } from './http/validation.js'
+import { registerValidation } from './http/validation.js'
 import formRoutes from './items/form-routes.js'
 import itemsRepository from './items/repository.js'
 import itemRoutes from './items/routes.js'
@@ -51,7 +51,8 @@ export const serverOptions = {
   http: { headersTimeout: 5_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 },
   // On close: idle keep-alive sockets are dropped at once, busy ones finish their request first.
   forceCloseConnections: 'idle',
-  return503OnClosing: true,
+  // Requests arriving while closing get 503 from src/plugins/graceful-close.ts, with a `detail`.
+  return503OnClosing: false,
   // Errors raised before any route runs answer with a `detail` too.
   frameworkErrors,
   clientErrorHandler,
@@ -73,7 +74,7 @@ export const app = fp<AppOptions>(
     await fastify.register(staticFiles)
 
     fastify.setErrorHandler((error, request, reply) => {
-      const outcome = classifyError(error, toFieldErrors)
+      const outcome = classifyError(error)
       if ('fieldErrors' in outcome) return reply.code(422).send({ detail: outcome.fieldErrors })
       if (!outcome.expected) request.log.error({ err: error }, 'request failed')
       return reply.code(outcome.statusCode).send({ detail: outcome.detail })

@@ -1,7 +1,8 @@
 // Every failure is classified once here; the JSON API and the HTML form only differ in how they
 // render the result.
 import type { FastifyError } from 'fastify'
-import { DatabaseUnavailableError, DuplicateItemError } from '../items/repository.js'
+import { DatabaseUnavailableError, DuplicateItemError } from '../items/errors.js'
+import { toFieldErrors } from './validation.js'
 
 /** An error whose status and message are meant for the client as they are. */
 export class HttpError extends Error {
@@ -33,15 +34,10 @@ export type ClassifiedError =
 // Fastify's own client errors, reworded to say what to fix.
 const FASTIFY_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than 64 KiB',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'The request body is empty; send a JSON object',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length header does not match the body',
-  FST_ERR_CTP_EMPTY_TYPE: 'The Content-Type header is empty',
 }
 
-export function classifyError(
-  error: unknown,
-  toFieldErrors: (error: ValidationFailureLike) => FieldError[],
-): ClassifiedError {
+export function classifyError(error: unknown): ClassifiedError {
   if (error instanceof DuplicateItemError) {
     return { statusCode: 409, detail: `An item named "${error.itemName}" is already present`, expected: true }
   }
@@ -62,6 +58,5 @@ export function classifyError(
       (status === 415 ? 'Unsupported Content-Type' : (fastifyError.message ?? 'Bad request'))
     return { statusCode: status, detail, expected: true }
   }
-  if (status === 503) return { statusCode: 503, detail: 'The service is shutting down or overloaded; try again shortly', expected: true }
   return { statusCode: 500, detail: 'Internal Server Error', expected: false }
 }

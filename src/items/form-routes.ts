@@ -3,10 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { requireContentType } from '../http/content-type.js'
 import { classifyError } from '../http/errors.js'
-import { toFieldErrors } from '../http/validation.js'
 import { conflictPage, createdPage, errorPage, invalidPage, type FormValues } from '../views/item-pages.js'
 import { fromForm, trimName } from './input.js'
-import { DuplicateItemError } from './repository.js'
+import { DuplicateItemError } from './errors.js'
 import { ItemForm } from './schemas.js'
 
 function html(reply: FastifyReply, statusCode: number, body: string): FastifyReply {
@@ -30,8 +29,6 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       onRequest: requireContentType('application/x-www-form-urlencoded'),
       preValidation: trimName,
-      // Validation failures reach the handler, which shows the form again.
-      attachValidation: true,
       schema: {
         tags: ['form'],
         summary: 'Create an item from the HTML form',
@@ -41,7 +38,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         produces: ['text/html'],
       },
       errorHandler(error, request, reply) {
-        const outcome = classifyError(error, toFieldErrors)
+        const outcome = classifyError(error)
         if ('fieldErrors' in outcome) {
           html(reply, 422, invalidPage(typedValues(request.body), outcome.fieldErrors))
         } else if (error instanceof DuplicateItemError) {
@@ -53,9 +50,6 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      if (request.validationError !== undefined) {
-        return html(reply, 422, invalidPage(typedValues(request.body), toFieldErrors(request.validationError)))
-      }
       const item = await fastify.items.create(fromForm(request.body))
       return html(reply, 201, createdPage(item))
     },

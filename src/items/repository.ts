@@ -3,6 +3,7 @@
 import fp from 'fastify-plugin'
 import { Schema, type Model, type mongo } from 'mongoose'
 import { withTimeout } from '../plugins/database.js'
+import { DatabaseUnavailableError, DuplicateItemError } from './errors.js'
 
 /** An item as the service handles it: money in integer hundredths. */
 export interface ItemRecord {
@@ -19,17 +20,6 @@ interface ItemDocument {
   description: string | null
   taxCents: bigint | null
   createdAt: Date
-}
-
-export class DuplicateItemError extends Error {
-  override name = 'DuplicateItemError'
-  constructor(readonly itemName: string) {
-    super(`an item named "${itemName}" is already present`)
-  }
-}
-
-export class DatabaseUnavailableError extends Error {
-  override name = 'DatabaseUnavailableError'
 }
 
 export interface ItemPage {

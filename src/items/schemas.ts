@@ -78,6 +78,7 @@ export const ItemListQuery = Type.Object({
     description: `How many items, 1 to ${LIST_LIMIT_MAX}`,
   }),
   after: Type.Optional(
+    // Far above any name's length: a bound on query size, not a name rule.
     Type.String({ maxLength: 4 * NAME_MAX_LENGTH, description: 'The last name of the previous page; items after it follow' }),
   ),
 })

@@ -96,7 +96,7 @@ export default fp<DatabaseOptions>(
   { name: 'database' },
 )
 
-export class TimeoutError extends Error {
+class TimeoutError extends Error {
   override name = 'TimeoutError'
 }
 

@@ -94,7 +94,7 @@ export function invalidPage(values: FormValues, errors: FieldError[]): string {
 }
 
 /** 409: the name is taken; the form again with everything typed, so only the name needs a change. */
-export function conflictPage(name: string, values: FormValues = { name }): string {
+export function conflictPage(name: string, values: FormValues): string {
   const msg = `An item named "${name}" is already present. Stored items are never replaced, so choose another name.`
   return formWithProblems('Already present', 'An item with that name is already present', { ...values, name }, [{ loc: ['body', 'name'], msg, type: 'duplicate' }])
 }

@@ -10,7 +10,7 @@ import { MongoClient } from 'mongodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitUntilReady } from '../helpers/app.js'
 import { testDbUri } from '../helpers/db.js'
-import { freePort } from '../helpers/ferretdb.js'
+import { freeLoopbackPort } from '../helpers/ports.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 // Built into a temp copy of the project's layout rather than dist/, which another run may be rebuilding
@@ -34,6 +34,8 @@ interface Attempt {
   beforeSigterm: boolean
   outcome?: Outcome
   status?: number
+  /** The `detail` of an answer other than 201. */
+  detail?: unknown
 }
 
 let child: ChildProcess | undefined
@@ -70,7 +72,7 @@ function classifyFailure(err: unknown): Outcome {
 describe('shutdown under load', () => {
   it('exits 0 within 10 s of SIGTERM, finishes requests in flight, and stores every acknowledged create', async () => {
     const mongodbUri = testDbUri('shutdown')
-    const port = await freePort()
+    const port = await freeLoopbackPort()
     const base = `http://127.0.0.1:${port}`
     let output = ''
     const proc = spawn(process.execPath, [join(buildRoot, 'dist', 'server.js')], {
@@ -103,8 +105,9 @@ describe('shutdown under load', () => {
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ name: attempt.name, price: attempt.priceCents / 100 }),
           })
-          await response.arrayBuffer()
+          const text = await response.text()
           attempt.status = response.status
+          if (response.status !== 201) attempt.detail = (JSON.parse(text) as { detail?: unknown }).detail
           attempt.outcome = response.status === 201 ? 'acknowledged' : 'refused'
           if (response.status === 201) acked++
         } catch (err) {
@@ -174,6 +177,8 @@ describe('shutdown under load', () => {
     const refused = [...count('refused'), ...count('not sent')]
     expect(refused.filter((a) => stored.has(a.name)).map((a) => `${a.name} ${String(a.status)}`)).toEqual([])
     expect(count('refused').every((a) => a.status === 503)).toBe(true)
+    // A 503 while closing is an error like any other: JSON with a detail.
+    expect(count('refused').every((a) => typeof a.detail === 'string')).toBe(true)
     // Reset without an answer: may or may not be stored, which is why a client must retry idempotently.
     const unknown = count('unknown')
     const unknownStored = unknown.filter((a) => stored.has(a.name)).length
