@@ -24,4 +24,12 @@ closeWithGrace({ delay: 10_000, logger: app.log }, async ({ signal, err }) => {
   await app.close()
 })
 
-await app.listen({ port: config.port, host: config.host })
+try {
+  await app.listen({ port: config.port, host: config.host })
+} catch (err) {
+  // A HOST that does not resolve or is not this machine's, or a PORT in use, names the variables.
+  const reason = err instanceof Error ? err.message : String(err)
+  console.error(`item-store: cannot listen on HOST=${config.host} PORT=${config.port}: ${reason}`)
+  await app.close()
+  process.exit(1)
+}
