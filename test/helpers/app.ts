@@ -24,7 +24,16 @@ export async function startApp(
   if (address === null || typeof address === 'string') throw new Error('the app is not listening on a TCP port')
   const baseUrl = `http://127.0.0.1:${address.port}`
   await waitUntilReady(baseUrl)
-  return { app, baseUrl, mongodbUri, close: () => app.close() }
+  return {
+    app,
+    baseUrl,
+    mongodbUri,
+    async close() {
+      // Leave no test database behind on a shared server; a database that is down is not an error here.
+      await app.db.connection.dropDatabase().catch(() => undefined)
+      await app.close()
+    },
+  }
 }
 
 /** Polls /readyz until 200; bounded to `timeoutMs`. */

@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
+import { freeLoopbackPort } from './ports.js'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -24,20 +25,6 @@ export function ferretDbBinary(): string {
   return bin
 }
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port)
-        else reject(new Error('no port'))
-      })
-    })
-  })
-}
 
 async function acceptsConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -70,7 +57,7 @@ export interface OwnFerretDb {
 export async function createFerretDb(): Promise<OwnFerretDb> {
   const bin = ferretDbBinary()
   const dataDir = await mkdtemp(join(tmpdir(), 'item-store-ferretdb-'))
-  const port = await freePort()
+  const port = await freeLoopbackPort()
   let child: ChildProcess | undefined
   let output = ''
 

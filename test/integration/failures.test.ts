@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { testDbUri } from '../helpers/db.js'
 import { waitUntilReady } from '../helpers/app.js'
-import { closedLoopbackPort, get, post, postForm, postItem } from './support.js'
+import { freeLoopbackPort } from '../helpers/ports.js'
+import { get, post, postForm, postItem } from './support.js'
 
 async function listen(app: FastifyInstance): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -27,7 +28,7 @@ describe('the database unreachable', () => {
   let baseUrl: string
 
   beforeAll(async () => {
-    const port = await closedLoopbackPort()
+    const port = await freeLoopbackPort()
     app = await buildApp({ mongodbUri: `mongodb://127.0.0.1:${port}/items` }, { logger: false })
     baseUrl = await listen(app)
   })

@@ -1,7 +1,6 @@
 // Shared by the integration tests: raw HTTP calls that keep the body text, and a direct look at the
 // stored documents with the MongoDB driver (longs kept as Long, so int64 can be told from double).
 import { type Document, type Long, MongoClient } from 'mongodb'
-import { createServer } from 'node:net'
 import { startApp, type RunningApp } from '../helpers/app.js'
 
 export interface Answer {
@@ -87,12 +86,3 @@ export async function startFixture(name: string): Promise<Fixture> {
   }
 }
 
-/** A loopback port that nothing listens on: connections to it are refused at once. */
-export async function closedLoopbackPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (address === null || typeof address === 'string') throw new Error('no TCP port')
-  return address.port
-}

@@ -2,9 +2,9 @@
 // `inject`: only requests that are refused before any database call, so no database is needed. The
 // app points at a closed loopback port and keeps retrying in the background until it is closed.
 import type { FastifyInstance } from 'fastify'
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.js'
+import { freeLoopbackPort } from '../helpers/ports.js'
 
 interface FieldError {
   loc: string[]
@@ -14,17 +14,9 @@ interface FieldError {
 
 let app: FastifyInstance
 
-async function closedLoopbackPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (address === null || typeof address === 'string') throw new Error('no TCP port')
-  return address.port
-}
 
 beforeAll(async () => {
-  const port = await closedLoopbackPort()
+  const port = await freeLoopbackPort()
   app = await buildApp({ mongodbUri: `mongodb://127.0.0.1:${port}/unreachable`, dbOperationTimeoutMs: 200 }, { logger: false })
   await app.ready()
 })
