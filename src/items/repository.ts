@@ -41,17 +41,20 @@ declare module 'fastify' {
   }
 }
 
+// The stored shape, for reads (casting the _id of queries) and for people reading this file. Writes do not
+// pass through it: create() builds a typed ItemDocument from an already validated record and inserts it
+// with the driver, which measured 21 % less CPU per create than Model.create() (bench/).
 const itemSchema = new Schema<ItemDocument>(
   {
-    _id: { type: String, required: true },
-    priceCents: { type: BigInt, required: true },
-    description: { type: String, default: null },
-    taxCents: { type: BigInt, default: null },
-    createdAt: { type: Date, required: true },
+    _id: String,
+    priceCents: BigInt,
+    description: String,
+    taxCents: BigInt,
+    createdAt: Date,
   },
   // bufferCommands: false makes calls fail at once while disconnected instead of running later,
   // after the client was already told 503.
-  { collection: 'items', versionKey: false, strict: 'throw', bufferCommands: false },
+  { collection: 'items', versionKey: false, bufferCommands: false },
 )
 
 // What lean reads return: the driver gives int64 values back as numbers (they fit: at most 10^15).
@@ -102,8 +105,7 @@ export default fp(
     const repository: ItemsRepository = {
       async create(item) {
         try {
-          // Straight to the driver: the record is already validated and typed, so Mongoose's document
-          // construction, casting and validation would only repeat work (measured in bench/).
+          // Straight to the driver (see itemSchema above for why).
           const doc: ItemDocument = {
             _id: item.name,
             priceCents: BigInt(item.priceCents),
