@@ -23,6 +23,10 @@ function typedValues(body: unknown): FormValues {
   return values
 }
 
+function htmlPage(description: string) {
+  return { description, content: { 'text/html': { schema: { type: 'string' } } } }
+}
+
 const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/items/new/form/',
@@ -36,6 +40,15 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         consumes: ['application/x-www-form-urlencoded'],
         body: ItemForm,
         produces: ['text/html'],
+        // Documentation only: the pages are strings, which Fastify sends as they are.
+        response: {
+          201: htmlPage('The stored item'),
+          409: htmlPage('Already present: the form again, with what was typed'),
+          413: htmlPage('The body is over 64 KiB'),
+          415: htmlPage('Not application/x-www-form-urlencoded'),
+          422: htmlPage('The form again, with what was typed and each problem beside its field'),
+          503: htmlPage('The database is unavailable'),
+        },
       },
       errorHandler(error, request, reply) {
         const outcome = classifyError(error)

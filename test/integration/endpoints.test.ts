@@ -166,6 +166,10 @@ describe('pages and documents', () => {
     })
     expect(doc.paths['/items/']?.get?.responses).toHaveProperty('422')
     expect(doc.paths['/items/{name}/']?.get?.responses).toHaveProperty('404')
+    // The form route answers HTML pages, and says so.
+    const form = doc.paths['/items/new/form/']?.post?.responses ?? {}
+    expect(Object.keys(form)).toEqual(expect.arrayContaining(['201', '409', '422']))
+    expect(form['201']).toMatchObject({ content: { 'text/html': {} } })
   })
 
   it('GET /docs is the interactive documentation page', async () => {
