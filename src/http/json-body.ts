@@ -32,6 +32,10 @@ const reviver: Reviver = function (key, value, context) {
 
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') throw new HttpError(400, 'The request body is empty; send a JSON object')
+  // RFC 8259 forbids sending one; refused with a clear message rather than JSON.parse's "Unexpected token".
+  if (text.startsWith('\uFEFF')) {
+    throw new HttpError(400, 'The request body starts with a byte order mark (U+FEFF); send the JSON without it')
+  }
   try {
     return JSON.parse(text, reviver as Parameters<typeof JSON.parse>[1])
   } catch (err) {
@@ -43,6 +47,7 @@ export function parseJsonBody(text: string): unknown {
 
 // Fatal: invalid bytes are refused rather than silently replaced by U+FFFD, which would store a name
 // the client never sent (and make different byte strings collide on one name).
+// ignoreBOM: true keeps a leading byte order mark in the text, so parseJsonBody can name it.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** The body as text; throws HttpError(400) when it is not valid UTF-8. */

@@ -27,6 +27,16 @@ function expectDetail(json: unknown): string {
   return detail
 }
 
+describe('a UTF-8 byte order mark', () => {
+  it('before the JSON is 400 with a detail that names it, and nothing is stored', async () => {
+    const before = await fx.count()
+    const answer = await postItem(fx.baseUrl, '\uFEFF{"name": "bom", "price": 1}')
+    expect(answer.status).toBe(400)
+    expect(expectDetail(answer.json)).toContain('byte order mark')
+    expect(await fx.count()).toBe(before)
+  })
+})
+
 describe('400 malformed JSON', () => {
   it.each([
     ['a cut-off object', '{"name": "a", "price":'],
