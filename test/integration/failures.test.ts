@@ -23,7 +23,9 @@ async function timed<T>(request: () => Promise<T>): Promise<{ answer: T; ms: num
   return { answer, ms: performance.now() - started }
 }
 
-describe('the database unreachable', () => {
+// Never connected: the fast path (calls fail before they are sent). A database that dies after the service
+// connected, the slow path, is test/reliability/database-outage.test.ts.
+describe('the database unreachable from the start', () => {
   let app: FastifyInstance
   let baseUrl: string
 
