@@ -7,6 +7,7 @@ import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { MongoClient } from 'mongodb'
+import { ferretDbArgs } from '../../test/helpers/ferretdb.js'
 
 // Every child the bench started and has not stopped, so an interrupted run can still stop them.
 const liveChildren = new Set<ChildProcess>()
@@ -134,19 +135,7 @@ export async function startDatabase(workDir: string): Promise<DatabaseServer> {
   scratchDirs.add(dataDir)
   const logPath = join(workDir, 'ferretdb.log')
   const log = openSync(logPath, 'a')
-  const child = track(spawn(
-    bin,
-    [
-      '--handler=sqlite',
-      `--sqlite-url=file:${dataDir}/`,
-      `--listen-addr=127.0.0.1:${port}`,
-      '--telemetry=disable',
-      '--debug-addr=-',
-      '--state-dir=-',
-      '--log-level=warn',
-    ],
-    { stdio: ['ignore', log, log] },
-  ))
+  const child = track(spawn(bin, ferretDbArgs(dataDir, port), { stdio: ['ignore', log, log] }))
   closeSync(log)
   const uri = `mongodb://127.0.0.1:${port}/`
   const deadline = Date.now() + 30_000

@@ -4,13 +4,29 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { connect } from 'node:net'
-import { freeLoopbackPort } from './ports.js'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { freeLoopbackPort } from './ports.js'
 
 const START_TIMEOUT_MS = 15_000
 const STOP_TIMEOUT_MS = 10_000
+
+/**
+ * FerretDB's flags for a local, private instance: SQLite files in `dataDir`, loopback only, and nothing that
+ * reaches out (telemetry, debug endpoint, state dir). The bench uses the same flags.
+ */
+export function ferretDbArgs(dataDir: string, port: number): string[] {
+  return [
+    '--handler=sqlite',
+    `--sqlite-url=file:${dataDir}/`,
+    `--listen-addr=127.0.0.1:${port}`,
+    '--telemetry=disable',
+    '--debug-addr=-',
+    '--state-dir=-',
+    '--log-level=warn',
+  ]
+}
 
 /** Where .ci/install-ferretdb.sh puts the binary (GOPATH/bin); FERRETDB_BIN overrides. */
 export function ferretDbBinary(): string {
@@ -64,19 +80,7 @@ export async function createFerretDb(): Promise<OwnFerretDb> {
   async function start(): Promise<void> {
     if (child !== undefined) throw new Error('FerretDB is already running')
     output = ''
-    const proc = spawn(
-      bin,
-      [
-        '--handler=sqlite',
-        `--sqlite-url=file:${dataDir}/`,
-        `--listen-addr=127.0.0.1:${port}`,
-        '--telemetry=disable',
-        '--debug-addr=-',
-        '--state-dir=-',
-        '--log-level=WARN',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    )
+    const proc = spawn(bin, ferretDbArgs(dataDir, port), { stdio: ['ignore', 'pipe', 'pipe'] })
     const keep = (chunk: Buffer): void => {
       output = (output + chunk.toString()).slice(-4000)
     }
