@@ -7,6 +7,16 @@ import { chromium, type Browser, type BrowserContextOptions, type Page } from 'p
 
 export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium'
 
+// Where Chromium or Chrome usually is: Debian/Ubuntu packages, Google's packages, macOS apps.
+const SYSTEM_CHROMIUM_PATHS = [
+  DEFAULT_CHROMIUM_PATH,
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+]
+
 // Quiet and offline: no update checks, sync or QUIC to the internet; no sandbox (CI runs as root).
 const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -18,16 +28,22 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ]
 
-/** Where Chromium is; throws (so the tests fail, never skip) with how to get it when it is missing. */
+/**
+ * Where Chromium is: CHROMIUM_PATH when set, else the first system browser found, else one that
+ * `npx playwright install chromium` downloaded. Throws (so the tests fail, never skip) with how to get one.
+ */
 export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
-  const path = env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM_PATH
-  if (!existsSync(path)) {
+  const given = env.CHROMIUM_PATH
+  const candidates = given !== undefined && given !== '' ? [given] : [...SYSTEM_CHROMIUM_PATHS, chromium.executablePath()]
+  const found = candidates.find((path) => existsSync(path))
+  if (found === undefined) {
     throw new Error(
-      `Chromium was not found at ${path}. The browser tests need it: install Debian's package with ` +
-        '`apt-get install chromium`, or set CHROMIUM_PATH to a Chromium or Chrome binary.',
+      `Chromium was not found (looked at ${candidates.join(', ')}). The browser tests need it: install Debian's ` +
+        'package with `apt-get install chromium`, or run `npx playwright install chromium`, or set CHROMIUM_PATH ' +
+        'to a Chromium or Chrome binary.',
     )
   }
-  return path
+  return found
 }
 
 export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
