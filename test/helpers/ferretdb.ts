@@ -8,6 +8,7 @@ import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { freeLoopbackPort } from './ports.js'
+import type { StoppableDatabase } from './stoppable-database.js'
 
 const START_TIMEOUT_MS = 15_000
 const STOP_TIMEOUT_MS = 10_000
@@ -29,18 +30,16 @@ export function ferretDbArgs(dataDir: string, port: number): string[] {
 }
 
 /** Where .ci/install-ferretdb.sh puts the binary (GOPATH/bin); FERRETDB_BIN overrides. */
-export function ferretDbBinary(): string {
+export function ferretDbBinaryPath(): string {
   const fromEnv = process.env.FERRETDB_BIN
-  const bin = fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(homedir(), 'go', 'bin', 'ferretdb')
-  if (!existsSync(bin)) {
-    throw new Error(
-      `FerretDB binary not found at ${bin}. The reliability tests stop and start a database of their own: ` +
-        'install it with `bash .ci/install-ferretdb.sh` (as .ci/run does) or set FERRETDB_BIN.',
-    )
-  }
-  return bin
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(homedir(), 'go', 'bin', 'ferretdb')
 }
 
+/** The FerretDB binary, or undefined when there is none where ferretDbBinaryPath() points. */
+export function findFerretDbBinary(): string | undefined {
+  const bin = ferretDbBinaryPath()
+  return existsSync(bin) ? bin : undefined
+}
 
 async function acceptsConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -55,23 +54,8 @@ async function acceptsConnections(port: number): Promise<boolean> {
   })
 }
 
-export interface OwnFerretDb {
-  port: number
-  /** Base URI (no database): mongodb://127.0.0.1:<port>/ */
-  uri: string
-  /** A URI for one database on it. */
-  dbUri(name: string): string
-  running(): boolean
-  /** Starts the process (same port, same data dir) and waits until it accepts connections. */
-  start(): Promise<void>
-  /** Stops it; SIGKILL by default, as in a crash. */
-  stop(signal?: NodeJS.Signals): Promise<void>
-  /** Stops it and removes its data. */
-  dispose(): Promise<void>
-}
-
-export async function createFerretDb(): Promise<OwnFerretDb> {
-  const bin = ferretDbBinary()
+/** A FerretDB process of its own from `bin` (see findFerretDbBinary), already started. */
+export async function createFerretDb(bin: string): Promise<StoppableDatabase> {
   const dataDir = await mkdtemp(join(tmpdir(), 'item-store-ferretdb-'))
   const port = await freeLoopbackPort()
   let child: ChildProcess | undefined

@@ -1,10 +1,11 @@
-// Database outages, against a FerretDB process of this file's own that it kills and restarts (same port,
-// same data dir): requests answer 503 fast, the probes tell the truth, the service recovers by itself,
-// acknowledged items survive, and a create refused with 503 is not stored later.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+// Database outages, against a database of this file's own that it kills and restarts (same port, same
+// data; a FerretDB process or a container, see test/helpers/stoppable-database.ts): requests answer 503
+// fast, the probes tell the truth, the service recovers by itself, acknowledged items survive, and a
+// create refused with 503 is not stored later.
+import { beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { startApp, waitUntilReady } from '../helpers/app.js'
-import { createFerretDb, type OwnFerretDb } from '../helpers/ferretdb.js'
+import { createStoppableDatabase, type StoppableDatabase } from '../helpers/stoppable-database.js'
 
 // SPEC: "the database unreachable 503 within 2 seconds". The app bounds each database call at 1.5 s
 // (dbOperationTimeoutMs default, also the driver's server selection timeout), which leaves 0.5 s for
@@ -13,12 +14,11 @@ const OUTAGE_BOUND_MS = 2_000
 // Recovery is bounded by the driver's heartbeat (2 s) and the app's connect retry backoff (at most 5 s).
 const RECOVERY_TIMEOUT_MS = 20_000
 
-let db: OwnFerretDb
+let db: StoppableDatabase
 beforeAll(async () => {
-  db = await createFerretDb()
-})
-afterAll(async () => {
-  await db.dispose()
+  db = await createStoppableDatabase()
+  // A teardown returned here, not an afterAll: it runs only if the database was made.
+  return () => db.dispose()
 })
 
 interface Timed {

@@ -1,10 +1,10 @@
 // vitest globalSetup: find one MongoDB-protocol server for the whole run and hand its base URI to the
 // tests as inject('mongoUri'). Order: MONGODB_URI as is; else testcontainers (mongo:7 by default, or
 // TEST_MONGO_IMAGE; TEST_MONGO_NETWORK=host for machines without bridge networks, see .ci/run).
-import { createServer } from 'node:net'
 import { MongoClient } from 'mongodb'
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers'
 import type { TestProject } from 'vitest/node'
+import { freeLoopbackPort } from '../helpers/ports.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -37,24 +37,8 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-/** A free TCP port on 127.0.0.1 (host networking: the container binds it itself). */
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port)
-        else reject(new Error('could not read the port of a probe socket'))
-      })
-    })
-  })
-}
-
 /** Connect and ping until the server answers or the deadline passes; throws the last error. */
-async function waitForPing(uri: string, timeoutMs: number): Promise<void> {
+export async function waitForPing(uri: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let lastError: unknown = new Error('no attempt made')
   // Bounded by both the deadline and an attempt count.
@@ -82,32 +66,50 @@ function isFerretImage(image: string): boolean {
   return /ferret/i.test(image)
 }
 
-async function startContainer(image: string, hostNetwork: boolean): Promise<{ container: StartedTestContainer; uri: string }> {
+/** The image and network mode the harness uses, from TEST_MONGO_IMAGE and TEST_MONGO_NETWORK. */
+export function mongoContainerSettings(): { image: string; hostNetwork: boolean } {
+  return {
+    image: process.env.TEST_MONGO_IMAGE?.trim() || DEFAULT_IMAGE,
+    hostNetwork: process.env.TEST_MONGO_NETWORK === 'host',
+  }
+}
+
+/**
+ * A container of `image` serving the MongoDB protocol on the host's `port`: with host networking the server
+ * binds 127.0.0.1:port itself (a port is required); otherwise container port 27017 is published on `port`,
+ * or on a random one when it is undefined.
+ */
+export function mongoContainer(image: string, hostNetwork: boolean, port: number | undefined): GenericContainer {
   const labels: Record<string, string> = { 'item-store.test': 'mongo' }
   // .ci/run labels what this run starts so its exit trap removes exactly those containers.
   const runId = process.env.ITEM_STORE_CI_RUN
   if (runId !== undefined && runId !== '') labels['item-store.ci-run'] = runId
-  let container = new GenericContainer(image).withLabels(labels).withStartupTimeout(READY_TIMEOUT_MS)
+  const container = new GenericContainer(image).withLabels(labels).withStartupTimeout(READY_TIMEOUT_MS)
 
   if (hostNetwork) {
-    const port = await freeLoopbackPort()
-    container = container.withNetworkMode('host')
-    container = isFerretImage(image)
-      ? container.withEnvironment({ FERRETDB_LISTEN_ADDR: `127.0.0.1:${port}` })
-      : container.withCommand(['--bind_ip', '127.0.0.1', '--port', String(port)])
-    // No ports are exposed, so testcontainers does not wait; waitForPing below does.
-    const started = await container.start()
-    return { container: started, uri: `mongodb://127.0.0.1:${port}/` }
+    if (port === undefined) throw new Error('host networking needs a loopback port for the server to bind')
+    // No ports are exposed, so testcontainers does not wait: the caller pings.
+    return isFerretImage(image)
+      ? container.withNetworkMode('host').withEnvironment({ FERRETDB_LISTEN_ADDR: `127.0.0.1:${port}` })
+      : container.withNetworkMode('host').withCommand(['--bind_ip', '127.0.0.1', '--port', String(port)])
   }
 
-  container = container.withExposedPorts(27017)
-  if (isFerretImage(image)) {
-    // FerretDB images are FROM scratch (no shell for the port probe) and bind loopback by default.
-    container = container
-      .withEnvironment({ FERRETDB_LISTEN_ADDR: '0.0.0.0:27017' })
-      .withWaitStrategy(Wait.forLogMessage(/Listening on TCP/))
+  const published = container.withExposedPorts(port === undefined ? 27017 : { container: 27017, host: port })
+  // FerretDB images are FROM scratch (no shell for the port probe) and bind loopback by default.
+  return isFerretImage(image)
+    ? published
+        .withEnvironment({ FERRETDB_LISTEN_ADDR: '0.0.0.0:27017' })
+        .withWaitStrategy(Wait.forLogMessage(/Listening on TCP/))
+    : published
+}
+
+async function startContainer(image: string, hostNetwork: boolean): Promise<{ container: StartedTestContainer; uri: string }> {
+  if (hostNetwork) {
+    const port = await freeLoopbackPort()
+    const started = await mongoContainer(image, true, port).start()
+    return { container: started, uri: `mongodb://127.0.0.1:${port}/` }
   }
-  const started = await container.start()
+  const started = await mongoContainer(image, false, undefined).start()
   return { container: started, uri: `mongodb://${started.getHost()}:${started.getMappedPort(27017)}/` }
 }
 
@@ -125,8 +127,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return () => Promise.resolve()
   }
 
-  const image = process.env.TEST_MONGO_IMAGE?.trim() || DEFAULT_IMAGE
-  const hostNetwork = process.env.TEST_MONGO_NETWORK === 'host'
+  const { image, hostNetwork } = mongoContainerSettings()
   const startedAt = Date.now()
   let started: { container: StartedTestContainer; uri: string }
   try {
