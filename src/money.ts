@@ -47,13 +47,11 @@ export function parseMoney(field: string, value: unknown, sourceText?: string): 
     return refuse('decimal_parsing', `${field} must be a decimal number such as 12.34 (digits, an optional point and sign)`)
   }
   const amount = new Money(text)
+  if (amount.isNegative() && !amount.isZero()) return refuse('greater_than_equal', `${field} must be at least 0`)
   // decimal.js turns an exponent below its range into 0 (1e-9999999999999999): that amount is far below
   // a cent, not 0, so it is refused like any other with too many decimals instead of being rounded.
-  if (amount.isZero() && /[1-9]/.test(text.split(/[eE]/, 1)[0] ?? '')) {
-    return refuse('decimal_max_places', `${field} must have at most 2 digits after the decimal point`)
-  }
-  if (amount.isNegative() && !amount.isZero()) return refuse('greater_than_equal', `${field} must be at least 0`)
-  if (amount.decimalPlaces() > 2) {
+  const underflowed = amount.isZero() && /[1-9]/.test(text.split(/[eE]/, 1)[0] ?? '')
+  if (underflowed || amount.decimalPlaces() > 2) {
     return refuse('decimal_max_places', `${field} must have at most 2 digits after the decimal point`)
   }
   const cents = amount.times(100)
