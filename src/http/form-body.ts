@@ -3,6 +3,8 @@
 import { HttpError } from './errors.js'
 
 function decode(part: string): string {
+  // Most keys and values need no decoding; skipping it keeps hostile bodies of bare `&` and `=` cheap.
+  if (!part.includes('%') && !part.includes('+')) return part
   try {
     return decodeURIComponent(part.replaceAll('+', ' '))
   } catch {
@@ -10,7 +12,10 @@ function decode(part: string): string {
   }
 }
 
-/** Parses application/x-www-form-urlencoded text; a repeated key gives an array, as fast-querystring does. */
+/**
+ * Parses application/x-www-form-urlencoded text in linear time. A repeated key gives an array of its
+ * values (appended in place: copying it on every repeat made 32 000 repeats take seconds).
+ */
 export function parseFormBody(text: string): Record<string, string | string[]> {
   // No prototype, so keys such as __proto__ are plain data.
   const fields = Object.create(null) as Record<string, string | string[] | undefined>
@@ -20,7 +25,9 @@ export function parseFormBody(text: string): Record<string, string | string[]> {
     const key = decode(eq < 0 ? pair : pair.slice(0, eq))
     const value = eq < 0 ? '' : decode(pair.slice(eq + 1))
     const existing = fields[key]
-    fields[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]
+    if (existing === undefined) fields[key] = value
+    else if (Array.isArray(existing)) existing.push(value)
+    else fields[key] = [existing, value]
   }
   return fields as Record<string, string | string[]>
 }
