@@ -16,6 +16,7 @@ import itemRoutes from './items/routes.js'
 import database from './plugins/database.js'
 import docs from './plugins/docs.js'
 import gracefulClose from './plugins/graceful-close.js'
+import requestGuards from './plugins/request-guards.js'
 import security from './plugins/security.js'
 import staticFiles from './plugins/static-files.js'
 import healthRoutes from './routes/health.js'
@@ -48,7 +49,8 @@ export const serverOptions = {
   // checking every second cuts it off within about a second of its bound. Headers fit in one packet, so
   // 5 s for them is generous; requestTimeout is repeated here because Node requires headers <= request
   // when the server is created, before Fastify sets it.
-  http: { headersTimeout: 5_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 },
+  // requireHostHeader: false lets src/plugins/request-guards.ts answer a missing Host with a `detail`.
+  http: { headersTimeout: 5_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000, requireHostHeader: false },
   // On close: idle keep-alive sockets are dropped at once, busy ones finish their request first.
   forceCloseConnections: 'idle',
   // Requests arriving while closing get 503 from src/plugins/graceful-close.ts, with a `detail`.
@@ -65,6 +67,7 @@ export const app = fp<AppOptions>(
     await fastify.register(gracefulClose)
     await fastify.register(formbody, { parser: parseFormBody })
     await fastify.register(security)
+    await fastify.register(requestGuards)
     await fastify.register(database, {
       mongodbUri: options.mongodbUri,
       operationTimeoutMs: options.dbOperationTimeoutMs,

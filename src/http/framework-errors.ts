@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { SECURITY_HEADERS } from '../plugins/security.js'
 
 const ROUTER_MESSAGES: Record<string, string> = {
   FST_ERR_BAD_URL: 'The URL contains an invalid percent-encoding',
@@ -12,8 +13,12 @@ const ROUTER_MESSAGES: Record<string, string> = {
 /** Fastify's `frameworkErrors` option: router failures (bad URL encoding, overlong path). */
 export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 400
+  // Raised before the onRequest hooks that set these on every other answer.
+  for (const [name, value] of SECURITY_HEADERS) void reply.header(name, value)
   void reply.code(status).send({ detail: ROUTER_MESSAGES[error.code] ?? 'The request could not be routed' })
 }
+
+const RAW_SECURITY_HEADERS = SECURITY_HEADERS.map(([name, value]) => `${name}: ${value}\r\n`).join('')
 
 /** Fastify's `clientErrorHandler` option: requests Node could not parse, or that came too slowly. */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
@@ -28,7 +33,7 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex)
   const body = JSON.stringify({ detail })
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n${RAW_SECURITY_HEADERS}` +
         `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     )
   }

@@ -42,7 +42,7 @@ export const DOCS_CONTENT_SECURITY_POLICY = serialize({
 })
 
 /** Helmet's headers for our options. They are the same for every response, so they are computed once. */
-function securityHeaders(): [string, string][] {
+function computeSecurityHeaders(): [string, string][] {
   const headers: [string, string][] = []
   const recorder = {
     setHeader(name: string, value: unknown) {
@@ -62,13 +62,15 @@ function securityHeaders(): [string, string][] {
   return headers
 }
 
+/** Every answer carries these, also the router's and the HTTP parser's own (src/http/framework-errors.ts). */
+export const SECURITY_HEADERS: readonly (readonly [string, string])[] = computeSecurityHeaders()
+
 export default fp(
   async function security(fastify) {
-    const headers = securityHeaders()
     // Not @fastify/helmet: it rebuilds helmet's middleware (parsing the CSP again) on every request,
     // which cost about a fifth of the service's CPU per JSON POST (bench/, commit message).
     fastify.addHook('onRequest', (_request, reply, done) => {
-      for (const [name, value] of headers) reply.raw.setHeader(name, value)
+      for (const [name, value] of SECURITY_HEADERS) reply.raw.setHeader(name, value)
       done()
     })
   },
