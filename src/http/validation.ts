@@ -3,6 +3,7 @@
 import { Ajv, type ErrorObject, type Options, type SchemaValidateFunction } from 'ajv'
 import type { DataValidationCxt } from 'ajv/dist/types/index.js'
 import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
+import { nameProblem } from '../items/names.js'
 import { parseMoney } from '../money.js'
 import type { FieldError, ValidationFailureLike } from './errors.js'
 import { numberText } from './json-body.js'
@@ -27,9 +28,18 @@ const validateMoney: SchemaValidateFunction = (
   return false
 }
 
+const validateName: SchemaValidateFunction = (_options: unknown, data: unknown, _parentSchema?: unknown, cxt?: DataValidationCxt): boolean => {
+  if (typeof data !== 'string') return true
+  const problem = nameProblem(String(cxt?.parentDataProperty ?? 'name'), data)
+  if (problem === undefined) return true
+  validateName.errors = [{ keyword: 'x-name', message: problem.msg, params: { type: problem.type } }]
+  return false
+}
+
 function createAjv(options: Options): Ajv {
   const ajv = new Ajv({ strict: true, strictTypes: false, ...options })
   ajv.addKeyword({ keyword: 'x-money', schemaType: 'object', errors: true, validate: validateMoney })
+  ajv.addKeyword({ keyword: 'x-name', schemaType: 'object', errors: true, validate: validateName })
   return ajv
 }
 
@@ -48,7 +58,7 @@ const LOC_PREFIX: Record<string, string> = { body: 'body', querystring: 'query',
 
 // Which of several errors on one field explains it best. A rule of the branch whose type matched
 // (maxLength of a string in string-or-null) says more than "matches none of the types"; '*' is any such rule.
-const PRIORITY = ['x-money', 'required', '*', 'anyOf', 'type']
+const PRIORITY = ['x-money', 'required', 'x-name', '*', 'anyOf', 'type']
 
 function typeName(schema: unknown): string {
   const type = (schema as { type?: unknown }).type
@@ -63,7 +73,8 @@ function describe(error: ErrorObject, field: string): { msg: string; type: strin
   const params = error.params as Record<string, unknown>
   switch (error.keyword) {
     case 'x-money':
-      return { msg: error.message ?? `${field} is not a valid amount`, type: String(params.type) }
+    case 'x-name':
+      return { msg: error.message ?? `${field} is not valid`, type: String(params.type) }
     case 'required':
       return { msg: `${field} is required`, type: 'missing' }
     case 'type':

@@ -18,7 +18,9 @@ const Name = Type.String({
   pattern: '^[^\\p{Cc}]*$',
   // "." and ".." could be stored but never read back: URL parsers resolve /items/../ to / (even encoded).
   not: { enum: ['.', '..'] },
-  description: `Unique item name, the primary key; trimmed, 1 to ${NAME_MAX_LENGTH} characters, no control characters, not "." or ".."`,
+  // Invisible-only names and bidirectional controls (src/items/names.ts).
+  'x-name': {},
+  description: `Unique item name, the primary key; trimmed and normalized to Unicode NFC, then 1 to ${NAME_MAX_LENGTH} characters, no control characters, not only invisible characters, no bidirectional controls, not "." or ".."`,
   examples: ['Item1'],
 })
 

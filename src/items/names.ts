@@ -1,0 +1,59 @@
+// What makes a name one name: a single spelling per text (Unicode NFC), and nothing that hides or disguises
+// it. The rules follow the spirit of PRECIS identifiers (RFC 8264): names are compared as people read them.
+import type { FastifyRequest } from 'fastify'
+
+// Explicit embeddings, overrides and isolates make a name display as a different one ("Trojan Source").
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u
+// Whitespace, format characters (Cf) and other default-ignorable code points draw nothing on screen.
+const INVISIBLE_ONLY = /^[\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}]*$/u
+
+export interface NameProblem {
+  type: string
+  msg: string
+}
+
+/** The name as it is stored and looked up: trimmed, then composed (NFC), so "Čajník" has one spelling. */
+export function normalizeName(name: string): string {
+  return name.trim().normalize('NFC')
+}
+
+/** Why `name` cannot be a name beyond its length and control characters, or undefined when it can. */
+export function nameProblem(field: string, name: string): NameProblem | undefined {
+  if (BIDI_CONTROL.test(name)) {
+    return {
+      type: 'name_bidi_control',
+      msg: `${field} must not contain bidirectional control characters (U+202A to U+202E, U+2066 to U+2069): they make a name display as a different one`,
+    }
+  }
+  if (name !== '' && INVISIBLE_ONLY.test(name)) {
+    return {
+      type: 'name_invisible',
+      msg: `${field} must contain a visible character, not only spaces, zero-width or other invisible characters`,
+    }
+  }
+  return undefined
+}
+
+const nfc = (text: string): string => text.normalize('NFC')
+
+function normalizeMember(holder: unknown, key: string, normalize: (text: string) => string): void {
+  if (typeof holder !== 'object' || holder === null) return
+  const record = holder as Record<string, unknown>
+  const value = record[key]
+  if (typeof value === 'string') record[key] = normalize(value)
+}
+
+/** preValidation hook: the body's name, before its rules are checked (both create routes). */
+export async function normalizeBodyName(request: FastifyRequest): Promise<void> {
+  normalizeMember(request.body, 'name', normalizeName)
+}
+
+/** preValidation hook: the name in the path of a read, so every spelling finds the one item. */
+export async function normalizeNameParam(request: FastifyRequest): Promise<void> {
+  normalizeMember(request.params, 'name', nfc)
+}
+
+/** preValidation hook: the list's cursor, compared with stored (normalized) names. */
+export async function normalizeListQuery(request: FastifyRequest): Promise<void> {
+  normalizeMember(request.query, 'after', nfc)
+}
