@@ -1,7 +1,8 @@
 // Every failure is classified once here; the JSON API and the HTML form only differ in how they
 // render the result.
 import type { FastifyError } from 'fastify'
-import { DatabaseUnavailableError, DuplicateItemError } from '../items/errors.js'
+import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError } from '../items/errors.js'
+import { itemPath } from '../items/paths.js'
 import { toFieldErrors } from './validation.js'
 
 /** An error whose status and message are meant for the client as they are. */
@@ -19,6 +20,14 @@ export interface FieldError {
   loc: string[]
   msg: string
   type: string
+}
+
+/** Problems with fields found outside schema validation; answered 422 like a validation failure. */
+export class FieldErrors extends Error {
+  constructor(readonly fieldErrors: FieldError[]) {
+    super(fieldErrors.map((error) => error.msg).join('; '))
+    this.name = 'FieldErrors'
+  }
 }
 
 /** What Fastify attaches to a request that failed schema validation. */
@@ -45,7 +54,14 @@ export function classifyError(error: unknown): ClassifiedError {
     // Already logged by the repository.
     return { statusCode: 503, detail: 'The database is unavailable; try again shortly', expected: true }
   }
+  if (error instanceof WriteOutcomeUnknownError) {
+    const detail =
+      'The database did not confirm the write in time, so the outcome is unknown: read the item at ' +
+      `${itemPath(error.itemName)}, or send the same item again (an identical stored item is answered 200)`
+    return { statusCode: 504, detail, expected: true }
+  }
   if (error instanceof HttpError) return { statusCode: error.statusCode, detail: error.message, expected: true }
+  if (error instanceof FieldErrors) return { statusCode: 422, fieldErrors: error.fieldErrors }
   const fastifyError = error as Partial<FastifyError>
   if (fastifyError.validation !== undefined) {
     return { statusCode: 422, fieldErrors: toFieldErrors(fastifyError) }

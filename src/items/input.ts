@@ -1,16 +1,9 @@
 // Turns validated input into an ItemRecord. Validation (schemas.ts and the x-money keyword) has
 // already refused anything that breaks a rule, so these conversions cannot fail.
-import type { FastifyRequest } from 'fastify'
 import { numberText } from '../http/json-body.js'
 import { parseMoney } from '../money.js'
 import type { ItemRecord } from './repository.js'
 import type { ItemCreate, ItemForm } from './schemas.js'
-
-/** preValidation hook: a name is trimmed before its rules are checked, on both channels. */
-export async function trimName(request: FastifyRequest): Promise<void> {
-  const body = request.body as { name?: unknown } | null | undefined
-  if (typeof body === 'object' && body !== null && typeof body.name === 'string') body.name = body.name.trim()
-}
 
 function cents(field: string, value: string | number, holder: object): number {
   const result = parseMoney(field, value, numberText(holder, field))

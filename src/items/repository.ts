@@ -1,9 +1,10 @@
 // The only code that talks to the items collection. Routes call these methods and never see
 // Mongoose; database failures come out as DuplicateItemError or DatabaseUnavailableError.
 import fp from 'fastify-plugin'
-import { Schema, type Model, type mongo } from 'mongoose'
+import { Schema, mongo, type Model } from 'mongoose'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { withTimeout } from '../plugins/database.js'
-import { DatabaseUnavailableError, DuplicateItemError } from './errors.js'
+import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError } from './errors.js'
 
 /** An item as the service handles it: money in integer hundredths. */
 export interface ItemRecord {
@@ -20,6 +21,8 @@ interface ItemDocument {
   description: string | null
   taxCents: bigint | null
   createdAt: Date
+  /** Unique to one create request: tells our own insert from another client's with the same name. */
+  writeToken: mongo.ObjectId
 }
 
 export interface ItemPage {
@@ -27,9 +30,19 @@ export interface ItemPage {
   next: string | null
 }
 
+export interface CreateResult {
+  item: ItemRecord
+  /** false: an identical item was already stored under that name, and nothing new was written. */
+  created: boolean
+}
+
 export interface ItemsRepository {
-  /** Inserts a new item; never replaces one. Throws DuplicateItemError when the name is taken. */
-  create(item: ItemRecord): Promise<ItemRecord>
+  /**
+   * Inserts a new item; never replaces one. Throws DuplicateItemError when the name holds another item,
+   * DatabaseUnavailableError when the insert was never sent, and WriteOutcomeUnknownError when it was sent
+   * and the database neither confirmed nor refused it within the create bound.
+   */
+  create(item: ItemRecord): Promise<CreateResult>
   findByName(name: string): Promise<ItemRecord | null>
   /** Items in name order, after `after` when given. */
   list(options: { limit: number; after?: string | undefined }): Promise<ItemPage>
@@ -51,6 +64,7 @@ const itemSchema = new Schema<ItemDocument>(
     description: String,
     taxCents: BigInt,
     createdAt: Date,
+    writeToken: Schema.Types.ObjectId,
   },
   // bufferCommands: false makes calls fail at once while disconnected instead of running later,
   // after the client was already told 503.
@@ -63,6 +77,7 @@ interface StoredItem {
   priceCents: number | bigint
   description?: string | null
   taxCents?: number | bigint | null
+  writeToken?: mongo.ObjectId
 }
 
 function toRecord(doc: StoredItem): ItemRecord {
@@ -80,6 +95,23 @@ function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000
 }
 
+// Failures raised before anything is written to a server: Mongoose has no connection yet, no server could
+// be selected, no pooled connection came free, or the pool was paused at check-out. The driver's
+// PoolClearedOnNetworkError, by contrast, interrupts a command already sent, which the server may still apply.
+const NEVER_SENT = new Set(['MongooseError', 'MongoServerSelectionError', 'MongoWaitQueueTimeoutError', 'MongoPoolClearedError'])
+
+function neverSent(err: unknown): boolean {
+  return err instanceof Error && NEVER_SENT.has(err.name)
+}
+
+function sameItem(a: ItemRecord, b: ItemRecord): boolean {
+  return a.priceCents === b.priceCents && a.description === b.description && a.taxCents === b.taxCents
+}
+
+/** How long a create may take in all: the first insert, then confirming an unknown outcome. */
+export const CREATE_MAX_MS = 10_000
+const CONFIRM_RETRY_MS = 250
+
 export default fp(
   function itemsRepository(fastify, _options, done) {
     const { connection, operationTimeoutMs } = fastify.db
@@ -88,13 +120,11 @@ export default fp(
     // declared type only lacks our string _id.
     const itemsCollection = Items.collection as unknown as mongo.Collection<ItemDocument>
 
-    // Anything but a duplicate key means the database could not answer. Reads are abandoned at the
-    // bound. A write is not: once sent it may still be applied, and a 503 meanwhile would say "not
-    // stored" about an item that then appears. The driver bounds a write's unsent part (server selection,
-    // pool wait) by the same operationTimeoutMs, so an unreachable database still answers 503 in time.
-    async function run<T>(operation: string, call: () => Promise<T>, abandonAtBound = true): Promise<T> {
+    // A read that fails or passes the bound means the database could not answer. (Inserts are not
+    // abandoned this way: once sent, one may still be applied; see create and confirm.)
+    async function run<T>(operation: string, call: () => Promise<T>): Promise<T> {
       try {
-        return await (abandonAtBound ? withTimeout(call(), operationTimeoutMs) : call())
+        return await withTimeout(call(), operationTimeoutMs)
       } catch (err) {
         if (isDuplicateKey(err)) throw err
         fastify.log.warn({ err, operation }, 'database call failed')
@@ -102,24 +132,62 @@ export default fp(
       }
     }
 
+    /** The name is taken: by our own insert (sent earlier), by the same item, or by another one. */
+    async function settleDuplicate(item: ItemRecord, doc: ItemDocument): Promise<CreateResult> {
+      const stored = await run('find', () => Items.findById(doc._id).lean<StoredItem>().exec())
+      if (stored === null) throw new DatabaseUnavailableError('an item reported as present was not found')
+      if (stored.writeToken?.equals(doc.writeToken) === true) return { item, created: true }
+      const existing = toRecord(stored)
+      if (sameItem(existing, item)) return { item: existing, created: false }
+      throw new DuplicateItemError(item.name)
+    }
+
+    /**
+     * The insert was sent but its answer was lost. Inserting the same document again settles it: it either
+     * succeeds now or meets the stored one, whose token says whether it is ours. Never answering "not stored"
+     * here is what keeps a refused create from appearing later.
+     */
+    async function confirm(item: ItemRecord, doc: ItemDocument, deadline: number, firstError: unknown): Promise<CreateResult> {
+      for (let attempt = 1; Date.now() < deadline; attempt++) {
+        try {
+          await withTimeout(itemsCollection.insertOne(doc), deadline - Date.now())
+          fastify.log.info({ attempt, name: item.name }, 'unconfirmed insert settled: stored now')
+          return { item, created: true }
+        } catch (err) {
+          if (isDuplicateKey(err)) {
+            try {
+              return await settleDuplicate(item, doc)
+            } catch (settleError) {
+              if (!(settleError instanceof DatabaseUnavailableError)) throw settleError
+            }
+          }
+        }
+        await sleep(Math.max(0, Math.min(CONFIRM_RETRY_MS, deadline - Date.now())))
+      }
+      throw new WriteOutcomeUnknownError(item.name, { cause: firstError })
+    }
+
     const repository: ItemsRepository = {
       async create(item) {
-        try {
-          // Straight to the driver (see itemSchema above for why).
-          const doc: ItemDocument = {
-            _id: item.name,
-            priceCents: BigInt(item.priceCents),
-            description: item.description,
-            taxCents: item.taxCents === null ? null : BigInt(item.taxCents),
-            createdAt: new Date(),
-          }
-          await run('insert', () => itemsCollection.insertOne(doc), false)
-        } catch (err) {
-          // The unique _id index decides races: exactly one insert of a name succeeds.
-          if (isDuplicateKey(err)) throw new DuplicateItemError(item.name)
-          throw err
+        const deadline = Date.now() + CREATE_MAX_MS
+        const doc: ItemDocument = {
+          _id: item.name,
+          priceCents: BigInt(item.priceCents),
+          description: item.description,
+          taxCents: item.taxCents === null ? null : BigInt(item.taxCents),
+          createdAt: new Date(),
+          writeToken: new mongo.ObjectId(),
         }
-        return item
+        try {
+          // Straight to the driver: the document is already typed and validated.
+          await itemsCollection.insertOne(doc)
+          return { item, created: true }
+        } catch (err) {
+          if (isDuplicateKey(err)) return settleDuplicate(item, doc)
+          fastify.log.warn({ err, operation: 'insert' }, 'database call failed')
+          if (neverSent(err)) throw new DatabaseUnavailableError('database insert failed', { cause: err })
+          return confirm(item, doc, deadline, err)
+        }
       },
 
       async findByName(name) {

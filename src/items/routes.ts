@@ -2,7 +2,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireContentType } from '../http/content-type.js'
 import { centsToNumber } from '../money.js'
-import { fromJson, trimName } from './input.js'
+import { fromJson } from './input.js'
+import { normalizeBodyName, normalizeListQuery, normalizeNameParam } from './names.js'
+import { itemPath } from './paths.js'
 import type { ItemRecord } from './repository.js'
 import { ErrorMessage, Item, ItemCreate, ItemList, ItemListQuery, ItemParams, ValidationFailure } from './schemas.js'
 
@@ -15,22 +17,21 @@ export function toJson(item: ItemRecord): Item {
   }
 }
 
-export function itemPath(name: string): string {
-  return `/items/${encodeURIComponent(name)}/`
-}
-
 const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/items/new/',
     {
       onRequest: requireContentType('application/json'),
-      preValidation: trimName,
+      preValidation: normalizeBodyName,
       schema: {
         tags: ['items'],
         summary: 'Create an item from JSON',
-        description: 'Insert-only: a name that is already present is refused with 409 and the stored item is kept.',
+        description:
+          'Insert-only: a name that is already present is refused with 409 and the stored item is kept. ' +
+          'Sending an item identical to the stored one answers 200 and stores nothing new, so a lost answer can be retried.',
         body: ItemCreate,
         response: {
+          200: Item,
           201: Item,
           400: ErrorMessage,
           409: ErrorMessage,
@@ -38,18 +39,20 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           415: ErrorMessage,
           422: ValidationFailure,
           503: ErrorMessage,
+          504: ErrorMessage,
         },
       },
     },
     async (request, reply) => {
-      const item = await fastify.items.create(fromJson(request.body))
-      return reply.code(201).header('location', itemPath(item.name)).send(toJson(item))
+      const { item, created } = await fastify.items.create(fromJson(request.body))
+      return reply.code(created ? 201 : 200).header('location', itemPath(item.name)).send(toJson(item))
     },
   )
 
   fastify.get(
     '/items/:name/',
     {
+      preValidation: normalizeNameParam,
       schema: {
         tags: ['items'],
         summary: 'Read one item',
@@ -67,6 +70,7 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/items/',
     {
+      preValidation: normalizeListQuery,
       schema: {
         tags: ['items'],
         summary: 'List items in name order',

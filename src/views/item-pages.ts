@@ -103,14 +103,17 @@ function moneyCell(cents: number | null): string {
   return cents === null ? '<span class="empty">none</span>' : escapeHtml(formatCents(cents))
 }
 
-/** 201: the stored item, money with two decimals. */
-export function createdPage(item: ItemRecord): string {
+/** 201: the stored item, money with two decimals; 200 (created false): the same item was already there. */
+export function createdPage(item: ItemRecord, created = true): string {
   const description = item.description === null || item.description === '' ? '<span class="empty">none</span>' : escapeHtml(item.description)
   const href = `/items/${encodeURIComponent(item.name)}/`
+  const [title, notice] = created
+    ? ['Item stored', 'The item is in the catalogue. It will not change.']
+    : ['Item already stored', 'This item was already in the catalogue, exactly as sent, so nothing new was stored.']
   return page(
-    'Item stored',
-    `<h1>Item stored</h1>
-<div class="notice" role="status"><p>The item is in the catalogue. It will not change.</p></div>
+    title,
+    `<h1>${title}</h1>
+<div class="notice" role="status"><p>${notice}</p></div>
 <div class="card">
 <dl class="item">
 <dt>Name</dt><dd class="name">${escapeHtml(item.name)}</dd>

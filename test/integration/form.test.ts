@@ -57,7 +57,7 @@ describe('201 created', () => {
     const answer = await postForm(fx.baseUrl, { name: 'Extra', price: '1', color: 'red', _id: 'other', priceCents: '5' })
     expect(answer.status).toBe(201)
     const stored = await fx.stored('Extra')
-    expect(Object.keys(stored ?? {}).sort()).toEqual(['_id', 'createdAt', 'description', 'priceCents', 'taxCents'])
+    expect(Object.keys(stored ?? {}).sort()).toEqual(['_id', 'createdAt', 'description', 'priceCents', 'taxCents', 'writeToken'])
     expect(stored?.priceCents.toString()).toBe('100')
     expect(await fx.stored('other')).toBeNull()
   })

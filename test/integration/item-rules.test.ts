@@ -181,7 +181,7 @@ describe('unknown fields', () => {
     expect(answer.json).toEqual({ name: 'extra-fields', price: 3, description: null, tax: null })
     const stored = await fx.stored('extra-fields')
     expect(stored).not.toBeNull()
-    expect(Object.keys(stored ?? {}).sort()).toEqual(['_id', 'createdAt', 'description', 'priceCents', 'taxCents'])
+    expect(Object.keys(stored ?? {}).sort()).toEqual(['_id', 'createdAt', 'description', 'priceCents', 'taxCents', 'writeToken'])
     expect(stored?.priceCents.toString()).toBe('300')
     expect(stored?.taxCents).toBeNull()
     expect(stored?.createdAt).toBeInstanceOf(Date)

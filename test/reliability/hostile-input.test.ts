@@ -318,7 +318,7 @@ describe('hostile input', () => {
     expect(JSON.parse(answer.text)).toEqual({ name: 'carrier', price: 1.5, description: null, tax: null })
     const stored = await client.db().collection('items').findOne({ _id: 'carrier' as never })
     expect(stored).not.toBeNull()
-    expect(Object.keys(stored ?? {}).sort()).toEqual(['_id', 'createdAt', 'description', 'priceCents', 'taxCents'])
+    expect(Object.keys(stored ?? {}).sort()).toEqual(['_id', 'createdAt', 'description', 'priceCents', 'taxCents', 'writeToken'])
     expect(Number(stored?.priceCents)).toBe(150)
     expect(await client.db().collection('items').findOne({ _id: 'other' as never })).toBeNull()
     expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined()
