@@ -110,6 +110,12 @@ export async function createFerretDb(bin: string): Promise<StoppableDatabase> {
     running: () => child !== undefined,
     start,
     stop,
+    async pause() {
+      child?.kill('SIGSTOP')
+    },
+    async resume() {
+      child?.kill('SIGCONT')
+    },
     async dispose() {
       await stop()
       await rm(dataDir, { recursive: true, force: true })

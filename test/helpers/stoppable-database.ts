@@ -23,6 +23,10 @@ export interface StoppableDatabase {
   start(): Promise<void>
   /** Stops it; SIGKILL by default, as in a crash. */
   stop(signal?: NodeJS.Signals): Promise<void>
+  /** Freezes it (SIGSTOP, or `docker pause`): connections stay open and nothing answers. */
+  pause(): Promise<void>
+  /** Lets a paused one run on (SIGCONT, or `docker unpause`), with whatever it had received meanwhile. */
+  resume(): Promise<void>
   /** Stops it and removes its data. */
   dispose(): Promise<void>
 }
@@ -75,6 +79,8 @@ async function createContainerDatabase(): Promise<StoppableDatabase> {
     running: () => up,
     start,
     stop,
+    pause: () => container.pause() as Promise<void>,
+    resume: () => container.unpause() as Promise<void>,
     dispose: remove,
   }
 }

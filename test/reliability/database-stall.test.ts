@@ -1,0 +1,95 @@
+// A database that stalls (SIGSTOP of the FerretDB process, or `docker pause`) while creates stream in, for
+// 1 s, 2.5 s and 4 s. The driver gives up on inserts it already sent; the database applies them when it
+// wakes. Every answer must match what is stored afterwards: 201 and 200 stored, 503 never stored (not even
+// later), 504 (outcome unknown) either way.
+import { MongoClient } from 'mongodb'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CREATE_MAX_MS } from '../../src/items/repository.js'
+import { startApp, type RunningApp } from '../helpers/app.js'
+import { createStoppableDatabase, type StoppableDatabase } from '../helpers/stoppable-database.js'
+
+const STREAM_INTERVAL_MS = 40
+// After the last answer, time for any insert still queued in the woken database to land.
+const SETTLE_MS = 2_000
+
+let db: StoppableDatabase
+let running: RunningApp
+let client: MongoClient
+
+beforeAll(async () => {
+  db = await createStoppableDatabase()
+  running = await startApp('stall', { mongodbUri: db.dbUri('stall') })
+  client = new MongoClient(db.dbUri('stall'), { serverSelectionTimeoutMS: 10_000 })
+  await client.connect()
+})
+afterAll(async () => {
+  await db.resume().catch(() => undefined)
+  await client.close()
+  await running.close()
+  await db.dispose()
+})
+
+interface Answer {
+  name: string
+  channel: 'json' | 'form'
+  status: number
+  ms: number
+}
+
+async function create(name: string, channel: 'json' | 'form'): Promise<Answer> {
+  const started = performance.now()
+  const response = await fetch(
+    `${running.baseUrl}${channel === 'json' ? '/items/new/' : '/items/new/form/'}`,
+    channel === 'json'
+      ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, price: 1.25 }) }
+      : { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `name=${name}&price=1.25` },
+  )
+  await response.arrayBuffer()
+  return { name, channel, status: response.status, ms: performance.now() - started }
+}
+
+describe('database stall', () => {
+  it.each([1_000, 2_500, 4_000])('a %i ms stall: every answer matches what is stored', async (pauseMs) => {
+    const pending: Promise<Answer>[] = []
+    // A bounded stream: before, during and after the stall, JSON and form alternating.
+    const streamMs = pauseMs + 1_500
+    const count = Math.ceil(streamMs / STREAM_INTERVAL_MS)
+    const paused = (async () => {
+      await sleep(300)
+      await db.pause()
+      await sleep(pauseMs)
+      await db.resume()
+    })()
+    for (let i = 0; i < count; i++) {
+      pending.push(create(`stall-${pauseMs}-${String(i).padStart(3, '0')}`, i % 2 === 0 ? 'json' : 'form'))
+      await sleep(STREAM_INTERVAL_MS)
+    }
+    await paused
+    const answers = await Promise.all(pending)
+    await sleep(SETTLE_MS)
+
+    const stored = new Set(
+      (await client.db().collection('items').find({ _id: { $regex: `^stall-${pauseMs}-` } }, { projection: { _id: 1 } }).toArray()).map(
+        (doc) => String(doc._id),
+      ),
+    )
+    const tally: Record<number, number> = {}
+    for (const answer of answers) {
+      tally[answer.status] = (tally[answer.status] ?? 0) + 1
+      const where = `${answer.channel} ${answer.name}: ${answer.status} after ${answer.ms.toFixed(0)} ms`
+      expect([201, 503, 504], where).toContain(answer.status)
+      if (answer.status === 201) expect(stored.has(answer.name), where).toBe(true)
+      if (answer.status === 503) expect(stored.has(answer.name), `${where}, but stored later`).toBe(false)
+      expect(answer.ms, where).toBeLessThan(CREATE_MAX_MS + 2_000)
+    }
+    const unknownStored = answers.filter((a) => a.status === 504 && stored.has(a.name)).length
+    process.stderr.write(
+      `[reliability] stall ${pauseMs} ms: ${answers.length} creates: ${Object.entries(tally)
+        .map(([status, n]) => `${n} x ${status}`)
+        .join(', ')}; ${unknownStored} of the 504s stored; slowest ${Math.max(...answers.map((a) => a.ms)).toFixed(0)} ms\n`,
+    )
+    // The service is whole again: a create goes through.
+    expect((await create(`stall-${pauseMs}-after`, 'json')).status).toBe(201)
+  })
+})
