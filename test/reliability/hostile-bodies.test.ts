@@ -1,0 +1,87 @@
+// Bodies built to make parsing expensive: many keys, many repeats of one key, runs of `&` and `=`, very
+// long keys, on both body types and on paths no route serves. Each is answered in well under a second,
+// and /healthz keeps answering while several arrive at once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BODY_LIMIT_BYTES } from '../../src/app.js'
+import { startApp, type RunningApp } from '../helpers/app.js'
+import { rawRequest, type RawRequest } from '../helpers/raw-http.js'
+
+const ANSWER_BOUND_MS = 1_000
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
+const JSON_TYPE = { 'content-type': 'application/json' }
+// Just under the body limit, so the parser, not the limit, meets each one.
+const SIZE = BODY_LIMIT_BYTES - 1_024
+
+const fill = (unit: string): string => unit.repeat(Math.floor(SIZE / unit.length))
+
+const FORM_BODIES: Record<string, string> = {
+  'one key repeated 32 000 times': fill('a&'),
+  'one field repeated with values': fill('price=1&'),
+  'many distinct keys': Array.from({ length: Math.floor(SIZE / 8) }, (_, i) => `k${i.toString(36)}=v`).join('&').slice(0, SIZE),
+  'only ampersands': fill('&'),
+  'only equals signs': fill('='),
+  'equals and ampersands': fill('=&'),
+  'one very long key': `${'k'.repeat(SIZE - 10)}=v&price=1`,
+  'escapes everywhere': fill('%41='),
+}
+
+const JSON_BODIES: Record<string, string> = {
+  'many distinct keys': `{${Array.from({ length: Math.floor(SIZE / 12) }, (_, i) => `"k${i.toString(36)}":1`).join(',')}}`.slice(0, SIZE - 1) + '}',
+  'one key repeated': `{${fill('"a":1,').slice(0, SIZE - 20)}"a":1}`,
+  'one very long key': `{"${'k'.repeat(SIZE - 30)}":1,"price":1}`,
+  'many empty strings': `[${fill('"",').slice(0, SIZE - 10)}""]`,
+}
+
+let running: RunningApp
+let port: number
+
+beforeAll(async () => {
+  running = await startApp('reliability_hostile_bodies')
+  port = Number(new URL(running.baseUrl).port)
+})
+afterAll(async () => {
+  await running.close()
+})
+
+async function timed(request: RawRequest): Promise<{ status: number; ms: number }> {
+  const started = performance.now()
+  const answer = await rawRequest(port, request)
+  return { status: answer.status, ms: performance.now() - started }
+}
+
+const cases: [string, RawRequest][] = [
+  ...Object.entries(FORM_BODIES).flatMap(([label, body]): [string, RawRequest][] => [
+    [`form route: ${label}`, { method: 'POST', path: '/items/new/form/', headers: FORM, body }],
+    [`no route: ${label}`, { method: 'POST', path: '/nope', headers: FORM, body }],
+    [`unserved method: ${label}`, { method: 'PUT', path: '/items/new/form/', headers: FORM, body }],
+  ]),
+  ...Object.entries(JSON_BODIES).flatMap(([label, body]): [string, RawRequest][] => [
+    [`JSON route: ${label}`, { method: 'POST', path: '/items/new/', headers: JSON_TYPE, body }],
+    [`no route, JSON: ${label}`, { method: 'POST', path: '/nope', headers: JSON_TYPE, body }],
+  ]),
+]
+
+describe('hostile bodies', () => {
+  it.each(cases)('%s: a 4xx in well under a second', async (_label, request) => {
+    expect(Buffer.byteLength(request.body ?? '')).toBeLessThanOrEqual(BODY_LIMIT_BYTES)
+    const { status, ms } = await timed(request)
+    expect(status).toBeGreaterThanOrEqual(400)
+    expect(status).toBeLessThan(500)
+    expect(ms).toBeLessThan(ANSWER_BOUND_MS)
+  })
+
+  it('/healthz answers promptly while eight 64 KB repeated-key bodies arrive at once', async () => {
+    const body = FORM_BODIES['one key repeated 32 000 times']
+    const hostile = Array.from({ length: 8 }, (_, i) =>
+      timed({ method: 'POST', path: i % 2 === 0 ? '/items/new/form/' : '/nope', headers: FORM, body }),
+    )
+    const health = await timed({ path: '/healthz' })
+    const answers = await Promise.all(hostile)
+    expect(health.status).toBe(200)
+    expect(health.ms).toBeLessThan(ANSWER_BOUND_MS)
+    for (const answer of answers) expect(answer.ms).toBeLessThan(ANSWER_BOUND_MS * 2)
+    process.stderr.write(
+      `[reliability] hostile bodies: /healthz in ${health.ms.toFixed(0)} ms beside 8 repeated-key bodies (slowest ${Math.max(...answers.map((a) => a.ms)).toFixed(0)} ms)\n`,
+    )
+  })
+})
