@@ -70,7 +70,7 @@ describe('database stall', () => {
     await sleep(SETTLE_MS)
 
     const stored = new Set(
-      (await client.db().collection('items').find({ _id: { $regex: `^stall-${pauseMs}-` } }, { projection: { _id: 1 } }).toArray()).map(
+      (await client.db().collection<{ _id: string }>('items').find({ _id: { $regex: `^stall-${pauseMs}-` } }, { projection: { _id: 1 } }).toArray()).map(
         (doc) => String(doc._id),
       ),
     )
