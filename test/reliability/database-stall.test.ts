@@ -69,11 +69,9 @@ describe('database stall', () => {
     const answers = await Promise.all(pending)
     await sleep(SETTLE_MS)
 
-    const stored = new Set(
-      (await client.db().collection<{ _id: string }>('items').find({ _id: { $regex: `^stall-${pauseMs}-` } }, { projection: { _id: 1 } }).toArray()).map(
-        (doc) => String(doc._id),
-      ),
-    )
+    const items = client.db().collection<{ _id: string }>('items')
+    const docs = await items.find({ _id: { $regex: `^stall-${pauseMs}-` } }, { projection: { _id: 1 } }).toArray()
+    const stored = new Set(docs.map((doc) => doc._id))
     const tally: Record<number, number> = {}
     for (const answer of answers) {
       tally[answer.status] = (tally[answer.status] ?? 0) + 1
