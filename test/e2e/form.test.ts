@@ -137,8 +137,8 @@ describe('the entry form in Chromium', () => {
       expect(shown).toEqual({ Name: name, Price: '12.50', Tax: '0.30', Description: 'Old, slightly rusty.\nHolds water.' })
       await screenshot(page, `created-${device}`)
 
-      // Browsers send a textarea's newlines as CRLF, and that is what is stored (HTML shows them as LF).
-      const stored = { name, price: 12.5, description: 'Old, slightly rusty.\r\nHolds water.', tax: 0.3 }
+      // Browsers send a textarea's newlines as CRLF; the form route stores them as LF, as they were typed.
+      const stored = { name, price: 12.5, description: 'Old, slightly rusty.\nHolds water.', tax: 0.3 }
       expect(await getJson(name)).toEqual({ status: 200, body: stored })
       // The page's own link leads to the same JSON.
       await page.getByRole('link', { name: 'View as JSON' }).click()
