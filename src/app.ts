@@ -67,7 +67,7 @@ export const app = fp<AppOptions>(
     await fastify.register(gracefulClose)
     await fastify.register(formbody, { parser: parseFormBody })
     await fastify.register(security)
-    await fastify.register(requestGuards)
+    await fastify.register(requestGuards, { routerOptions: serverOptions.routerOptions })
     await fastify.register(database, {
       mongodbUri: options.mongodbUri,
       operationTimeoutMs: options.dbOperationTimeoutMs,

@@ -53,7 +53,28 @@ export async function normalizeNameParam(request: FastifyRequest): Promise<void>
   normalizeMember(request.params, 'name', nfc)
 }
 
-/** preValidation hook: the list's cursor, compared with stored (normalized) names. */
+/** preValidation hook: the list's cursor and prefix, compared with stored (normalized) names. */
 export async function normalizeListQuery(request: FastifyRequest): Promise<void> {
   normalizeMember(request.query, 'after', nfc)
+  normalizeMember(request.query, 'prefix', nfc)
+}
+
+const MAX_CODE_POINT = 0x10ffff
+
+/**
+ * The least string above every string that starts with `prefix`, in code point order (the order MongoDB
+ * compares strings in: UTF-8 bytes), or undefined when no string is (a prefix of U+10FFFF only). With it a
+ * prefix search is the range [prefix, upper), which the _id index answers without a regex.
+ */
+export function prefixUpperBound(prefix: string): string | undefined {
+  const codePoints = Array.from(prefix, (char) => char.codePointAt(0) ?? 0)
+  while (codePoints.length > 0) {
+    const last = (codePoints.pop() ?? 0) + 1
+    if (last <= MAX_CODE_POINT) {
+      // Surrogate code points are not characters; the next one is U+E000.
+      codePoints.push(last >= 0xd800 && last <= 0xdfff ? 0xe000 : last)
+      return String.fromCodePoint(...codePoints)
+    }
+  }
+  return undefined
 }

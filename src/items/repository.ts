@@ -5,6 +5,7 @@ import { Schema, mongo, type Model } from 'mongoose'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { withTimeout } from '../plugins/database.js'
 import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError } from './errors.js'
+import { prefixUpperBound } from './names.js'
 
 /** An item as the service handles it: money in integer hundredths. */
 export interface ItemRecord {
@@ -44,8 +45,8 @@ export interface ItemsRepository {
    */
   create(item: ItemRecord): Promise<CreateResult>
   findByName(name: string): Promise<ItemRecord | null>
-  /** Items in name order, after `after` when given. */
-  list(options: { limit: number; after?: string | undefined }): Promise<ItemPage>
+  /** Items in name order, after `after` when given, and only names starting with `prefix` when given. */
+  list(options: { limit: number; after?: string | undefined; prefix?: string | undefined }): Promise<ItemPage>
 }
 
 declare module 'fastify' {
@@ -195,8 +196,15 @@ export default fp(
         return doc === null ? null : toRecord(doc)
       },
 
-      async list({ limit, after }) {
-        const filter = after === undefined ? {} : { _id: { $gt: after } }
+      async list({ limit, after, prefix }) {
+        // A range on _id, never a regex, so MongoDB answers from the _id index.
+        const upper = prefix === undefined || prefix === '' ? undefined : prefixUpperBound(prefix)
+        const range = {
+          ...(after === undefined ? {} : { $gt: after }),
+          ...(prefix === undefined || prefix === '' ? {} : { $gte: prefix }),
+          ...(upper === undefined ? {} : { $lt: upper }),
+        }
+        const filter = Object.keys(range).length === 0 ? {} : { _id: range }
         // One extra document tells whether another page follows.
         const docs = await run('list', () =>
           Items.find(filter, READ_FIELDS).sort({ _id: 1 }).limit(limit + 1).lean<StoredItem[]>().exec(),

@@ -1,6 +1,7 @@
 // The JSON API: create, read one, list. Request -> schema validation -> input.ts -> repository.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireContentType } from '../http/content-type.js'
+import { digitsOnly } from '../http/query.js'
 import { centsToNumber } from '../money.js'
 import { fromJson } from './input.js'
 import { normalizeBodyName, normalizeListQuery, normalizeNameParam } from './names.js'
@@ -70,17 +71,20 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/items/',
     {
-      preValidation: normalizeListQuery,
+      preValidation: [normalizeListQuery, digitsOnly('limit')],
       schema: {
         tags: ['items'],
         summary: 'List items in name order',
-        description: 'Pages by name: pass the `next` of one page as `after` to get the following one.',
+        description:
+          'Pages by name: pass the `next` of one page as `after` to get the following one (with the same `prefix`). ' +
+          '`prefix` keeps only the names that start with it.',
         querystring: ItemListQuery,
         response: { 200: ItemList, 422: ValidationFailure, 503: ErrorMessage },
       },
     },
     async (request) => {
-      const page = await fastify.items.list({ limit: request.query.limit, after: request.query.after })
+      const { limit, after, prefix } = request.query
+      const page = await fastify.items.list({ limit, after, prefix })
       return { items: page.items.map(toJson), next: page.next }
     },
   )

@@ -83,6 +83,14 @@ export const ItemListQuery = Type.Object({
     // Far above any name's length: a bound on query size, not a name rule.
     Type.String({ maxLength: 4 * NAME_MAX_LENGTH, description: 'The last name of the previous page; items after it follow' }),
   ),
+  prefix: Type.Optional(
+    Type.String({
+      maxLength: NAME_MAX_LENGTH,
+      pattern: '^[^\\p{Cc}]*$',
+      description: `Only names that start with this text (normalized to NFC; case and accents count); at most ${NAME_MAX_LENGTH} characters, no control characters. Empty lists everything.`,
+      examples: ['Rusty'],
+    }),
+  ),
 })
 
 export const ItemList = Type.Object({

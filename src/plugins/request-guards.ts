@@ -1,5 +1,6 @@
 // Checks that hold for every request and need only its head, so they run before any body is read.
 import fp from 'fastify-plugin'
+import FindMyWay, { type HTTPMethod } from 'find-my-way'
 import { HttpError } from '../http/errors.js'
 
 const PLAIN_TRANSFER_CODINGS = new Set(['chunked', 'identity'])
@@ -13,11 +14,32 @@ function hasMalformedEscape(query: string): boolean {
   }
 }
 
-export default fp(
-  async function requestGuards(fastify) {
-    fastify.addHook('onRequest', async (request) => {
+export interface RequestGuardsOptions {
+  /** The server's own router options, so that paths match here exactly as they route. */
+  routerOptions: { ignoreTrailingSlash: boolean; maxParamLength: number }
+}
+
+export default fp<RequestGuardsOptions>(
+  async function requestGuards(fastify, { routerOptions }) {
+    // Every route's path and methods, to tell "no such path" (404) from "not with this method" (405).
+    const known = FindMyWay(routerOptions)
+    const methods = new Set<HTTPMethod>()
+    fastify.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat() as HTTPMethod[]) {
+        methods.add(method)
+        if (!known.hasRoute(method, route.url)) known.on(method, route.url, () => undefined)
+      }
+    })
+
+    fastify.addHook('onRequest', async (request, reply) => {
       // No route serves it: answer now, so that a hostile body sent to any path is never parsed.
-      if (request.is404) throw new HttpError(404, 'Not Found')
+      if (request.is404) {
+        const path = request.url.split('?', 1)[0] ?? '/'
+        const allowed = [...methods].filter((method) => known.find(method, path) !== null)
+        if (allowed.length === 0) throw new HttpError(404, 'Not Found')
+        void reply.header('allow', allowed.join(', '))
+        throw new HttpError(405, `${request.method} is not allowed on this path; it answers ${allowed.join(', ')}`)
+      }
       // Node's own check answers an empty 400; ours says what is missing (see serverOptions.http).
       if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
         throw new HttpError(400, 'The request has no Host header; HTTP/1.1 requires one')

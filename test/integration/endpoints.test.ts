@@ -100,15 +100,29 @@ describe('not found', () => {
   it.each([
     ['GET', '/nope'],
     ['GET', '/items/a/b/'],
-    ['POST', '/items/'],
     ['POST', '/items/new/extra/'],
-    ['PUT', '/items/Item1/'],
-    ['DELETE', '/items/Item1/'],
-  ])('%s %s (no such route) is 404 with a detail', async (method, path) => {
+    ['DELETE', '/nope/'],
+  ])('%s %s (no such path) is 404 with a detail', async (method, path) => {
     const response = await fetch(`${fx.baseUrl}${path}`, { method })
     expect(response.status).toBe(404)
+    expect(response.headers.get('allow')).toBeNull()
     const body = (await response.json()) as { detail?: unknown }
-    expect(typeof body.detail).toBe('string')
+    expect(body.detail).toBe('Not Found')
+  })
+
+  it.each([
+    ['POST', '/items/', 'GET, HEAD'],
+    ['PUT', '/items/Item1/', 'GET, HEAD'],
+    ['DELETE', '/items/Item1/', 'GET, HEAD'],
+    ['PATCH', '/items/Item1', 'GET, HEAD'],
+    ['GET', '/items/new/form/', 'POST'],
+    ['PUT', '/', 'GET, HEAD'],
+    ['POST', '/healthz', 'GET, HEAD'],
+  ])('%s %s (a path that does not answer this method) is 405 with Allow: %s and a detail', async (method, path, allow) => {
+    const response = await fetch(`${fx.baseUrl}${path}`, { method })
+    expect(response.status).toBe(405)
+    expect(response.headers.get('allow')).toBe(allow)
+    expect(await response.json()).toEqual({ detail: `${method} is not allowed on this path; it answers ${allow}` })
   })
 
   it('has no update or delete: the item is still there after PUT and DELETE', async () => {

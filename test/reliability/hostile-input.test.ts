@@ -202,7 +202,7 @@ const HAND_PICKED: [string, RawRequest, number?][] = [
   // Broken HTTP
   ['Content-Length and chunked together', json('{}', { ...JSON_TYPE, 'transfer-encoding': 'chunked', 'content-length': 2 }), 400],
   ['unknown route', get('/items/new/nothing/here/'), 404],
-  ['unknown method', { method: 'DELETE', path: '/items/seed/' }, 404],
+  ['unknown method', { method: 'DELETE', path: '/items/seed/' }, 405],
 ]
 
 // Strings that are never a valid amount: suffixing `#` makes any text unparsable.
