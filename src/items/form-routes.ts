@@ -1,6 +1,6 @@
 // The HTML form channel: the same rules as the JSON API, answered with HTML pages.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { requireContentType } from '../http/content-type.js'
 import { classifyError } from '../http/errors.js'
 import { conflictPage, createdPage, errorPage, invalidPage, type FormValues } from '../views/item-pages.js'
@@ -23,6 +23,13 @@ function typedValues(body: unknown): FormValues {
   return values
 }
 
+// Taken before validation, which replaces the typed amounts by their hundredths.
+const typedBeforeValidation = new WeakMap<FastifyRequest, FormValues>()
+
+async function keepTypedValues(request: FastifyRequest): Promise<void> {
+  typedBeforeValidation.set(request, typedValues(request.body))
+}
+
 function htmlPage(description: string) {
   return { description, content: { 'text/html': { schema: { type: 'string' } } } }
 }
@@ -32,7 +39,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     '/items/new/form/',
     {
       onRequest: requireContentType('application/x-www-form-urlencoded'),
-      preValidation: trimName,
+      preValidation: [trimName, keepTypedValues],
       schema: {
         tags: ['form'],
         summary: 'Create an item from the HTML form',
@@ -53,9 +60,9 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       errorHandler(error, request, reply) {
         const outcome = classifyError(error)
         if ('fieldErrors' in outcome) {
-          html(reply, 422, invalidPage(typedValues(request.body), outcome.fieldErrors))
+          html(reply, 422, invalidPage(typedBeforeValidation.get(request) ?? {}, outcome.fieldErrors))
         } else if (error instanceof DuplicateItemError) {
-          html(reply, 409, conflictPage(error.itemName, typedValues(request.body)))
+          html(reply, 409, conflictPage(error.itemName, typedBeforeValidation.get(request) ?? {}))
         } else {
           if (!outcome.expected) request.log.error({ err: error }, 'form request failed')
           html(reply, outcome.statusCode, errorPage(outcome.statusCode, outcome.detail))
