@@ -23,7 +23,7 @@ declare const hundredths: unique symbol
 /** An amount in integer hundredths, as checked by parseMoney: a plain number cannot pass for one. */
 export type Cents = number & { readonly [hundredths]: true }
 
-export type MoneyResult =
+type MoneyResult =
   | { ok: true; cents: Cents }
   | { ok: false; type: MoneyErrorType; msg: string }
 

@@ -4,6 +4,7 @@
 import type { ErrorObject } from 'ajv'
 import type { FastifyError, FastifySchemaValidationError } from 'fastify'
 import { DatabaseUnavailableError, DuplicateItemError } from '../items/errors.js'
+import { BODY_LIMIT_TEXT } from './body-limit.js'
 
 /** An error whose status and message are meant for the client as they are. */
 export class HttpError extends Error {
@@ -28,25 +29,26 @@ interface ValidationFailureLike {
   validationContext?: string
 }
 
-export type ClassifiedError =
+/** How to answer a failure; `log` is true only for a failure nobody planned for (a bug or an outage). */
+type ClassifiedError =
   | { statusCode: 422; fieldErrors: FieldError[] }
-  | { statusCode: number; detail: string; expected: boolean }
+  | { statusCode: number; detail: string; log: boolean }
 
 // Fastify's own client errors, reworded to say what to fix.
 const FASTIFY_MESSAGES: Record<string, string> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than 64 KiB',
+  FST_ERR_CTP_BODY_TOO_LARGE: `The request body is larger than ${BODY_LIMIT_TEXT}`,
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length header does not match the body',
 }
 
 export function classifyError(error: unknown): ClassifiedError {
   if (error instanceof DuplicateItemError) {
-    return { statusCode: 409, detail: `An item named "${error.itemName}" is already present`, expected: true }
+    return { statusCode: 409, detail: `An item named "${error.itemName}" is already present`, log: false }
   }
   if (error instanceof DatabaseUnavailableError) {
     // Already logged by the repository.
-    return { statusCode: 503, detail: 'The database is unavailable; try again shortly', expected: true }
+    return { statusCode: 503, detail: 'The database is unavailable; try again shortly', log: false }
   }
-  if (error instanceof HttpError) return { statusCode: error.statusCode, detail: error.message, expected: true }
+  if (error instanceof HttpError) return { statusCode: error.statusCode, detail: error.message, log: false }
   const fastifyError = error as Partial<FastifyError>
   if (fastifyError.validation !== undefined) {
     return { statusCode: 422, fieldErrors: toFieldErrors(fastifyError) }
@@ -57,9 +59,9 @@ export function classifyError(error: unknown): ClassifiedError {
     const detail =
       FASTIFY_MESSAGES[code] ??
       (status === 415 ? 'Unsupported Content-Type' : (fastifyError.message ?? 'Bad request'))
-    return { statusCode: status, detail, expected: true }
+    return { statusCode: status, detail, log: false }
   }
-  return { statusCode: 500, detail: 'Internal Server Error', expected: false }
+  return { statusCode: 500, detail: 'Internal Server Error', log: true }
 }
 
 const LOC_PREFIX: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }

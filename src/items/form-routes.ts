@@ -1,6 +1,7 @@
 // The HTML form channel: the same rules as the JSON API, answered with HTML pages.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
 import { requireContentType } from '../http/content-type.js'
 import { classifyError } from '../http/errors.js'
 import { conflictPage, createdPage, errorPage, invalidPage, type FormValues } from '../views/item-pages.js'
@@ -51,7 +52,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         response: {
           201: htmlPage('The stored item'),
           409: htmlPage('Already present: the form again, with what was typed'),
-          413: htmlPage('The body is over 64 KiB'),
+          413: htmlPage(`The body is over ${BODY_LIMIT_TEXT}`),
           415: htmlPage('Not application/x-www-form-urlencoded'),
           422: htmlPage('The form again, with what was typed and each problem beside its field'),
           503: htmlPage('The database is unavailable'),
@@ -64,7 +65,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         } else if (error instanceof DuplicateItemError) {
           html(reply, 409, conflictPage(error.itemName, typedBeforeValidation.get(request) ?? {}))
         } else {
-          if (!outcome.expected) request.log.error({ err: error }, 'form request failed')
+          if (outcome.log) request.log.error({ err: error }, 'form request failed')
           html(reply, outcome.statusCode, errorPage(outcome.statusCode, outcome.detail))
         }
       },

@@ -6,7 +6,7 @@ import { fromJson, trimName } from './input.js'
 import type { ItemRecord } from './repository.js'
 import { ErrorMessage, Item, ItemCreate, ItemList, ItemListQuery, ItemParams, ValidationFailure } from './schemas.js'
 
-export function toJson(item: ItemRecord): Item {
+function toJson(item: ItemRecord): Item {
   return {
     name: item.name,
     price: centsToNumber(item.priceCents),
