@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireContentType } from '../http/content-type.js'
 import { centsToNumber } from '../money.js'
 import { fromJson, trimName } from './input.js'
+import { itemPath } from './item-path.js'
 import type { ItemRecord } from './repository.js'
 import { ErrorMessage, Item, ItemCreate, ItemList, ItemListQuery, ItemParams, ValidationFailure } from './schemas.js'
 
@@ -13,10 +14,6 @@ function toJson(item: ItemRecord): Item {
     description: item.description,
     tax: item.taxCents === null ? null : centsToNumber(item.taxCents),
   }
-}
-
-export function itemPath(name: string): string {
-  return `/items/${encodeURIComponent(name)}/`
 }
 
 const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
