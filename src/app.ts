@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Server } from 'node:http'
+import { BODY_LIMIT_BYTES } from './http/body-limit.js'
 import { classifyError } from './http/errors.js'
 import { parseFormBody } from './http/form-body.js'
 import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js'
@@ -27,8 +28,6 @@ export interface AppOptions {
   dbOperationTimeoutMs?: number
 }
 
-export const BODY_LIMIT_BYTES = 64 * 1024
-
 /** Fastify's own options: limits and timeouts that hold for every route. */
 export const serverOptions = {
   bodyLimit: BODY_LIMIT_BYTES,
@@ -38,17 +37,15 @@ export const serverOptions = {
     maxParamLength: 4096,
   },
   requestIdHeader: 'x-request-id',
-  // Slow clients. Whole request (headers + up to 64 KiB body) within 10 s: ample on any real link.
+  // Slow clients. Whole request (headers + up to a BODY_LIMIT_BYTES body) within 10 s: ample on any real link.
   requestTimeout: 10_000,
   // A socket with no traffic at all for 15 s is dropped (a trickling client is caught by the bounds above).
   connectionTimeout: 15_000,
   // An idle keep-alive socket is closed after 5 s.
   keepAliveTimeout: 5_000,
   // Handed to http.createServer. Node enforces headersTimeout and requestTimeout only when it checks its
-  // connections, by default every 30 s, so a trickling client held a socket for up to 30 s (measured);
-  // checking every second cuts it off within about a second of its bound. Headers fit in one packet, so
-  // 5 s for them is generous; requestTimeout is repeated here because Node requires headers <= request
-  // when the server is created, before Fastify sets it.
+  // connections (by default every 30 s), so it checks every second. requestTimeout is repeated here
+  // because Node requires headers <= request when the server is created, before Fastify sets it.
   // requireHostHeader: false lets src/plugins/request-guards.ts answer a missing Host with a `detail`.
   http: { headersTimeout: 5_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000, requireHostHeader: false },
   // On close: idle keep-alive sockets are dropped at once, busy ones finish their request first.
@@ -60,7 +57,7 @@ export const serverOptions = {
   clientErrorHandler,
 } satisfies FastifyHttpOptions<Server>
 
-export const app = fp<AppOptions>(
+export const itemStore = fp<AppOptions>(
   async function itemStore(fastify, options) {
     registerJsonBodyParser(fastify)
     registerValidation(fastify)
@@ -79,7 +76,7 @@ export const app = fp<AppOptions>(
     fastify.setErrorHandler((error, request, reply) => {
       const outcome = classifyError(error)
       if ('fieldErrors' in outcome) return reply.code(422).send({ detail: outcome.fieldErrors })
-      if (!outcome.expected) request.log.error({ err: error }, 'request failed')
+      if (outcome.log) request.log.error({ err: error }, 'request failed')
       return reply.code(outcome.statusCode).send({ detail: outcome.detail })
     })
     fastify.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }))
@@ -97,6 +94,6 @@ export async function buildApp(
   fastifyOptions: FastifyServerOptions = {},
 ): Promise<FastifyInstance> {
   const fastify = Fastify({ ...serverOptions, ...fastifyOptions }).withTypeProvider<TypeBoxTypeProvider>()
-  await fastify.register(app, options)
+  await fastify.register(itemStore, options)
   return fastify
 }

@@ -2,10 +2,10 @@
 // process with a message naming the variable instead of surfacing later as a strange failure.
 import { mongo } from 'mongoose'
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
-export type LogLevel = (typeof LOG_LEVELS)[number]
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+type LogLevel = (typeof LOG_LEVELS)[number]
 
-export interface Config {
+interface Config {
   port: number
   host: string
   mongodbUri: string
@@ -16,7 +16,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-export const DEFAULTS = {
+const DEFAULTS = {
   PORT: '8000',
   HOST: '127.0.0.1',
   MONGODB_URI: 'mongodb://127.0.0.1:27017/items',

@@ -19,8 +19,12 @@ export type MoneyErrorType =
   | 'less_than_equal'
   | 'decimal_max_places'
 
-export type MoneyResult =
-  | { ok: true; cents: number }
+declare const hundredths: unique symbol
+/** An amount in integer hundredths, as checked by parseMoney: a plain number cannot pass for one. */
+export type Cents = number & { readonly [hundredths]: true }
+
+type MoneyResult =
+  | { ok: true; cents: Cents }
   | { ok: false; type: MoneyErrorType; msg: string }
 
 function refuse(type: MoneyErrorType, msg: string): MoneyResult {
@@ -57,7 +61,7 @@ export function parseMoney(field: string, value: unknown, sourceText?: string): 
   const cents = amount.times(100)
   if (cents.greaterThan(MAX_CENTS)) return refuse('less_than_equal', `${field} must be at most ${MAX_AMOUNT_TEXT}`)
   // `+ 0` turns a "-0" amount into plain 0.
-  return { ok: true, cents: cents.toNumber() + 0 }
+  return { ok: true, cents: (cents.toNumber() + 0) as Cents }
 }
 
 /** Hundredths as the JSON number with the same decimal value (12.34, 100, 0.3). */

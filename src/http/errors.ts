@@ -1,9 +1,11 @@
 // Every failure is classified once here; the JSON API and the HTML form only differ in how they
-// render the result.
-import type { FastifyError } from 'fastify'
+// render the result. Validation failures are reported in the original FastAPI demo's shape, one entry
+// per bad field: {"loc": ["body", "price"], "msg": ..., "type": ...}.
+import type { ErrorObject } from 'ajv'
+import type { FastifyError, FastifySchemaValidationError } from 'fastify'
 import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError } from '../items/errors.js'
-import { itemPath } from '../items/paths.js'
-import { toFieldErrors } from './validation.js'
+import { itemPath } from '../items/item-path.js'
+import { BODY_LIMIT_TEXT } from './body-limit.js'
 
 /** An error whose status and message are meant for the client as they are. */
 export class HttpError extends Error {
@@ -31,36 +33,37 @@ export class FieldErrors extends Error {
 }
 
 /** What Fastify attaches to a request that failed schema validation. */
-export interface ValidationFailureLike {
+interface ValidationFailureLike {
   validation?: FastifyError['validation']
   validationContext?: string
 }
 
-export type ClassifiedError =
+/** How to answer a failure; `log` is true only for a failure nobody planned for (a bug or an outage). */
+type ClassifiedError =
   | { statusCode: 422; fieldErrors: FieldError[] }
-  | { statusCode: number; detail: string; expected: boolean }
+  | { statusCode: number; detail: string; log: boolean }
 
 // Fastify's own client errors, reworded to say what to fix.
 const FASTIFY_MESSAGES: Record<string, string> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than 64 KiB',
+  FST_ERR_CTP_BODY_TOO_LARGE: `The request body is larger than ${BODY_LIMIT_TEXT}`,
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length header does not match the body',
 }
 
 export function classifyError(error: unknown): ClassifiedError {
   if (error instanceof DuplicateItemError) {
-    return { statusCode: 409, detail: `An item named "${error.itemName}" is already present`, expected: true }
+    return { statusCode: 409, detail: `An item named "${error.itemName}" is already present`, log: false }
   }
   if (error instanceof DatabaseUnavailableError) {
     // Already logged by the repository.
-    return { statusCode: 503, detail: 'The database is unavailable; try again shortly', expected: true }
+    return { statusCode: 503, detail: 'The database is unavailable; try again shortly', log: false }
   }
   if (error instanceof WriteOutcomeUnknownError) {
     const detail =
       'The database did not confirm the write in time, so the outcome is unknown: read the item at ' +
       `${itemPath(error.itemName)}, or send the same item again (an identical stored item is answered 200)`
-    return { statusCode: 504, detail, expected: true }
+    return { statusCode: 504, detail, log: false }
   }
-  if (error instanceof HttpError) return { statusCode: error.statusCode, detail: error.message, expected: true }
+  if (error instanceof HttpError) return { statusCode: error.statusCode, detail: error.message, log: false }
   if (error instanceof FieldErrors) return { statusCode: 422, fieldErrors: error.fieldErrors }
   const fastifyError = error as Partial<FastifyError>
   if (fastifyError.validation !== undefined) {
@@ -72,7 +75,76 @@ export function classifyError(error: unknown): ClassifiedError {
     const detail =
       FASTIFY_MESSAGES[code] ??
       (status === 415 ? 'Unsupported Content-Type' : (fastifyError.message ?? 'Bad request'))
-    return { statusCode: status, detail, expected: true }
+    return { statusCode: status, detail, log: false }
   }
-  return { statusCode: 500, detail: 'Internal Server Error', expected: false }
+  return { statusCode: 500, detail: 'Internal Server Error', log: true }
+}
+
+const LOC_PREFIX: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
+
+// Which of several errors on one field explains it best. A rule of the branch whose type matched
+// (maxLength of a string in string-or-null) says more than "matches none of the types"; '*' is any such rule.
+const PRIORITY = ['x-money', 'required', 'x-name', '*', 'anyOf', 'type']
+
+function typeName(schema: unknown): string {
+  const type = (schema as { type?: unknown }).type
+  if (type === 'null') return 'null'
+  if (type === 'integer') return 'a whole number'
+  if (type === 'object') return 'an object'
+  if (type === 'array') return 'an array'
+  return typeof type === 'string' ? `a ${type}` : 'a valid value'
+}
+
+function describe(error: ErrorObject, field: string): { msg: string; type: string } {
+  const params = error.params as Record<string, unknown>
+  switch (error.keyword) {
+    case 'x-money':
+    case 'x-name':
+      return { msg: error.message ?? `${field} is not a valid amount`, type: String(params.type) }
+    case 'required':
+      return { msg: `${field} is required`, type: 'missing' }
+    case 'type':
+      return field === ''
+        ? { msg: 'The request body must be a JSON object', type: 'model_attributes_type' }
+        : { msg: `${field} must be ${typeName(error.parentSchema)}`, type: `${String(params.type)}_type` }
+    case 'anyOf': {
+      const branches = Array.isArray(error.schema) ? (error.schema as unknown[]) : []
+      return { msg: `${field} must be ${branches.map(typeName).join(' or ')}`, type: 'union_type' }
+    }
+    case 'minLength':
+      return { msg: `${field} must not be empty`, type: 'string_too_short' }
+    case 'maxLength':
+      return { msg: `${field} must be at most ${String(params.limit)} characters`, type: 'string_too_long' }
+    case 'pattern':
+      return { msg: `${field} must not contain control characters`, type: 'string_pattern_mismatch' }
+    case 'not':
+      return { msg: `${field} must not be "." or "..": such a name cannot be read back through a URL`, type: 'name_reserved' }
+    case 'minimum':
+      return { msg: `${field} must be at least ${String(params.limit)}`, type: 'greater_than_equal' }
+    case 'maximum':
+      return { msg: `${field} must be at most ${String(params.limit)}`, type: 'less_than_equal' }
+    default:
+      return { msg: `${field} ${error.message ?? 'is invalid'}`, type: error.keyword }
+  }
+}
+
+/** Turns a Fastify validation error into one FastAPI-style entry per bad field. */
+function toFieldErrors(error: ValidationFailureLike): FieldError[] {
+  const prefix = LOC_PREFIX[error.validationContext ?? 'body'] ?? 'body'
+  const byField = new Map<string, ErrorObject>()
+  for (const item of (error.validation ?? []) as (FastifySchemaValidationError & ErrorObject)[]) {
+    const missing = item.keyword === 'required' ? (item.params as { missingProperty?: string }).missingProperty : undefined
+    const path = item.instancePath.split('/').slice(1).concat(missing ?? [])
+    const field = path.join('.')
+    const current = byField.get(field)
+    const rank = (e: ErrorObject): number => {
+      const index = PRIORITY.indexOf(e.keyword)
+      return index === -1 ? PRIORITY.indexOf('*') : index
+    }
+    if (current === undefined || rank(item) < rank(current)) byField.set(field, item)
+  }
+  return [...byField].map(([field, item]) => ({
+    loc: field === '' ? [prefix] : [prefix, ...field.split('.')],
+    ...describe(item, field),
+  }))
 }

@@ -30,7 +30,7 @@ const reviver: Reviver = function (key, value, context) {
   return value
 }
 
-export function parseJsonBody(text: string): unknown {
+function parseJsonBody(text: string): unknown {
   if (text.trim() === '') throw new HttpError(400, 'The request body is empty; send a JSON object')
   // RFC 8259 forbids sending one; refused with a clear message rather than JSON.parse's "Unexpected token".
   if (text.startsWith('\uFEFF')) {
@@ -51,7 +51,7 @@ export function parseJsonBody(text: string): unknown {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** The body as text; throws HttpError(400) when it is not valid UTF-8. */
-export function decodeUtf8Body(body: Buffer): string {
+function decodeUtf8Body(body: Buffer): string {
   try {
     return utf8.decode(body)
   } catch {

@@ -1,6 +1,7 @@
 // The HTML form channel: the same rules as the JSON API, answered with HTML pages.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
 import { requireContentType } from '../http/content-type.js'
 import { classifyError, FieldErrors } from '../http/errors.js'
 import { conflictPage, createdPage, errorPage, invalidPage, type FormValues } from '../views/item-pages.js'
@@ -43,6 +44,13 @@ async function checkFormFields(request: FastifyRequest): Promise<void> {
   if (typeof fields.description === 'string') fields.description = fields.description.replace(/\r\n?/g, '\n')
 }
 
+// Taken before validation, which replaces the typed amounts by their hundredths.
+const typedBeforeValidation = new WeakMap<FastifyRequest, FormValues>()
+
+async function keepTypedValues(request: FastifyRequest): Promise<void> {
+  typedBeforeValidation.set(request, typedValues(request.body))
+}
+
 function htmlPage(description: string) {
   return { description, content: { 'text/html': { schema: { type: 'string' } } } }
 }
@@ -52,7 +60,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     '/items/new/form/',
     {
       onRequest: requireContentType('application/x-www-form-urlencoded'),
-      preValidation: [normalizeBodyName, checkFormFields],
+      preValidation: [normalizeBodyName, keepTypedValues, checkFormFields],
       schema: {
         tags: ['form'],
         summary: 'Create an item from the HTML form',
@@ -67,7 +75,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           200: htmlPage('An identical item was already stored; nothing new was written'),
           201: htmlPage('The stored item'),
           409: htmlPage('Already present: the form again, with what was typed'),
-          413: htmlPage('The body is over 64 KiB'),
+          413: htmlPage(`The body is over ${BODY_LIMIT_TEXT}`),
           415: htmlPage('Not application/x-www-form-urlencoded'),
           422: htmlPage('The form again, with what was typed and each problem beside its field'),
           503: htmlPage('The database is unavailable; nothing was stored'),
@@ -77,11 +85,11 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       errorHandler(error, request, reply) {
         const outcome = classifyError(error)
         if ('fieldErrors' in outcome) {
-          html(reply, 422, invalidPage(typedValues(request.body), outcome.fieldErrors))
+          html(reply, 422, invalidPage(typedBeforeValidation.get(request) ?? {}, outcome.fieldErrors))
         } else if (error instanceof DuplicateItemError) {
-          html(reply, 409, conflictPage(error.itemName, typedValues(request.body)))
+          html(reply, 409, conflictPage(error.itemName, typedBeforeValidation.get(request) ?? {}))
         } else {
-          if (!outcome.expected) request.log.error({ err: error }, 'form request failed')
+          if (outcome.log) request.log.error({ err: error }, 'form request failed')
           html(reply, outcome.statusCode, errorPage(outcome.statusCode, outcome.detail))
         }
       },

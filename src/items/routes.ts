@@ -4,12 +4,12 @@ import { requireContentType } from '../http/content-type.js'
 import { digitsOnly } from '../http/query.js'
 import { centsToNumber } from '../money.js'
 import { fromJson } from './input.js'
+import { itemPath } from './item-path.js'
 import { normalizeBodyName, normalizeListQuery, normalizeNameParam } from './names.js'
-import { itemPath } from './paths.js'
 import type { ItemRecord } from './repository.js'
 import { ErrorMessage, Item, ItemCreate, ItemList, ItemListQuery, ItemParams, ValidationFailure } from './schemas.js'
 
-export function toJson(item: ItemRecord): Item {
+function toJson(item: ItemRecord): Item {
   return {
     name: item.name,
     price: centsToNumber(item.priceCents),

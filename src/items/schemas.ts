@@ -1,6 +1,7 @@
 // The item's schemas, declared once: they drive request validation (Ajv), the handlers' TypeScript
 // types (TypeBox type provider), response serialization and the OpenAPI document.
 import { Type, type Static } from 'typebox'
+import { moneyField } from '../http/validation.js'
 import { MAX_AMOUNT_TEXT } from '../money.js'
 
 export const NAME_MAX_LENGTH = 200
@@ -8,7 +9,7 @@ export const DESCRIPTION_MAX_LENGTH = 2000
 export const LIST_LIMIT_DEFAULT = 20
 export const LIST_LIMIT_MAX = 100
 
-// `x-money` is a custom Ajv keyword (src/http/validation.ts): it checks amounts with decimal.js.
+// Money fields check amounts with decimal.js and reach the handlers as integer hundredths (moneyField).
 const moneyRules = `at least 0, at most ${MAX_AMOUNT_TEXT}, at most 2 decimal places`
 
 const Name = Type.String({
@@ -29,8 +30,7 @@ const Description = Type.String({ maxLength: DESCRIPTION_MAX_LENGTH })
 export const ItemCreate = Type.Object(
   {
     name: Name,
-    price: Type.Union([Type.Number(), Type.String()], {
-      'x-money': {},
+    price: moneyField(Type.Union([Type.Number(), Type.String()]), {}, {
       description: `Price as a JSON number or a numeric string; ${moneyRules}`,
       examples: [12.34],
     }),
@@ -38,8 +38,7 @@ export const ItemCreate = Type.Object(
       Type.Union([Description, Type.Null()], { description: `At most ${DESCRIPTION_MAX_LENGTH} characters` }),
     ),
     tax: Type.Optional(
-      Type.Union([Type.Number(), Type.String(), Type.Null()], {
-        'x-money': { allowNull: true },
+      moneyField(Type.Union([Type.Number(), Type.String(), Type.Null()]), { allowNull: true }, {
         description: `Tax as a JSON number, a numeric string or null; ${moneyRules}`,
       }),
     ),
@@ -51,9 +50,9 @@ export type ItemCreate = Static<typeof ItemCreate>
 // The HTML form sends text only; blank optional fields take the original demo's defaults.
 export const ItemForm = Type.Object({
   name: Name,
-  price: Type.String({ 'x-money': {}, description: `Price; ${moneyRules}` }),
+  price: moneyField(Type.String(), {}, { description: `Price; ${moneyRules}` }),
   description: Type.Optional(Type.String({ maxLength: DESCRIPTION_MAX_LENGTH, description: 'Blank is stored as ""' })),
-  tax: Type.Optional(Type.String({ 'x-money': { allowBlank: true }, description: `Tax; blank is stored as 0; ${moneyRules}` })),
+  tax: Type.Optional(moneyField(Type.String(), { allowBlank: true }, { description: `Tax; blank is stored as 0; ${moneyRules}` })),
 })
 export type ItemForm = Static<typeof ItemForm>
 

@@ -4,13 +4,13 @@ import fp from 'fastify-plugin'
 import mongoose, { type Connection } from 'mongoose'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-export interface DatabaseOptions {
+interface DatabaseOptions {
   mongodbUri: string
   /** Upper bound for one database call, in ms; an outage answers 503 within about this. */
   operationTimeoutMs?: number
 }
 
-export interface Database {
+interface Database {
   connection: Connection
   operationTimeoutMs: number
   /** Answers when the database replies to a ping within the operation timeout. */
@@ -39,7 +39,7 @@ export default fp<DatabaseOptions>(
       serverSelectionTimeoutMS: operationTimeoutMs,
       connectTimeoutMS: operationTimeoutMs,
       // A call waiting for a pooled connection gives up by itself within the bound, unsent, so a write
-      // refused for that reason is never run later (it used to wait on after the 503 and be stored).
+      // refused for that reason is never run later.
       waitQueueTimeoutMS: operationTimeoutMs,
       // Writes already sent are not abandoned at the bound (see repository.ts); this caps how long one
       // can wait for a server that took it and never answers.

@@ -68,7 +68,7 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = computeS
 export default fp(
   async function security(fastify) {
     // Not @fastify/helmet: it rebuilds helmet's middleware (parsing the CSP again) on every request,
-    // which cost about a fifth of the service's CPU per JSON POST (bench/, commit message).
+    // a cost shown in the README's Benchmarks.
     fastify.addHook('onRequest', (_request, reply, done) => {
       for (const [name, value] of SECURITY_HEADERS) reply.raw.setHeader(name, value)
       done()

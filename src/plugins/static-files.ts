@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import { fileURLToPath } from 'node:url'
 
 // public/ sits beside src/ and dist/, so one relative path works from both.
-export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url))
+const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url))
 
 export default fp(
   async function staticFiles(fastify) {

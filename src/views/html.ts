@@ -1,38 +1,24 @@
-// Server-rendered pages for the HTML form. public/index.html is the single source of their look: every
-// page is that file with its <title> and <main> content replaced. Every piece of user text goes
-// through escapeHtml.
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { PUBLIC_DIR } from '../plugins/static-files.js'
+// html`...` escapes every interpolated value unless it is markup made by html`...` itself. Hand-written
+// because it is this small; @kitajs/html needs JSX and escapes children only when told to.
+
+/** Markup safe to send as it is; only html`...` makes one. */
+class Html {
+  constructor(readonly text: string) {}
+}
+export type { Html }
+
+/** What a template may interpolate: text and numbers (escaped), markup, lists of them, or nothing. */
+type Interpolation = string | number | Html | null | undefined | false | readonly Interpolation[]
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char)
+function render(value: Interpolation): string {
+  if (typeof value === 'string' || typeof value === 'number') return String(value).replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char)
+  if (value instanceof Html) return value.text
+  if (value === null || value === undefined || value === false) return ''
+  return value.map(render).join('')
 }
 
-export const SITE_NAME = 'Item store'
-const TITLE = /<title>[^<]*<\/title>/
-const MAIN = /(<main\b[^>]*>)([\s\S]*)(<\/main>)/
-
-function readFormFile(): { file: string; main: string } {
-  const path = join(PUBLIC_DIR, 'index.html')
-  const file = readFileSync(path, 'utf8')
-  const main = MAIN.exec(file)?.[2]
-  // Fail at start, not on the first result page, if the file loses the parts the pages are built from.
-  if (!TITLE.test(file) || main === undefined) throw new Error(`${path} must contain a <title> and a <main> element`)
-  return { file, main }
-}
-
-const FORM = readFormFile()
-
-/** The inner HTML of <main> in public/index.html: the heading, the introduction and the form. */
-export const FORM_MAIN_HTML = FORM.main
-
-/** A whole page in the form's look. `body` must already be escaped HTML. */
-export function page(title: string, body: string): string {
-  // Function replacers, so that `$&` and the like in user text are not read as replacement patterns.
-  return FORM.file
-    .replace(TITLE, () => `<title>${escapeHtml(title)} · ${SITE_NAME}</title>`)
-    .replace(MAIN, (_match, open: string, _inner, close: string) => `${open}\n${body}\n${close}`)
+export function html(strings: TemplateStringsArray, ...values: Interpolation[]): Html {
+  return new Html(strings.reduce((text, part, i) => text + render(values[i - 1]) + part))
 }

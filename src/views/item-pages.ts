@@ -1,56 +1,85 @@
-// The result pages of the HTML form: created (201), name taken (409), invalid (422) and errors.
-// The 409 and 422 pages are public/index.html's own form, filled in with what the person typed and each
-// problem beside its field, so there is one copy of the form markup.
+// The result pages of the HTML form: created (201), name taken (409), invalid (422) and errors. The 409
+// and 422 pages show the entry form again, with what the person typed and each problem beside its field.
 import type { FieldError } from '../http/errors.js'
+import { itemPath } from '../items/item-path.js'
 import type { ItemRecord } from '../items/repository.js'
+import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from '../items/schemas.js'
 import { formatCents } from '../money.js'
-import { escapeHtml, FORM_MAIN_HTML, page } from './html.js'
+import { html, type Html } from './html.js'
+import { page } from './layout.js'
 
-export type FieldName = 'name' | 'price' | 'description' | 'tax'
+type FieldName = 'name' | 'price' | 'description' | 'tax'
 export type FormValues = Partial<Record<FieldName, string>>
 
 // In the order the form shows them, which is the order the error summary lists them in.
 const FIELDS: readonly FieldName[] = ['name', 'price', 'tax', 'description']
 
-function controlPattern(id: FieldName): RegExp {
-  return new RegExp(`<(input|textarea)\\b[^>]*\\bid="${id}"[^>]*>`)
-}
-
-for (const id of FIELDS) {
-  if (!controlPattern(id).test(FORM_MAIN_HTML)) throw new Error(`public/index.html has no <input> or <textarea> with id="${id}"`)
-}
-if (!FORM_MAIN_HTML.includes('</h1>')) throw new Error('public/index.html has no <h1>')
-
-/** Sets an attribute on one start tag; `value` must already be escaped. */
-function setAttribute(tag: string, name: string, value: string): string {
-  const attribute = ` ${name}="${value}"`
-  const existing = new RegExp(`\\s${name}="[^"]*"`)
-  return existing.test(tag) ? tag.replace(existing, () => attribute) : tag.replace(/\s*>$/, () => `${attribute}>`)
-}
+// The browser's own check of an amount; the server's rules (money.ts) stay the authority.
+const AMOUNT_PATTERN = String.raw`\d+(\.\d{0,2})?|\.\d{1,2}`
 
 /** Field messages name the field in lower case ("price must be ..."); beside the field it starts a sentence. */
 function sentence(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
-function fillField(html: string, id: FieldName, value: string | undefined, error: string | undefined, focus: boolean): string {
-  return html.replace(controlPattern(id), (tag: string, kind: string) => {
-    let control = tag
-    let message = ''
-    if (error !== undefined) {
-      const errorId = `${id}-error`
-      const described = /\saria-describedby="([^"]*)"/.exec(control)?.[1]
-      control = setAttribute(control, 'aria-invalid', 'true')
-      control = setAttribute(control, 'aria-describedby', described === undefined ? errorId : `${errorId} ${described}`)
-      if (focus) control = setAttribute(control, 'autofocus', '')
-      message = `<p class="field-error" id="${errorId}"><span class="visually-hidden">Error: </span>${escapeHtml(sentence(error))}</p>\n`
-    }
-    if (value === undefined || value === '') return message + control
-    // A textarea's text follows its start tag; the parser drops one leading newline, so a typed one survives.
-    return kind === 'textarea'
-      ? `${message}${control}\n${escapeHtml(value)}`
-      : message + setAttribute(control, 'value', escapeHtml(value))
-  })
+interface Field {
+  id: FieldName
+  value: string | undefined
+  problem: string | undefined
+  autofocus: boolean
+}
+
+/** The problem's message, placed just before the control it is about. */
+function problemBefore(field: Field): Html | undefined {
+  if (field.problem === undefined) return undefined
+  return html`<p class="field-error" id="${field.id}-error"><span class="visually-hidden">Error: </span>${sentence(field.problem)}</p>
+`
+}
+
+/** The control's attributes that depend on what was typed and what is wrong with it. */
+function state(field: Field, withValue: boolean): Html {
+  const invalid = field.problem !== undefined
+  const value = withValue && field.value !== undefined && field.value !== '' && html` value="${field.value}"`
+  return html` aria-describedby="${invalid && `${field.id}-error `}${field.id}-hint"${invalid && html` aria-invalid="true"`}${field.autofocus && html` autofocus=""`}${value}`
+}
+
+/** A textarea's text follows its start tag; the parser drops one leading newline, so a typed one survives. */
+function textareaText(field: Field): Html | undefined {
+  return field.value === undefined || field.value === '' ? undefined : html`
+${field.value}`
+}
+
+/** The entry form of public/index.html, filled in; test/views/ checks that its controls and rules match. */
+function entryForm(fields: Record<FieldName, Field>): Html {
+  const { name, price, tax, description } = fields
+  return html`<p class="lead">Add an item to the catalogue. A stored item is never changed or replaced, so check it before you store it.</p>
+<form method="post" action="/items/new/form/" class="card">
+<div class="field">
+<label for="name">Name</label>
+<p class="hint" id="name-hint">Unique; up to ${NAME_MAX_LENGTH} characters.</p>
+${problemBefore(name)}<input id="name" name="name" type="text" required maxlength="${NAME_MAX_LENGTH}" autocomplete="off" spellcheck="false"${state(name, true)}>
+</div>
+<div class="field-row">
+<div class="field">
+<label for="price">Price</label>
+<p class="hint" id="price-hint">For example 12.34; at most 2 decimals.</p>
+${problemBefore(price)}<input id="price" name="price" type="text" required inputmode="decimal" pattern="${AMOUNT_PATTERN}" title="A number such as 12.34, with at most 2 decimals" autocomplete="off"${state(price, true)}>
+</div>
+<div class="field">
+<label for="tax">Tax <span class="optional">(optional)</span></label>
+<p class="hint" id="tax-hint">Blank means 0; at most 2 decimals.</p>
+${problemBefore(tax)}<input id="tax" name="tax" type="text" inputmode="decimal" pattern="${AMOUNT_PATTERN}" title="A number such as 1.50, with at most 2 decimals" autocomplete="off"${state(tax, true)}>
+</div>
+</div>
+<div class="field">
+<label for="description">Description <span class="optional">(optional)</span></label>
+<p class="hint" id="description-hint">Up to ${DESCRIPTION_MAX_LENGTH} characters.</p>
+${problemBefore(description)}<textarea id="description" name="description" rows="4" maxlength="${DESCRIPTION_MAX_LENGTH}"${state(description, false)}>${textareaText(description)}</textarea>
+</div>
+<div class="actions">
+<button type="submit">Store item</button>
+</div>
+</form>`
 }
 
 function isField(name: string | undefined): name is FieldName {
@@ -67,24 +96,27 @@ function formWithProblems(title: string, summaryHeading: string, values: FormVal
     else general.push(error.msg)
   }
   const firstInvalid = FIELDS.find((id) => byField.has(id))
-  let main = FORM_MAIN_HTML
-  for (const id of FIELDS) main = fillField(main, id, values[id], byField.get(id), id === firstInvalid)
-
-  const items = [
+  const field = (id: FieldName): Field => ({ id, value: values[id], problem: byField.get(id), autofocus: id === firstInvalid })
+  const summaryItems = [
     ...FIELDS.flatMap((id) => {
       const msg = byField.get(id)
-      return msg === undefined ? [] : [`<li><a href="#${id}">${escapeHtml(sentence(msg))}</a></li>`]
+      return msg === undefined ? [] : [html`<li><a href="#${id}">${sentence(msg)}</a></li>`]
     }),
-    ...general.map((msg) => `<li>${escapeHtml(sentence(msg))}</li>`),
+    ...general.map((msg) => html`<li>${sentence(msg)}</li>`),
   ]
-  const summary = `<div class="error-summary" role="alert" aria-labelledby="error-summary-title">
-<h2 id="error-summary-title">${escapeHtml(summaryHeading)}</h2>
+  return page(
+    title,
+    html`
+<h1>New item</h1>
+<div class="error-summary" role="alert" aria-labelledby="error-summary-title">
+<h2 id="error-summary-title">${summaryHeading}</h2>
 <ul>
-${items.join('\n')}
+${summaryItems.map((item, i) => [i > 0 && '\n', item])}
 </ul>
-</div>`
-  main = main.replace('</h1>', () => `</h1>\n${summary}`)
-  return page(title, main)
+</div>
+${entryForm({ name: field('name'), price: field('price'), tax: field('tax'), description: field('description') })}
+`,
+  )
 }
 
 /** 422: the form again, with what the person typed and each problem beside its field. */
@@ -99,31 +131,31 @@ export function conflictPage(name: string, values: FormValues): string {
   return formWithProblems('Already present', 'An item with that name is already present', { ...values, name }, [{ loc: ['body', 'name'], msg, type: 'duplicate' }])
 }
 
-function moneyCell(cents: number | null): string {
-  return cents === null ? '<span class="empty">none</span>' : escapeHtml(formatCents(cents))
+const NONE = html`<span class="empty">none</span>`
+
+function money(cents: number | null): Html | string {
+  return cents === null ? NONE : formatCents(cents)
 }
 
 /** 201: the stored item, money with two decimals; 200 (created false): the same item was already there. */
 export function createdPage(item: ItemRecord, created = true): string {
-  const description = item.description === null || item.description === '' ? '<span class="empty">none</span>' : escapeHtml(item.description)
-  const href = `/items/${encodeURIComponent(item.name)}/`
   const [title, notice] = created
     ? ['Item stored', 'The item is in the catalogue. It will not change.']
     : ['Item already stored', 'This item was already in the catalogue, exactly as sent, so nothing new was stored.']
   return page(
     title,
-    `<h1>${title}</h1>
+    html`<h1>${title}</h1>
 <div class="notice" role="status"><p>${notice}</p></div>
 <div class="card">
 <dl class="item">
-<dt>Name</dt><dd class="name">${escapeHtml(item.name)}</dd>
-<dt>Price</dt><dd class="money">${moneyCell(item.priceCents)}</dd>
-<dt>Tax</dt><dd class="money">${moneyCell(item.taxCents)}</dd>
-<dt>Description</dt><dd>${description}</dd>
+<dt>Name</dt><dd class="name">${item.name}</dd>
+<dt>Price</dt><dd class="money">${money(item.priceCents)}</dd>
+<dt>Tax</dt><dd class="money">${money(item.taxCents)}</dd>
+<dt>Description</dt><dd>${item.description === null || item.description === '' ? NONE : item.description}</dd>
 </dl>
 <div class="actions">
 <a class="button" href="/">Add another item</a>
-<a class="button secondary" href="${escapeHtml(href)}">View as JSON</a>
+<a class="button secondary" href="${itemPath(item.name)}">View as JSON</a>
 </div>
 </div>`,
   )
@@ -133,8 +165,8 @@ export function createdPage(item: ItemRecord, created = true): string {
 export function errorPage(statusCode: number, detail: string): string {
   return page(
     'Not stored',
-    `<h1>Not stored</h1>
-<div class="notice error" role="alert"><p>${escapeHtml(sentence(detail))} (HTTP ${statusCode}).</p></div>
+    html`<h1>Not stored</h1>
+<div class="notice error" role="alert"><p>${sentence(detail)} (HTTP ${statusCode}).</p></div>
 <p><a class="button" href="/">Back to the form</a></p>`,
   )
 }

@@ -2,7 +2,7 @@
 // long keys, on both body types and on paths no route serves. Each is answered in well under a second,
 // and /healthz keeps answering while several arrive at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BODY_LIMIT_BYTES } from '../../src/app.js'
+import { BODY_LIMIT_BYTES } from '../../src/http/body-limit.js'
 import { startApp, type RunningApp } from '../helpers/app.js'
 import { rawRequest, type RawRequest } from '../helpers/raw-http.js'
 

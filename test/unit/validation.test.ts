@@ -1,4 +1,4 @@
-// How request validation failures are reported (src/http/validation.ts), through the built app with
+// How request validation failures are reported (src/http/errors.ts), through the built app with
 // `inject`: only requests that are refused before any database call, so no database is needed. The
 // app points at a closed loopback port and keeps retrying in the background until it is closed.
 import type { FastifyInstance } from 'fastify'

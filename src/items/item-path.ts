@@ -1,4 +1,4 @@
-/** The path of one item: its name URL-encoded, so "a/b c" is /items/a%2Fb%20c/. */
+/** An item's URL: the name percent-encoded, so "/", "?" or "#" in it stay part of the name. */
 export function itemPath(name: string): string {
   return `/items/${encodeURIComponent(name)}/`
 }
