@@ -13,6 +13,7 @@ import { registerJsonBodyParser } from './http/json-body.js'
 import { registerValidation } from './http/validation.js'
 import formRoutes from './items/form-routes.js'
 import itemsRepository from './items/repository.js'
+import pageRoutes from './items/page-routes.js'
 import itemRoutes from './items/routes.js'
 import database from './plugins/database.js'
 import docs from './plugins/docs.js'
@@ -84,6 +85,7 @@ export const itemStore = fp<AppOptions>(
     await fastify.register(healthRoutes)
     await fastify.register(itemRoutes)
     await fastify.register(formRoutes)
+    await fastify.register(pageRoutes)
   },
   { name: 'item-store' },
 )

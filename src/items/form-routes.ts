@@ -1,18 +1,18 @@
-// The HTML form channel: the same rules as the JSON API, answered with HTML pages.
+// The HTML form channel: the same rules as the JSON API. A stored item is answered with a redirect to its
+// page (Post/Redirect/Get, so a reload does not send the form again); problems with HTML pages.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
 import { requireContentType } from '../http/content-type.js'
 import { classifyError, FieldErrors } from '../http/errors.js'
-import { conflictPage, createdPage, errorPage, invalidPage, type FormValues } from '../views/item-pages.js'
+import { sendHtml } from '../http/html-reply.js'
+import { acceptMultipartText } from '../http/multipart.js'
+import { conflictPage, errorPage, invalidPage, type FormValues } from '../views/item-pages.js'
 import { DuplicateItemError } from './errors.js'
 import { fromForm } from './input.js'
+import { itemPagePath } from './item-path.js'
 import { normalizeBodyName } from './names.js'
 import { ItemForm } from './schemas.js'
-
-function html(reply: FastifyReply, statusCode: number, body: string): FastifyReply {
-  return reply.code(statusCode).type('text/html; charset=utf-8').send(body)
-}
 
 /** What the person typed, kept as text so the form can show it again. */
 function typedValues(body: unknown): FormValues {
@@ -56,27 +56,33 @@ function htmlPage(description: string) {
 }
 
 const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  await acceptMultipartText(fastify)
+
   fastify.post(
     '/items/new/form/',
     {
-      onRequest: requireContentType('application/x-www-form-urlencoded'),
+      onRequest: requireContentType('application/x-www-form-urlencoded', 'multipart/form-data'),
       preValidation: [normalizeBodyName, keepTypedValues, checkFormFields],
       schema: {
         tags: ['form'],
         summary: 'Create an item from the HTML form',
         description:
-          'Answers HTML: 201 the stored item, 200 the same item was already stored (a safe retry), 409 another item ' +
-          'is present under that name, 422 the form with each problem. Line breaks in the description are stored as LF.',
-        consumes: ['application/x-www-form-urlencoded'],
+          'Stored, or the same item already stored (a safe retry): 303 to the item’s page. Otherwise HTML: 409 another ' +
+          'item is present under that name, 422 the form with each problem. Line breaks in the description are stored ' +
+          'as LF. multipart/form-data takes text fields only.',
+        consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
         body: ItemForm,
         produces: ['text/html'],
         // Documentation only: the pages are strings, which Fastify sends as they are.
         response: {
-          200: htmlPage('An identical item was already stored; nothing new was written'),
-          201: htmlPage('The stored item'),
+          303: {
+            description:
+              'Stored (Location: /catalogue/<name>/?result=created), or that identical item was already stored and ' +
+              'nothing new was written (?result=unchanged)',
+          },
           409: htmlPage('Already present: the form again, with what was typed'),
           413: htmlPage(`The body is over ${BODY_LIMIT_TEXT}`),
-          415: htmlPage('Not application/x-www-form-urlencoded'),
+          415: htmlPage('Neither application/x-www-form-urlencoded nor multipart/form-data'),
           422: htmlPage('The form again, with what was typed and each problem beside its field'),
           503: htmlPage('The database is unavailable; nothing was stored'),
           504: htmlPage('The database did not confirm the write in time: the outcome is unknown'),
@@ -85,18 +91,18 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       errorHandler(error, request, reply) {
         const outcome = classifyError(error)
         if ('fieldErrors' in outcome) {
-          html(reply, 422, invalidPage(typedBeforeValidation.get(request) ?? {}, outcome.fieldErrors))
+          sendHtml(reply, 422, invalidPage(typedBeforeValidation.get(request) ?? {}, outcome.fieldErrors))
         } else if (error instanceof DuplicateItemError) {
-          html(reply, 409, conflictPage(error.itemName, typedBeforeValidation.get(request) ?? {}))
+          sendHtml(reply, 409, conflictPage(error.itemName, typedBeforeValidation.get(request) ?? {}))
         } else {
           if (outcome.log) request.log.error({ err: error }, 'form request failed')
-          html(reply, outcome.statusCode, errorPage(outcome.statusCode, outcome.detail))
+          sendHtml(reply, outcome.statusCode, errorPage(outcome.statusCode, outcome.detail))
         }
       },
     },
     async (request, reply) => {
       const { item, created } = await fastify.items.create(fromForm(request.body))
-      return html(reply, created ? 201 : 200, createdPage(item, created))
+      return reply.redirect(`${itemPagePath(item.name)}?result=${created ? 'created' : 'unchanged'}`, 303)
     },
   )
 }

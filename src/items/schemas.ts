@@ -71,6 +71,14 @@ export const ItemParams = Type.Object({
   name: Type.String({ description: 'The item name, URL-encoded' }),
 })
 
+/** The start of a name, for searches: the name rules that make sense for a part of one. */
+export const NamePrefix = Type.String({
+  maxLength: NAME_MAX_LENGTH,
+  pattern: '^[^\\p{Cc}]*$',
+  description: `Only names that start with this text (normalized to NFC; case and accents count); at most ${NAME_MAX_LENGTH} characters, no control characters. Empty lists everything.`,
+  examples: ['Rusty'],
+})
+
 export const ItemListQuery = Type.Object({
   limit: Type.Integer({
     minimum: 1,
@@ -82,14 +90,7 @@ export const ItemListQuery = Type.Object({
     // Far above any name's length: a bound on query size, not a name rule.
     Type.String({ maxLength: 4 * NAME_MAX_LENGTH, description: 'The last name of the previous page; items after it follow' }),
   ),
-  prefix: Type.Optional(
-    Type.String({
-      maxLength: NAME_MAX_LENGTH,
-      pattern: '^[^\\p{Cc}]*$',
-      description: `Only names that start with this text (normalized to NFC; case and accents count); at most ${NAME_MAX_LENGTH} characters, no control characters. Empty lists everything.`,
-      examples: ['Rusty'],
-    }),
-  ),
+  prefix: Type.Optional(NamePrefix),
 })
 
 export const ItemList = Type.Object({

@@ -1,10 +1,9 @@
-// The result pages of the HTML form: created (201), name taken (409), invalid (422) and errors. The 409
-// and 422 pages show the entry form again, with what the person typed and each problem beside its field.
+// The answers of the HTML form besides its redirect to the stored item: name taken (409), invalid (422)
+// and errors. The 409 and 422 pages show the entry form again, with what the person typed and each
+// problem beside its field.
 import type { FieldError } from '../http/errors.js'
-import { itemPath } from '../items/item-path.js'
-import type { ItemRecord } from '../items/repository.js'
+import { itemPagePath } from '../items/item-path.js'
 import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from '../items/schemas.js'
-import { formatCents } from '../money.js'
 import { html, type Html } from './html.js'
 import { page } from './layout.js'
 
@@ -14,8 +13,9 @@ export type FormValues = Partial<Record<FieldName, string>>
 // In the order the form shows them, which is the order the error summary lists them in.
 const FIELDS: readonly FieldName[] = ['name', 'price', 'tax', 'description']
 
-// The browser's own check of an amount; the server's rules (money.ts) stay the authority.
-const AMOUNT_PATTERN = String.raw`\d+(\.\d{0,2})?|\.\d{1,2}`
+// The browser's own check of an amount: it never refuses one the server takes (money.ts), trailing zeros
+// and exponents included, and refuses what plainly breaks a rule. With an exponent the server decides.
+export const AMOUNT_PATTERN = String.raw`\+?(\d+(\.\d{0,2}0*)?|\.\d{1,2}0*)|-?(0+\.?0*|\.0+)|[+\-]?(\d+\.?\d*|\.\d+)[eE][+\-]?\d+`
 
 /** Field messages name the field in lower case ("price must be ..."); beside the field it starts a sentence. */
 function sentence(text: string): string {
@@ -25,14 +25,15 @@ function sentence(text: string): string {
 interface Field {
   id: FieldName
   value: string | undefined
-  problem: string | undefined
+  /** A field error's text, or markup of the page's own (the 409's link). */
+  problem: string | Html | undefined
   autofocus: boolean
 }
 
 /** The problem's message, placed just before the control it is about. */
 function problemBefore(field: Field): Html | undefined {
   if (field.problem === undefined) return undefined
-  return html`<p class="field-error" id="${field.id}-error"><span class="visually-hidden">Error: </span>${sentence(field.problem)}</p>
+  return html`<p class="field-error" id="${field.id}-error"><span class="visually-hidden">Error: </span>${typeof field.problem === 'string' ? sentence(field.problem) : field.problem}</p>
 `
 }
 
@@ -125,47 +126,27 @@ export function invalidPage(values: FormValues, errors: FieldError[]): string {
   return formWithProblems('Error: New item', heading, values, errors)
 }
 
-/** 409: the name is taken; the form again with everything typed, so only the name needs a change. */
+/**
+ * 409: the name is taken; the form again with everything typed, so only the name needs a change. Said once,
+ * beside the name, with a link to the item that has it.
+ */
 export function conflictPage(name: string, values: FormValues): string {
-  const msg = `An item named "${name}" is already present. Stored items are never replaced, so choose another name.`
-  return formWithProblems('Already present', 'An item with that name is already present', { ...values, name }, [{ loc: ['body', 'name'], msg, type: 'duplicate' }])
-}
-
-const NONE = html`<span class="empty">none</span>`
-
-function money(cents: number | null): Html | string {
-  return cents === null ? NONE : formatCents(cents)
-}
-
-/** 201: the stored item, money with two decimals; 200 (created false): the same item was already there. */
-export function createdPage(item: ItemRecord, created = true): string {
-  const [title, notice] = created
-    ? ['Item stored', 'The item is in the catalogue. It will not change.']
-    : ['Item already stored', 'This item was already in the catalogue, exactly as sent, so nothing new was stored.']
+  const problem = html`An item named “${name}” is already present (<a href="${itemPagePath(name)}">see it</a>). Stored items are never replaced, so choose another name.`
+  const field = (id: FieldName): Field => ({ id, value: id === 'name' ? name : values[id], problem: id === 'name' ? problem : undefined, autofocus: id === 'name' })
   return page(
-    title,
-    html`<h1>${title}</h1>
-<div class="notice" role="status"><p>${notice}</p></div>
-<div class="card">
-<dl class="item">
-<dt>Name</dt><dd class="name">${item.name}</dd>
-<dt>Price</dt><dd class="money">${money(item.priceCents)}</dd>
-<dt>Tax</dt><dd class="money">${money(item.taxCents)}</dd>
-<dt>Description</dt><dd>${item.description === null || item.description === '' ? NONE : item.description}</dd>
-</dl>
-<div class="actions">
-<a class="button" href="/">Add another item</a>
-<a class="button secondary" href="${itemPath(item.name)}">View as JSON</a>
-</div>
-</div>`,
+    'Already present: New item',
+    html`
+<h1>New item</h1>
+${entryForm({ name: field('name'), price: field('price'), tax: field('tax'), description: field('description') })}
+`,
   )
 }
 
 /** Any other failure (413, 415, 503, 500): what happened, and the way back. */
-export function errorPage(statusCode: number, detail: string): string {
+export function errorPage(statusCode: number, detail: string, title = 'Not stored'): string {
   return page(
-    'Not stored',
-    html`<h1>Not stored</h1>
+    title,
+    html`<h1>${title}</h1>
 <div class="notice error" role="alert"><p>${sentence(detail)} (HTTP ${statusCode}).</p></div>
 <p><a class="button" href="/">Back to the form</a></p>`,
   )

@@ -20,7 +20,7 @@ export function page(title: string, main: Html): string {
 <header class="site-header">
 <div class="bar">
 <a class="brand" href="/">${SITE_NAME}</a>
-<nav aria-label="Site"><a href="/docs">API documentation</a></nav>
+<nav aria-label="Site"><a href="/">New item</a> <a href="/catalogue/">Catalogue</a> <a href="/docs">API documentation</a></nav>
 </div>
 </header>
 <main id="main">

@@ -4,7 +4,8 @@
 import { parse, type DefaultTreeAdapterTypes } from 'parse5'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { conflictPage, createdPage, errorPage, invalidPage, type FormValues } from '../../src/views/item-pages.js'
+import { cataloguePage, itemNotFoundPage, itemPage } from '../../src/views/catalogue-pages.js'
+import { conflictPage, errorPage, invalidPage, type FormValues } from '../../src/views/item-pages.js'
 
 type Node = DefaultTreeAdapterTypes.Node
 type Element = DefaultTreeAdapterTypes.Element
@@ -114,13 +115,30 @@ describe('the form shown again', () => {
   })
 })
 
-describe('every result page', () => {
+const LAMP = { name: 'Lamp', priceCents: 1234, description: null, taxCents: 0 }
+
+describe('every page', () => {
   it.each<[string, string]>([
-    ['created', createdPage({ name: 'Lamp', priceCents: 1234, description: null, taxCents: 0 })],
+    ['item', itemPage(LAMP, 'created')],
+    ['catalogue', cataloguePage({ items: [LAMP], q: 'La', after: 'Kettle', next: 'Lamp' })],
+    ['empty catalogue', cataloguePage({ items: [], q: '', after: undefined, next: null })],
+    ['not found', itemNotFoundPage('Lamp')],
     ['error', errorPage(503, 'The database is unavailable')],
     ['invalid', invalidPage(TYPED, PROBLEMS)],
     ['conflict', conflictPage('Lamp', TYPED)],
   ])('the %s page has the layout of public/index.html around its own content', (_label, pageHtml) => {
     expect(layoutOutline(pageHtml)).toEqual(layoutOutline(INDEX_HTML))
+  })
+})
+
+describe('the 409 page', () => {
+  it('says it once, beside the name, with a link to the item that has it', () => {
+    const pageHtml = conflictPage('Lamp & co', TYPED)
+    expect(pageHtml.match(/already present/g)).toHaveLength(1)
+    expect(pageHtml).not.toContain('error-summary')
+    const message = find(parse(pageHtml), (element) => attribute(element, 'id') === 'name-error')
+    expect(message).toBeDefined()
+    const link = message === undefined ? undefined : find(message, (element) => element.tagName === 'a')
+    expect(link === undefined ? undefined : attribute(link, 'href')).toBe('/catalogue/Lamp%20%26%20co/')
   })
 })

@@ -1,0 +1,137 @@
+// The pages for reading the catalogue: the list (a page at a time, with a search by the start of the
+// name) and one item. Plain links and a GET form, so they work without JavaScript.
+import { CATALOGUE_PATH, itemPagePath, itemPath } from '../items/item-path.js'
+import type { ItemRecord } from '../items/repository.js'
+import { NAME_MAX_LENGTH } from '../items/schemas.js'
+import { formatCents } from '../money.js'
+import { html, type Html } from './html.js'
+import { page } from './layout.js'
+
+/** The catalogue's URL for a search and a cursor; empty parts are left out, so the first page is plain. */
+export function cataloguePath(query: { q?: string | undefined; after?: string | undefined }): string {
+  const params = new URLSearchParams()
+  if (query.q !== undefined && query.q !== '') params.set('q', query.q)
+  if (query.after !== undefined) params.set('after', query.after)
+  const search = params.toString()
+  return search === '' ? CATALOGUE_PATH : `${CATALOGUE_PATH}?${search}`
+}
+
+const NONE = html`<span class="empty">none</span>`
+// How much of a description a row shows.
+const EXCERPT_LENGTH = 80
+
+function money(cents: number | null): Html | string {
+  return cents === null ? NONE : formatCents(cents)
+}
+
+function excerpt(description: string | null): Html | string {
+  if (description === null || description.trim() === '') return NONE
+  const flat = description.replace(/\s+/g, ' ').trim()
+  const chars = Array.from(flat)
+  return chars.length <= EXCERPT_LENGTH ? flat : `${chars.slice(0, EXCERPT_LENGTH - 1).join('').trimEnd()}…`
+}
+
+function searchForm(q: string): Html {
+  return html`<form method="get" action="${CATALOGUE_PATH}" class="search" role="search">
+<label for="q">Find items whose name starts with</label>
+<div class="search-row">
+<input id="q" name="q" type="search" value="${q}" maxlength="${NAME_MAX_LENGTH}" autocomplete="off" spellcheck="false" aria-describedby="q-hint">
+<button type="submit">Search</button>
+</div>
+<p class="hint" id="q-hint">Case and accents count: “Bu” finds “Bucket”, not “bucket”.</p>
+</form>`
+}
+
+function table(items: ItemRecord[]): Html {
+  const rows = items.map(
+    (item) => html`<tr>
+<th scope="row" data-label="Name"><a href="${itemPagePath(item.name)}">${item.name}</a></th>
+<td class="money" data-label="Price">${money(item.priceCents)}</td>
+<td class="money" data-label="Tax">${money(item.taxCents)}</td>
+<td data-label="Description">${excerpt(item.description)}</td>
+</tr>
+`,
+  )
+  return html`<table class="catalogue">
+<thead><tr><th scope="col">Name</th><th scope="col">Price</th><th scope="col">Tax</th><th scope="col">Description</th></tr></thead>
+<tbody>
+${rows}</tbody>
+</table>`
+}
+
+export interface CatalogueView {
+  items: ItemRecord[]
+  /** The search text, "" for none. */
+  q: string
+  /** Where this page starts (the previous page's last name), if it is not the first. */
+  after: string | undefined
+  /** The cursor of the following page, null on the last. */
+  next: string | null
+}
+
+/** The catalogue: a page of items in name order, the search box, and links to the next and first page. */
+export function cataloguePage({ items, q, after, next }: CatalogueView): string {
+  const searching = q !== ''
+  const title = searching ? `Names starting with “${q}”` : 'Catalogue'
+  let body: Html
+  if (items.length > 0) {
+    body = table(items)
+  } else if (after !== undefined) {
+    body = html`<p class="notice info">No more items here.</p>`
+  } else if (searching) {
+    body = html`<p class="notice info">No item’s name starts with “${q}”. <a href="${CATALOGUE_PATH}">Show all items</a></p>`
+  } else {
+    body = html`<p class="notice info">The catalogue is empty. <a href="/">Add the first item</a></p>`
+  }
+  const pager = [
+    after !== undefined && html`<a class="button secondary" href="${cataloguePath({ q })}">First page</a>`,
+    next !== null && html`<a class="button" rel="next" href="${cataloguePath({ q, after: next })}">Next page</a>`,
+  ].filter((link) => link !== false)
+  return page(
+    title,
+    html`<h1>${title}</h1>
+${searchForm(q)}
+${body}
+${pager.length > 0 && html`<nav class="pager actions" aria-label="Pages">${pager.map((link, i) => [i > 0 && '\n', link])}</nav>`}`,
+  )
+}
+
+/** What a person has just done that led to an item's page (the form's redirect says which). */
+export type ItemPageNotice = 'created' | 'unchanged' | undefined
+
+const NOTICES: Record<'created' | 'unchanged', string> = {
+  created: 'Item stored. It is in the catalogue and will not change.',
+  unchanged: 'This item was already in the catalogue, exactly as sent, so nothing new was stored.',
+}
+
+/** One item, every field, with its JSON a link away. */
+export function itemPage(item: ItemRecord, notice: ItemPageNotice): string {
+  return page(
+    item.name,
+    html`<h1 class="name">${item.name}</h1>
+${notice !== undefined && html`<div class="notice success" role="status"><p>${NOTICES[notice]}</p></div>`}
+<div class="card">
+<dl class="item">
+<dt>Name</dt><dd class="name">${item.name}</dd>
+<dt>Price</dt><dd class="money">${money(item.priceCents)}</dd>
+<dt>Tax</dt><dd class="money">${money(item.taxCents)}</dd>
+<dt>Description</dt><dd>${item.description === null || item.description === '' ? NONE : item.description}</dd>
+</dl>
+<div class="actions">
+<a class="button" href="/">Add another item</a>
+<a class="button secondary" href="${itemPath(item.name)}">View as JSON</a>
+<a href="${CATALOGUE_PATH}">Back to the catalogue</a>
+</div>
+</div>`,
+  )
+}
+
+/** 404 for people: no item has that name. */
+export function itemNotFoundPage(name: string): string {
+  return page(
+    'Not found',
+    html`<h1>Not found</h1>
+<div class="notice error" role="alert"><p>No item is named “${name}”.</p></div>
+<p class="actions"><a class="button" href="${cataloguePath({ q: name })}">Search the catalogue</a> <a href="/">Add it</a></p>`,
+  )
+}
