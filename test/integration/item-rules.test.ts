@@ -1,4 +1,4 @@
-// The item's field rules from SPEC.md over real HTTP, with what was stored checked in the database itself.
+// The item's field rules over real HTTP, with what was stored checked in the database itself.
 import { describe, expect, it } from 'vitest'
 import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from '../../src/items/schemas.js'
 import { get, postJson } from '../../harness/http.js'
