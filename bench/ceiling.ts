@@ -5,7 +5,7 @@ import { createReadStream, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { Long, MongoClient } from 'mongodb'
-import type { StoredItem } from './lib/seed.js'
+import type { StoredItem } from '../harness/items.js'
 
 const port = Number(process.env.PORT ?? '0')
 const uri = process.env.MONGODB_URI ?? ''

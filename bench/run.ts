@@ -9,8 +9,10 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { MongoClient } from 'mongodb'
 import { getOne, index, list, listDeep, postForm, postJson, runLoad, type LoadResult, type Scenario, type ScenarioId } from './lib/load.js'
-import { withDatabase } from './lib/mongo-uri.js'
-import { BenchSetupError, cpuMs, killChildren, makeWorkDir, ServerProcess, settle, startDatabase, type DatabaseServer } from './lib/processes.js'
+import { findDatabase, type DatabaseServer } from '../harness/database.js'
+import { withDatabase } from '../harness/mongo-uri.js'
+import { stopEverythingNow } from '../harness/process.js'
+import { BenchServer, BenchSetupError, cpuMs, makeWorkDir, settle } from './lib/processes.js'
 import { formatTable, renderSvg, type Aggregate, type BenchResults, type GrowthRow, type ScenarioSummary, type Target } from './lib/report.js'
 import { preload } from './lib/seed.js'
 import { median, round } from './lib/stats.js'
@@ -83,15 +85,15 @@ function aggregate(runs: LoadResult[]): Aggregate {
 
 interface Contender {
   label: string
-  server: ServerProcess
+  server: BenchServer
 }
 
 let database: DatabaseServer | undefined
-const allServers: ServerProcess[] = []
+const allServers: BenchServer[] = []
 
 /** One bounded load run, after the machine has settled, with CPU per request of server and database. */
 async function measure(contender: Contender, scenario: Scenario, seconds: number, connections: number, onBad: 'fail' | 'limit' = 'fail'): Promise<LoadResult> {
-  const dbPid = database?.pid
+  const dbPid = database?.pid()
   await settle([...allServers.map((s) => s.pid), ...(dbPid === undefined ? [] : [dbPid])])
   const serverBefore = cpuMs(contender.server.pid)
   const dbBefore = dbPid === undefined ? 0 : cpuMs(dbPid)
@@ -187,9 +189,11 @@ async function main(): Promise<number> {
   if (otherEntry !== undefined && !existsSync(otherEntry)) throw new BenchSetupError(`--compare ${otherEntry}: no such file`)
 
   const work = makeWorkDir()
-  const db = await startDatabase(work.path).catch((err: unknown) => {
+  // A server given in MONGODB_URI (the bench only creates and drops its own bench_* databases there), else
+  // a FerretDB of its own.
+  const db = await findDatabase(['MONGODB_URI', 'ferretdb']).catch((err: unknown) => {
     work.remove()
-    throw err
+    throw new BenchSetupError(err instanceof Error ? err.message : String(err))
   })
   database = db
   const client = new MongoClient(db.uri)
@@ -199,21 +203,20 @@ async function main(): Promise<number> {
     small: 'bench_growth_small',
     large: 'bench_growth_large',
   }
-  const startServer = async (label: string, entry: string[], env: Record<string, string>): Promise<ServerProcess> => {
-    const server = await ServerProcess.start({ label, args: entry, env, workDir: work.path })
+  const startServer = async (label: string, entry: string[], env: Record<string, string>): Promise<BenchServer> => {
+    const server = await BenchServer.start(label, entry, env, work.path)
     allServers.push(server)
     server.startSampling()
     return server
   }
   const startups: number[] = []
-  const stopServer = async (server: ServerProcess): Promise<void> => {
+  const stopServer = async (server: BenchServer): Promise<void> => {
     const code = await server.stop()
     allServers.splice(allServers.indexOf(server), 1)
     if (server.label.startsWith('service') && code !== 0) {
       failures.push(`${server.label} exited with code ${code ?? 'null (killed)'} after SIGTERM; the service promises 0`)
     }
   }
-  // POSTed items are removed after each round, so the reads always see the same preloaded collection.
   // The POSTs' items go after each round, so reads always see the same preloaded collection. Dropping and
   // preloading again takes a fraction of a second; FerretDB deletes by regex slowly and refuses to delete
   // more than ~32 000 documents in one call.
@@ -270,7 +273,8 @@ async function main(): Promise<number> {
 
       // Startup: a few more cold starts of the service against its database.
       for (let i = 0; i < settings.extraStarts; i++) {
-        await settle([...allServers.map((s) => s.pid), ...(db.pid === undefined ? [] : [db.pid])])
+        const dbPid = db.pid()
+        await settle([...allServers.map((s) => s.pid), ...(dbPid === undefined ? [] : [dbPid])])
         const s = await startServer(`service-start-${i + 1}`, [SERVICE_ENTRY], serviceEnv(withDatabase(db.uri, dbNames.service)))
         startups.push(s.startupMs)
         await stopServer(s)
@@ -418,7 +422,7 @@ async function main(): Promise<number> {
       for (const name of Object.values(dbNames)) await client.db(name).dropDatabase().catch(() => undefined)
     }
     await client.close()
-    await db.stop()
+    await db.dispose()
     work.remove()
   }
 }
@@ -426,7 +430,7 @@ async function main(): Promise<number> {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     console.error(`bench: ${signal}, stopping the servers it started`)
-    killChildren()
+    stopEverythingNow()
     process.exit(130)
   })
 }

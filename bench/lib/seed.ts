@@ -1,22 +1,10 @@
-// Preloads items straight through the driver, in the exact shape the service stores
-// (src/items/repository.ts): {_id: name, priceCents: Long, description, taxCents: Long | null, createdAt}.
+// Preloads items straight through the driver, in the exact shape the service stores.
 import { Long, type MongoClient } from 'mongodb'
-
-export interface StoredItem {
-  _id: string
-  priceCents: Long
-  description: string | null
-  taxCents: Long | null
-  createdAt: Date
-}
+import type { StoredItem } from '../../harness/items.js'
 
 /** Zero-padded, so name order is number order and a deep page's `after` is easy to pick. */
 export function itemName(index: number): string {
   return `item-${String(index).padStart(7, '0')}`
-}
-
-export async function resetCollection(client: MongoClient, dbName: string): Promise<void> {
-  await client.db(dbName).dropDatabase()
 }
 
 /** Inserts items [from, to) in batches; returns the elapsed ms. */

@@ -4,28 +4,26 @@
 // strict one, and both over plain http also when the host is not loopback (no upgrade-insecure-requests).
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startApp, type RunningApp } from '../helpers/app.js'
+import { get, postForm } from '../../harness/http.js'
+import { useApp } from '../setup/test-app.js'
 import { chromiumPath, DESKTOP, launchChromium, noEvents, screenshot, watch, type PageEvents } from './browser.js'
 
 // A name that is not loopback, so Chromium treats http on it as insecure, as it would a LAN address or a
 // container's host name; the browser still connects to 127.0.0.1 and nothing is looked up.
 const PLAIN_HTTP_HOST = 'item-store.test'
 
-let running: RunningApp | undefined
+const fx = useApp('e2e_docs')
 let browser: Browser | undefined
 
 beforeAll(async () => {
   browser = await launchChromium([`--host-resolver-rules=MAP ${PLAIN_HTTP_HOST} 127.0.0.1`])
-  running = await startApp('e2e_docs')
 })
 afterAll(async () => {
   await browser?.close()
-  await running?.close()
 })
 
 function baseUrl(host = '127.0.0.1'): string {
-  if (running === undefined) throw new Error('the app did not start')
-  return running.baseUrl.replace('127.0.0.1', host)
+  return fx.baseUrl.replace('127.0.0.1', host)
 }
 
 async function newPage(): Promise<{ page: Page; events: PageEvents }> {
@@ -63,23 +61,16 @@ describe('/docs in Chromium', () => {
 
 describe('security headers', () => {
   it('gives our pages a strict CSP without upgrade-insecure-requests and sends no HSTS', async () => {
-    for (const answer of [
-      await fetch(`${baseUrl()}/`),
-      await fetch(`${baseUrl()}/items/new/form/`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'name=Headers&price=1',
-      }),
-    ]) {
-      const csp = answer.headers.get('content-security-policy') ?? ''
+    for (const answer of [await get(fx.baseUrl, '/'), await postForm(fx.baseUrl, { name: 'Headers', price: '1' })]) {
+      const csp = answer.headers['content-security-policy'] ?? ''
       expect(csp).toContain("default-src 'none'")
       expect(csp).toContain("style-src 'self'")
       expect(csp).toContain("form-action 'self'")
       expect(csp).toContain("frame-ancestors 'none'")
       expect(csp).not.toContain('unsafe-inline')
       expect(csp).not.toContain('upgrade-insecure-requests')
-      expect(answer.headers.get('strict-transport-security')).toBeNull()
-      expect(answer.headers.get('x-content-type-options')).toBe('nosniff')
+      expect(answer.headers['strict-transport-security']).toBeUndefined()
+      expect(answer.headers['x-content-type-options']).toBe('nosniff')
     }
   })
 

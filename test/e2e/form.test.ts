@@ -5,24 +5,22 @@ import type { Browser, BrowserContextOptions, Locator, Page } from 'playwright-c
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from '../../src/items/schemas.js'
 import { parseMoney } from '../../src/money.js'
-import { startApp, type RunningApp } from '../helpers/app.js'
+import { get } from '../../harness/http.js'
+import { useApp } from '../setup/test-app.js'
 import { DESKTOP, launchChromium, noEvents, PHONE, screenshot, watch, type PageEvents } from './browser.js'
 
-let running: RunningApp | undefined
+const fx = useApp('e2e_form')
 let browser: Browser | undefined
 
 beforeAll(async () => {
   browser = await launchChromium()
-  running = await startApp('e2e_form')
 })
 afterAll(async () => {
   await browser?.close()
-  await running?.close()
 })
 
 function baseUrl(): string {
-  if (running === undefined) throw new Error('the app did not start')
-  return running.baseUrl
+  return fx.baseUrl
 }
 
 async function openForm(options: BrowserContextOptions = DESKTOP): Promise<{ page: Page; events: PageEvents }> {
@@ -67,8 +65,8 @@ async function description(page: Page, label: string): Promise<string> {
 }
 
 async function getJson(name: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${baseUrl()}/items/${encodeURIComponent(name)}/`)
-  return { status: response.status, body: await response.json() }
+  const answer = await get(fx.baseUrl, `/items/${encodeURIComponent(name)}/`)
+  return { status: answer.status, body: answer.json }
 }
 
 describe('the entry form in Chromium', () => {

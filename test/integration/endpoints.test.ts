@@ -1,21 +1,34 @@
-// The endpoint table of SPEC.md: every path with and without its trailing slash, item URLs for awkward
+// The README's endpoint table: every path with and without its trailing slash, item URLs for awkward
 // names, 404s, the form page, the OpenAPI document and the docs.
 import { readFile } from 'node:fs/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { get, postForm, postItem, startFixture, type Fixture } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { detailOf, get, JSON_TYPE, postForm, postJson, send } from '../../harness/http.js'
+import { useApp } from '../setup/test-app.js'
 
-let fx: Fixture
-beforeAll(async () => {
-  fx = await startFixture('endpoints')
-})
-afterAll(async () => {
-  await fx.close()
+const fx = useApp('endpoints')
+
+describe('the original client exchange', () => {
+  it('creates Item1, reads it back, and refuses a non-numeric price with loc body.price', async () => {
+    const created = await postJson(fx.baseUrl, { name: 'Item1', price: 12.34, description: 'Rusty old bucket' })
+    expect(created.status).toBe(201)
+    expect(created.headers['location']).toBe('/items/Item1/')
+    expect(created.json).toEqual({ name: 'Item1', price: 12.34, description: 'Rusty old bucket', tax: null })
+
+    const read = await get(fx.baseUrl, '/items/Item1/')
+    expect(read.status).toBe(200)
+    expect(read.json).toEqual(created.json)
+
+    const refused = await postJson(fx.baseUrl, { name: 'Item2', price: 'Not a number' })
+    expect(refused.status).toBe(422)
+    const detail = (refused.json as { detail: { loc: string[] }[] }).detail
+    expect(detail[0]?.loc).toEqual(['body', 'price'])
+  })
 })
 
 describe('trailing slashes are optional', () => {
   it.each(['/items/new/', '/items/new'])('POST %s creates from JSON', async (path) => {
     const name = `json via ${path}`
-    const answer = await postItem(fx.baseUrl, { name, price: 1 }, path)
+    const answer = await postJson(fx.baseUrl, { name, price: 1 }, path)
     expect(answer.status).toBe(201)
     expect(answer.json).toEqual({ name, price: 1, description: null, tax: null })
   })
@@ -24,12 +37,12 @@ describe('trailing slashes are optional', () => {
     const name = `form via ${path}`
     const answer = await postForm(fx.baseUrl, { name, price: '1' }, path)
     expect(answer.status).toBe(201)
-    expect(answer.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(answer.headers['content-type']).toMatch(/^text\/html/)
     expect(await fx.stored(name)).not.toBeNull()
   })
 
   it.each(['/items/slashes/', '/items/slashes'])('GET %s reads one item', async (path) => {
-    await postItem(fx.baseUrl, { name: 'slashes', price: 2 })
+    await postJson(fx.baseUrl, { name: 'slashes', price: 2 })
     const answer = await get(fx.baseUrl, path)
     expect(answer.status).toBe(200)
     expect(answer.json).toEqual({ name: 'slashes', price: 2, description: null, tax: null })
@@ -53,7 +66,7 @@ describe('trailing slashes are optional', () => {
   ])('GET %s answers 200 %s', async (path, type) => {
     const answer = await get(fx.baseUrl, path)
     expect(answer.status).toBe(200)
-    expect(answer.headers.get('content-type')).toMatch(new RegExp(`^${type}`))
+    expect(answer.headers['content-type']).toMatch(new RegExp(`^${type}`))
   })
 })
 
@@ -67,17 +80,17 @@ describe('item URLs', () => {
     ['the name "new"', 'new', '/items/new/'],
     ['the name "form"', 'form', '/items/form/'],
   ])('with %s: Location is URL-encoded and GET through it finds the item', async (_label, name, location) => {
-    const created = await postItem(fx.baseUrl, { name, price: 3.5 })
+    const created = await postJson(fx.baseUrl, { name, price: 3.5 })
     expect(created.status).toBe(201)
-    expect(created.headers.get('location')).toBe(location)
+    expect(created.headers['location']).toBe(location)
     const read = await get(fx.baseUrl, location)
     expect(read.status).toBe(200)
     expect(read.json).toEqual({ name, price: 3.5, description: null, tax: null })
   })
 
   it('GET after POST answers `name` and never `_id`, with the same body as the create', async () => {
-    const created = await postItem(fx.baseUrl, { name: 'Item1', price: 12.34, description: 'Rusty old bucket', tax: 1 })
-    const read = await get(fx.baseUrl, '/items/Item1/')
+    const created = await postJson(fx.baseUrl, { name: 'Item3', price: 12.34, description: 'Rusty old bucket', tax: 1 })
+    const read = await get(fx.baseUrl, '/items/Item3/')
     expect(read.json).toEqual(created.json)
     expect(Object.keys(read.json as object).sort()).toEqual(['description', 'name', 'price', 'tax'])
     expect(read.text).not.toContain('_id')
@@ -92,7 +105,7 @@ describe('not found', () => {
     async (path) => {
       const answer = await get(fx.baseUrl, path)
       expect(answer.status).toBe(404)
-      expect(answer.headers.get('content-type')).toMatch(/^application\/json/)
+      expect(answer.headers['content-type']).toMatch(/^application\/json/)
       expect(answer.json).toEqual({ detail: 'Item not found' })
     },
   )
@@ -103,11 +116,10 @@ describe('not found', () => {
     ['POST', '/items/new/extra/'],
     ['DELETE', '/nope/'],
   ])('%s %s (no such path) is 404 with a detail', async (method, path) => {
-    const response = await fetch(`${fx.baseUrl}${path}`, { method })
-    expect(response.status).toBe(404)
-    expect(response.headers.get('allow')).toBeNull()
-    const body = (await response.json()) as { detail?: unknown }
-    expect(body.detail).toBe('Not Found')
+    const answer = await send(fx.baseUrl, { method, path })
+    expect(answer.status).toBe(404)
+    expect(answer.headers.allow).toBeUndefined()
+    expect(detailOf(answer)).toBe('Not Found')
   })
 
   it.each([
@@ -119,20 +131,16 @@ describe('not found', () => {
     ['PUT', '/', 'GET, HEAD'],
     ['POST', '/healthz', 'GET, HEAD'],
   ])('%s %s (a path that does not answer this method) is 405 with Allow: %s and a detail', async (method, path, allow) => {
-    const response = await fetch(`${fx.baseUrl}${path}`, { method })
-    expect(response.status).toBe(405)
-    expect(response.headers.get('allow')).toBe(allow)
-    expect(await response.json()).toEqual({ detail: `${method} is not allowed on this path; it answers ${allow}` })
+    const answer = await send(fx.baseUrl, { method, path })
+    expect(answer.status).toBe(405)
+    expect(answer.headers.allow).toBe(allow)
+    expect(answer.json).toEqual({ detail: `${method} is not allowed on this path; it answers ${allow}` })
   })
 
   it('has no update or delete: the item is still there after PUT and DELETE', async () => {
-    await postItem(fx.baseUrl, { name: 'kept', price: 1 })
-    await fetch(`${fx.baseUrl}/items/kept/`, { method: 'DELETE' })
-    await fetch(`${fx.baseUrl}/items/kept/`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: '{"name":"kept","price":2}',
-    })
+    await postJson(fx.baseUrl, { name: 'kept', price: 1 })
+    await send(fx.baseUrl, { method: 'DELETE', path: '/items/kept/' })
+    await send(fx.baseUrl, { method: 'PUT', path: '/items/kept/', headers: JSON_TYPE, body: '{"name":"kept","price":2}' })
     expect((await get(fx.baseUrl, '/items/kept/')).json).toMatchObject({ price: 1 })
   })
 })
@@ -140,7 +148,7 @@ describe('not found', () => {
 describe('pages and documents', () => {
   it('GET / is the entry form posting to the form route with the four fields', async () => {
     const answer = await get(fx.baseUrl, '/')
-    expect(answer.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(answer.headers['content-type']).toMatch(/^text\/html/)
     expect(answer.text).toMatch(/<form[^>]*method="post"[^>]*action="\/items\/new\/form\/"/)
     for (const field of ['name', 'price', 'description', 'tax']) expect(answer.text).toContain(`name="${field}"`)
     // Served as the file under public/, unchanged.
@@ -150,7 +158,7 @@ describe('pages and documents', () => {
   it('serves the form\'s stylesheet', async () => {
     const answer = await get(fx.baseUrl, '/styles.css')
     expect(answer.status).toBe(200)
-    expect(answer.headers.get('content-type')).toMatch(/^text\/css/)
+    expect(answer.headers['content-type']).toMatch(/^text\/css/)
   })
 
   it('GET /openapi.json is an OpenAPI 3 document with the item paths and the 422 shape', async () => {

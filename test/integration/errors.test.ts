@@ -1,23 +1,26 @@
 // Error answers of the JSON API over real HTTP: 400 malformed JSON, 415 content types, 413 body size,
 // 409 duplicates that leave the stored item alone, and the exact 422 shape.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { get, post, postItem, startFixture, type Fixture } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { BODY_LIMIT_BYTES } from '../../src/http/body-limit.js'
+import { NAME_MAX_LENGTH } from '../../src/items/schemas.js'
+import { FORM_TYPE, get, postJson, send, type Answer } from '../../harness/http.js'
+import { useApp } from '../setup/test-app.js'
 
-let fx: Fixture
-beforeAll(async () => {
-  fx = await startFixture('errors')
-})
-afterAll(async () => {
-  await fx.close()
-})
+const fx = useApp('errors')
 
-const LIMIT = 64 * 1024
+const LIMIT = BODY_LIMIT_BYTES
+const KIB = `${BODY_LIMIT_BYTES / 1024} KiB`
 
 /** A JSON item body of exactly `bytes` bytes, padded in an unknown field. */
 function itemBodyOfSize(name: string, bytes: number): string {
   const head = `{"name":"${name}","price":1,"padding":"`
   const tail = '"}'
   return head + 'x'.repeat(bytes - head.length - tail.length) + tail
+}
+
+/** POSTs `body` with the given Content-Type, or with none. */
+function postAs(path: string, body: string, type: string | undefined): Promise<Answer> {
+  return send(fx.baseUrl, { method: 'POST', path, headers: type === undefined ? {} : { 'content-type': type }, body })
 }
 
 function expectDetail(json: unknown): string {
@@ -30,7 +33,7 @@ function expectDetail(json: unknown): string {
 describe('a UTF-8 byte order mark', () => {
   it('before the JSON is 400 with a detail that names it, and nothing is stored', async () => {
     const before = await fx.count()
-    const answer = await postItem(fx.baseUrl, '\uFEFF{"name": "bom", "price": 1}')
+    const answer = await postJson(fx.baseUrl, '\uFEFF{"name": "bom", "price": 1}')
     expect(answer.status).toBe(400)
     expect(expectDetail(answer.json)).toContain('byte order mark')
     expect(await fx.count()).toBe(before)
@@ -47,15 +50,15 @@ describe('400 malformed JSON', () => {
     ['only whitespace', '  \n '],
   ])('%s is 400 with a detail saying what is wrong', async (_label, body) => {
     const before = await fx.count()
-    const answer = await postItem(fx.baseUrl, body)
+    const answer = await postJson(fx.baseUrl, body)
     expect(answer.status).toBe(400)
-    expect(answer.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(answer.headers['content-type']).toMatch(/^application\/json/)
     expect(expectDetail(answer.json)).toMatch(/JSON|empty/)
     expect(await fx.count()).toBe(before)
   })
 
   it('refuses a __proto__ key with 400', async () => {
-    const answer = await postItem(fx.baseUrl, '{"name": "proto", "price": 1, "__proto__": {"admin": true}}')
+    const answer = await postJson(fx.baseUrl, '{"name": "proto", "price": 1, "__proto__": {"admin": true}}')
     expect(answer.status).toBe(400)
     expectDetail(answer.json)
     expect(await fx.stored('proto')).toBeNull()
@@ -71,7 +74,7 @@ describe('415 wrong content type', () => {
     ['/items/new', 'text/plain'],
     ['/items/new/', undefined],
   ])('POST %s with %s is 415 with a detail naming application/json', async (path, type) => {
-    const answer = await post(fx.baseUrl, path, '{"name": "typed", "price": 1}', type)
+    const answer = await postAs(path, '{"name": "typed", "price": 1}', type)
     expect(answer.status).toBe(415)
     expect(expectDetail(answer.json)).toContain('application/json')
     expect(await fx.stored('typed')).toBeNull()
@@ -84,9 +87,9 @@ describe('415 wrong content type', () => {
     ['/items/new/form', 'application/json'],
     ['/items/new/form/', undefined],
   ])('POST %s with %s is 415 as an HTML page naming the form type', async (path, type) => {
-    const answer = await post(fx.baseUrl, path, 'name=typed&price=1', type)
+    const answer = await postAs(path, 'name=typed&price=1', type)
     expect(answer.status).toBe(415)
-    expect(answer.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(answer.headers['content-type']).toMatch(/^text\/html/)
     expect(answer.text).toContain('application/x-www-form-urlencoded')
     expect(answer.text).toContain('href="/"')
     expect(await fx.stored('typed')).toBeNull()
@@ -94,38 +97,38 @@ describe('415 wrong content type', () => {
 
   it.each(['application/json; charset=utf-8', 'Application/JSON'])('accepts %s on the JSON route', async (type) => {
     const name = `type ${type}`
-    const answer = await post(fx.baseUrl, '/items/new/', JSON.stringify({ name, price: 1 }), type)
+    const answer = await postAs('/items/new/', JSON.stringify({ name, price: 1 }), type)
     expect(answer.status).toBe(201)
   })
 })
 
-describe('413 body over 64 KiB', () => {
-  it('accepts a JSON body of exactly 64 KiB', async () => {
+describe(`413 body over ${KIB}`, () => {
+  it(`accepts a JSON body of exactly ${KIB}`, async () => {
     const body = itemBodyOfSize('exactly-64k', LIMIT)
     expect(Buffer.byteLength(body)).toBe(LIMIT)
-    expect((await postItem(fx.baseUrl, body)).status).toBe(201)
+    expect((await postJson(fx.baseUrl, body)).status).toBe(201)
   })
 
   it('refuses a JSON body one byte over with 413 and a detail', async () => {
-    const answer = await postItem(fx.baseUrl, itemBodyOfSize('over-64k', LIMIT + 1))
+    const answer = await postJson(fx.baseUrl, itemBodyOfSize('over-64k', LIMIT + 1))
     expect(answer.status).toBe(413)
-    expect(expectDetail(answer.json)).toContain('64 KiB')
+    expect(expectDetail(answer.json)).toContain(KIB)
     expect(await fx.stored('over-64k')).toBeNull()
   })
 
-  it('refuses a form body over 64 KiB with 413 as HTML', async () => {
+  it(`refuses a form body over ${KIB} with 413 as HTML`, async () => {
     const body = `name=big-form&price=1&description=${'d'.repeat(LIMIT)}`
-    const answer = await post(fx.baseUrl, '/items/new/form/', body, 'application/x-www-form-urlencoded')
+    const answer = await postAs('/items/new/form/', body, FORM_TYPE['content-type'])
     expect(answer.status).toBe(413)
-    expect(answer.headers.get('content-type')).toMatch(/^text\/html/)
-    expect(answer.text).toContain('64 KiB')
+    expect(answer.headers['content-type']).toMatch(/^text\/html/)
+    expect(answer.text).toContain(KIB)
     expect(await fx.stored('big-form')).toBeNull()
   })
 })
 
 describe('409 duplicate', () => {
   it('refuses a second item of the same name with a detail and keeps the first exactly', async () => {
-    const first = await postItem(fx.baseUrl, { name: 'Bucket', price: 12.34, description: 'Rusty old bucket', tax: 1 })
+    const first = await postJson(fx.baseUrl, { name: 'Bucket', price: 12.34, description: 'Rusty old bucket', tax: 1 })
     expect(first.status).toBe(201)
     const storedBefore = await fx.stored('Bucket')
 
@@ -133,7 +136,7 @@ describe('409 duplicate', () => {
       { name: 'Bucket', price: 99, description: 'replaced?', tax: null },
       { name: '  Bucket  ', price: 1 },
     ]) {
-      const duplicate = await postItem(fx.baseUrl, again)
+      const duplicate = await postJson(fx.baseUrl, again)
       expect(duplicate.status).toBe(409)
       expect(expectDetail(duplicate.json)).toContain('Bucket')
     }
@@ -143,16 +146,16 @@ describe('409 duplicate', () => {
   })
 
   it('is case-sensitive: "bucket" is another item', async () => {
-    await postItem(fx.baseUrl, { name: 'Pail', price: 1 })
-    expect((await postItem(fx.baseUrl, { name: 'pail', price: 2 })).status).toBe(201)
+    await postJson(fx.baseUrl, { name: 'Pail', price: 1 })
+    expect((await postJson(fx.baseUrl, { name: 'pail', price: 2 })).status).toBe(201)
   })
 })
 
 describe('422 shape', () => {
   it('is exactly {detail: [{loc, msg, type}]}, one entry per bad field, loc starting with "body"', async () => {
-    const answer = await postItem(fx.baseUrl, { name: 'x'.repeat(201), price: 'cheap', description: ['no'], tax: -2, extra: 1 })
+    const answer = await postJson(fx.baseUrl, { name: 'x'.repeat(NAME_MAX_LENGTH + 1), price: 'cheap', description: ['no'], tax: -2, extra: 1 })
     expect(answer.status).toBe(422)
-    expect(answer.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(answer.headers['content-type']).toMatch(/^application\/json/)
     const body = answer.json as { detail: { loc: string[]; msg: string; type: string }[] }
     expect(Object.keys(body)).toEqual(['detail'])
     expect(body.detail.map((entry) => entry.loc).sort()).toEqual([

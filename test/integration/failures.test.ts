@@ -1,20 +1,11 @@
 // When things go wrong on the server side: the database unreachable answers 503 within 2 s (a quick
 // check with a closed port; test/reliability covers real outages), and anything unexpected answers 500
 // with no internals in the body while the log gets them.
-import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { buildApp } from '../../src/app.js'
-import { testDbUri } from '../helpers/db.js'
-import { waitUntilReady } from '../helpers/app.js'
-import { freeLoopbackPort } from '../helpers/ports.js'
-import { get, post, postForm, postItem } from './support.js'
-
-async function listen(app: FastifyInstance): Promise<string> {
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('not listening on TCP')
-  return `http://127.0.0.1:${address.port}`
-}
+import { startApp, type RunningApp } from '../../harness/app.js'
+import { FORM_TYPE, get, postForm, postJson, send } from '../../harness/http.js'
+import { freeLoopbackPort } from '../../harness/ports.js'
+import { testDbUri } from '../setup/test-app.js'
 
 /** Runs a request and reports how long the answer took, in ms. */
 async function timed<T>(request: () => Promise<T>): Promise<{ answer: T; ms: number }> {
@@ -26,20 +17,20 @@ async function timed<T>(request: () => Promise<T>): Promise<{ answer: T; ms: num
 // Never connected: the fast path (calls fail before they are sent). A database that dies after the service
 // connected, the slow path, is test/reliability/database-outage.test.ts.
 describe('the database unreachable from the start', () => {
-  let app: FastifyInstance
+  let running: RunningApp
   let baseUrl: string
 
   beforeAll(async () => {
     const port = await freeLoopbackPort()
-    app = await buildApp({ mongodbUri: `mongodb://127.0.0.1:${port}/items` }, { logger: false })
-    baseUrl = await listen(app)
+    running = await startApp({ mongodbUri: `mongodb://127.0.0.1:${port}/items` }, { waitForReady: false })
+    baseUrl = running.baseUrl
   })
   afterAll(async () => {
-    await app.close()
+    await running.close()
   })
 
   it.each([
-    ['POST /items/new/', () => postItem(baseUrl, { name: 'down', price: 1 })],
+    ['POST /items/new/', () => postJson(baseUrl, { name: 'down', price: 1 })],
     ['GET /items/<name>/', () => get(baseUrl, '/items/down/')],
     ['GET /items/', () => get(baseUrl, '/items/')],
     ['GET /readyz', () => get(baseUrl, '/readyz')],
@@ -53,42 +44,44 @@ describe('the database unreachable from the start', () => {
   it('answers the form with a 503 HTML page within 2 s', async () => {
     const { answer, ms } = await timed(() => postForm(baseUrl, { name: 'down', price: '1' }))
     expect(answer.status).toBe(503)
-    expect(answer.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(answer.headers['content-type']).toMatch(/^text\/html/)
     expect(answer.text).toMatch(/<a\b[^>]*\bhref="\/"/)
     expect(ms).toBeLessThan(2_000)
   })
 
   it('still says the process is up, and still refuses bad input with 422 rather than 503', async () => {
     expect((await get(baseUrl, '/healthz')).status).toBe(200)
-    expect((await postItem(baseUrl, { name: 'bad', price: 'abc' })).status).toBe(422)
+    expect((await postJson(baseUrl, { name: 'bad', price: 'abc' })).status).toBe(422)
     expect((await get(baseUrl, '/')).status).toBe(200)
   })
 })
 
 describe('an unexpected failure', () => {
-  let app: FastifyInstance
+  let running: RunningApp
   let baseUrl: string
   const logLines: string[] = []
   const SECRET = 'internal detail: mongodb://admin:hunter2@db-7/items at Repository.create'
 
   beforeAll(async () => {
-    app = await buildApp(
+    running = await startApp(
       { mongodbUri: testDbUri('failures') },
-      { logger: { level: 'info', stream: { write: (line: string) => logLines.push(line) } } },
+      {
+        fastify: { logger: { level: 'info', stream: { write: (line: string) => logLines.push(line) } } },
+        // Test-only routes that fail the way a programming error would.
+        beforeListen(app) {
+          app.get('/test-only/throws', () => {
+            throw new TypeError(SECRET)
+          })
+          app.get('/test-only/rejects-with-status', async () => {
+            throw Object.assign(new Error(SECRET), { statusCode: 502 })
+          })
+        },
+      },
     )
-    // A test-only route, added before listen, that fails the way a programming error would.
-    app.get('/test-only/throws', () => {
-      throw new TypeError(SECRET)
-    })
-    app.get('/test-only/rejects-with-status', async () => {
-      throw Object.assign(new Error(SECRET), { statusCode: 502 })
-    })
-    baseUrl = await listen(app)
-    await waitUntilReady(baseUrl)
+    baseUrl = running.baseUrl
   })
   afterAll(async () => {
-    await app.db.connection.dropDatabase()
-    await app.close()
+    await running.close()
   })
 
   function logged(): { level: number; msg: string; err?: { message?: string; stack?: string } }[] {
@@ -101,7 +94,7 @@ describe('an unexpected failure', () => {
       logLines.length = 0
       const answer = await get(baseUrl, path)
       expect(answer.status).toBe(500)
-      expect(answer.headers.get('content-type')).toMatch(/^application\/json/)
+      expect(answer.headers['content-type']).toMatch(/^application\/json/)
       expect(answer.json).toEqual({ detail: 'Internal Server Error' })
       expect(answer.text).not.toContain('hunter2')
       expect(answer.text).not.toContain('stack')
@@ -111,17 +104,17 @@ describe('an unexpected failure', () => {
   )
 
   it('answers 500 without internals when storage fails unexpectedly, on both channels', async () => {
-    const create = vi.spyOn(app.items, 'create')
+    const create = vi.spyOn(running.app.items, 'create')
     create.mockRejectedValue(new RangeError(SECRET))
     try {
       logLines.length = 0
-      const json = await postItem(baseUrl, { name: 'boom', price: 1 })
+      const json = await postJson(baseUrl, { name: 'boom', price: 1 })
       expect(json.status).toBe(500)
       expect(json.json).toEqual({ detail: 'Internal Server Error' })
 
-      const form = await post(baseUrl, '/items/new/form/', 'name=boom&price=1', 'application/x-www-form-urlencoded')
+      const form = await send(baseUrl, { method: 'POST', path: '/items/new/form/', headers: FORM_TYPE, body: 'name=boom&price=1' })
       expect(form.status).toBe(500)
-      expect(form.headers.get('content-type')).toMatch(/^text\/html/)
+      expect(form.headers['content-type']).toMatch(/^text\/html/)
       expect(form.text).not.toContain('hunter2')
       expect(form.text).not.toContain('RangeError')
       expect(form.text).toMatch(/<a\b[^>]*\bhref="\/"/)
@@ -131,6 +124,6 @@ describe('an unexpected failure', () => {
       create.mockRestore()
     }
     // The app is fine afterwards.
-    expect((await postItem(baseUrl, { name: 'after-boom', price: 1 })).status).toBe(201)
+    expect((await postJson(baseUrl, { name: 'after-boom', price: 1 })).status).toBe(201)
   })
 })

@@ -1,15 +1,11 @@
 // The HTML form channel: the original demo's defaults for blank fields, HTML answers for every outcome
 // with a link back to the form, and user text escaped wherever it is shown.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { get, postForm, startFixture, type Fixture } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { DESCRIPTION_MAX_LENGTH } from '../../src/items/schemas.js'
+import { get, postForm } from '../../harness/http.js'
+import { useApp } from '../setup/test-app.js'
 
-let fx: Fixture
-beforeAll(async () => {
-  fx = await startFixture('form')
-})
-afterAll(async () => {
-  await fx.close()
-})
+const fx = useApp('form')
 
 const BACK_TO_FORM = /<a\b[^>]*\bhref="\/"/
 
@@ -17,7 +13,7 @@ describe('201 created', () => {
   it('answers an HTML page showing the stored item, with a link back to the form', async () => {
     const answer = await postForm(fx.baseUrl, { name: 'Lamp', price: '12.3', description: 'Brass desk lamp', tax: '1.5' })
     expect(answer.status).toBe(201)
-    expect(answer.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(answer.headers['content-type']).toMatch(/^text\/html/)
     for (const shown of ['Lamp', '12.30', 'Brass desk lamp', '1.50']) expect(answer.text).toContain(shown)
     expect(answer.text).toMatch(BACK_TO_FORM)
     expect((await get(fx.baseUrl, '/items/Lamp/')).json).toEqual({
@@ -74,7 +70,7 @@ describe('409 already present', () => {
     const before = await fx.stored('Kettle')
     const answer = await postForm(fx.baseUrl, { name: 'Kettle', price: '30', description: 'second' })
     expect(answer.status).toBe(409)
-    expect(answer.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(answer.headers['content-type']).toMatch(/^text\/html/)
     expect(answer.text).toMatch(/already present/i)
     expect(answer.text).toContain('Kettle')
     expect(answer.text).toMatch(BACK_TO_FORM)
@@ -85,13 +81,13 @@ describe('409 already present', () => {
 describe('422 invalid', () => {
   it('answers HTML listing each bad field with its message, stores nothing, links back', async () => {
     const before = await fx.count()
-    const answer = await postForm(fx.baseUrl, { name: '', price: 'cheap', description: 'd'.repeat(2001), tax: '0.125' })
+    const answer = await postForm(fx.baseUrl, { name: '', price: 'cheap', description: 'd'.repeat(DESCRIPTION_MAX_LENGTH + 1), tax: '0.125' })
     expect(answer.status).toBe(422)
-    expect(answer.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(answer.headers['content-type']).toMatch(/^text\/html/)
     for (const message of [
       'name must not be empty',
       'price must be a decimal number',
-      'description must be at most 2000 characters',
+      `description must be at most ${DESCRIPTION_MAX_LENGTH} characters`,
       'tax must have at most 2 digits after the decimal point',
     ]) {
       expect(answer.text.toLowerCase()).toContain(message)

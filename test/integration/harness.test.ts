@@ -2,7 +2,7 @@
 // service relies on: duplicate keys give code 11000 and int64 values (money in hundredths) stay exact.
 import { Long, MongoClient, MongoServerError } from 'mongodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { testDbUri } from '../helpers/db.js'
+import { testDbUri } from '../setup/test-app.js'
 
 describe('test database harness', () => {
   let client: MongoClient

@@ -1,14 +1,10 @@
-// The item's field rules from SPEC.md over real HTTP, with what was stored checked in the database itself.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { get, postItem, startFixture, type Fixture } from './support.js'
+// The item's field rules over real HTTP, with what was stored checked in the database itself.
+import { describe, expect, it } from 'vitest'
+import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from '../../src/items/schemas.js'
+import { get, postJson } from '../../harness/http.js'
+import { useApp } from '../setup/test-app.js'
 
-let fx: Fixture
-beforeAll(async () => {
-  fx = await startFixture('item_rules')
-})
-afterAll(async () => {
-  await fx.close()
-})
+const fx = useApp('item_rules')
 
 interface Detail {
   detail: { loc: string[]; msg: string; type: string }[]
@@ -17,7 +13,7 @@ interface Detail {
 /** Posts an item that must be refused, and proves nothing was stored. */
 async function expectRefused(item: Record<string, unknown>, loc: string[]): Promise<void> {
   const before = await fx.count()
-  const answer = await postItem(fx.baseUrl, item)
+  const answer = await postJson(fx.baseUrl, item)
   expect(answer.status).toBe(422)
   expect((answer.json as Detail).detail.map((entry) => entry.loc)).toContainEqual(loc)
   expect(await fx.count()).toBe(before)
@@ -25,31 +21,31 @@ async function expectRefused(item: Record<string, unknown>, loc: string[]): Prom
 
 describe('name', () => {
   it('is trimmed of surrounding whitespace before it is stored and used as the key', async () => {
-    const answer = await postItem(fx.baseUrl, { name: ' \t Trimmed item \n ', price: 1 })
+    const answer = await postJson(fx.baseUrl, { name: ' \t Trimmed item \n ', price: 1 })
     expect(answer.status).toBe(201)
     expect(answer.json).toMatchObject({ name: 'Trimmed item' })
-    expect(answer.headers.get('location')).toBe('/items/Trimmed%20item/')
+    expect(answer.headers['location']).toBe('/items/Trimmed%20item/')
     expect((await fx.stored('Trimmed item'))?._id).toBe('Trimmed item')
     expect((await get(fx.baseUrl, '/items/Trimmed%20item/')).status).toBe(200)
   })
 
-  it('may be 200 characters, counted in characters, not bytes or UTF-16 units', async () => {
-    for (const name of ['a'.repeat(200), '😀'.repeat(200), 'é'.repeat(199) + 'z']) {
-      const answer = await postItem(fx.baseUrl, { name, price: 1 })
+  it(`may be ${NAME_MAX_LENGTH} characters, counted in characters, not bytes or UTF-16 units`, async () => {
+    for (const name of ['a'.repeat(NAME_MAX_LENGTH), '😀'.repeat(NAME_MAX_LENGTH), 'é'.repeat(NAME_MAX_LENGTH - 1) + 'z']) {
+      const answer = await postJson(fx.baseUrl, { name, price: 1 })
       expect(answer.status, `${name.length} UTF-16 units`).toBe(201)
       expect((await fx.stored(name))?._id).toBe(name)
     }
   })
 
   it('counts its length after trimming', async () => {
-    const name = 'b'.repeat(200)
-    expect((await postItem(fx.baseUrl, { name: `   ${name}   `, price: 1 })).status).toBe(201)
+    const name = 'b'.repeat(NAME_MAX_LENGTH)
+    expect((await postJson(fx.baseUrl, { name: `   ${name}   `, price: 1 })).status).toBe(201)
     expect(await fx.stored(name)).not.toBeNull()
   })
 
   it.each([
-    ['201 ASCII characters', 'c'.repeat(201)],
-    ['201 emoji', '😀'.repeat(201)],
+    [`${NAME_MAX_LENGTH + 1} ASCII characters`, 'c'.repeat(NAME_MAX_LENGTH + 1)],
+    [`${NAME_MAX_LENGTH + 1} emoji`, '😀'.repeat(NAME_MAX_LENGTH + 1)],
     ['nothing but spaces', '     '],
     ['the empty string', ''],
   ])('is refused with %s', async (_label, name) => {
@@ -68,7 +64,7 @@ describe('name', () => {
   })
 
   it.each(['.', '..', ' .. '])('is refused when it is %j, a name no URL could read back', async (name) => {
-    const answer = await postItem(fx.baseUrl, { name, price: 1 })
+    const answer = await postJson(fx.baseUrl, { name, price: 1 })
     expect(answer.status).toBe(422)
     expect((answer.json as Detail).detail).toEqual([
       { loc: ['body', 'name'], msg: expect.stringContaining('must not be "." or ".."') as unknown, type: 'name_reserved' },
@@ -76,7 +72,7 @@ describe('name', () => {
   })
 
   it('may contain dots otherwise, readable through its encoded path', async () => {
-    expect((await postItem(fx.baseUrl, { name: '...', price: 1 })).status).toBe(201)
+    expect((await postJson(fx.baseUrl, { name: '...', price: 1 })).status).toBe(201)
     expect((await get(fx.baseUrl, '/items/.../')).json).toMatchObject({ name: '...' })
   })
 
@@ -87,21 +83,21 @@ describe('name', () => {
 })
 
 describe('description', () => {
-  it('may be 2000 characters, multi-line, and astral characters count once', async () => {
+  it(`may be ${DESCRIPTION_MAX_LENGTH} characters, multi-line, and astral characters count once`, async () => {
     for (const [name, description] of [
-      ['desc-2000', 'd'.repeat(2000)],
-      ['desc-emoji', '🪣'.repeat(2000)],
+      ['desc-max', 'd'.repeat(DESCRIPTION_MAX_LENGTH)],
+      ['desc-emoji', '🪣'.repeat(DESCRIPTION_MAX_LENGTH)],
       ['desc-lines', 'line one\nline two\r\n\ttabbed'],
     ] as const) {
-      const answer = await postItem(fx.baseUrl, { name, price: 1, description })
+      const answer = await postJson(fx.baseUrl, { name, price: 1, description })
       expect(answer.status, name).toBe(201)
       expect(answer.json).toMatchObject({ description })
       expect((await fx.stored(name))?.description).toBe(description)
     }
   })
 
-  it('is refused at 2001 characters', async () => {
-    await expectRefused({ name: 'desc-2001', price: 1, description: 'd'.repeat(2001) }, ['body', 'description'])
+  it(`is refused at ${DESCRIPTION_MAX_LENGTH + 1} characters`, async () => {
+    await expectRefused({ name: 'desc-over', price: 1, description: 'd'.repeat(DESCRIPTION_MAX_LENGTH + 1) }, ['body', 'description'])
   })
 
   it('is null when sent as null or left out, and "" stays ""', async () => {
@@ -110,7 +106,7 @@ describe('description', () => {
       ['desc-missing', undefined, null],
       ['desc-empty', '', ''],
     ] as const) {
-      const answer = await postItem(fx.baseUrl, { name, price: 1, description: sent })
+      const answer = await postJson(fx.baseUrl, { name, price: 1, description: sent })
       expect(answer.status).toBe(201)
       expect((answer.json as { description: unknown }).description).toBe(expected)
       expect((await fx.stored(name))?.description).toBe(expected)
@@ -127,7 +123,7 @@ describe('tax', () => {
     ['tax-null', null, null, null],
     ['tax-missing', undefined, null, null],
   ] as const)('%s: sent %o, answered %o', async (name, sent, answered, storedCents) => {
-    const answer = await postItem(fx.baseUrl, { name, price: 1, tax: sent })
+    const answer = await postJson(fx.baseUrl, { name, price: 1, tax: sent })
     expect(answer.status).toBe(201)
     expect((answer.json as { tax: unknown }).tax).toBe(answered)
     const stored = await fx.stored(name)
@@ -151,14 +147,14 @@ describe('text that is not Unicode', () => {
     ['a description', '{"name": "lone-desc", "price": 1, "description": "d\\udfffe"}'],
   ])('refuses a lone surrogate escape in %s with 400 and stores nothing', async (_label, body) => {
     const before = await fx.count()
-    const answer = await postItem(fx.baseUrl, body)
+    const answer = await postJson(fx.baseUrl, body)
     expect(answer.status).toBe(400)
     expect(answer.json).toEqual({ detail: expect.stringContaining('surrogate') as string })
     expect(await fx.count()).toBe(before)
   })
 
   it('accepts an escaped surrogate pair as the character it encodes', async () => {
-    const answer = await postItem(fx.baseUrl, '{"name": "smile \\ud83d\\ude00", "price": 1}')
+    const answer = await postJson(fx.baseUrl, '{"name": "smile \\ud83d\\ude00", "price": 1}')
     expect(answer.status).toBe(201)
     expect(answer.json).toMatchObject({ name: 'smile 😀' })
     expect(await fx.stored('smile 😀')).not.toBeNull()
@@ -167,7 +163,7 @@ describe('text that is not Unicode', () => {
 
 describe('unknown fields', () => {
   it('are ignored: neither answered nor stored, and cannot override the key or the money', async () => {
-    const answer = await postItem(fx.baseUrl, {
+    const answer = await postJson(fx.baseUrl, {
       name: 'extra-fields',
       price: 3,
       color: 'red',
@@ -193,7 +189,7 @@ describe('a request with one bad field', () => {
   it('is refused whole: the good fields are not stored either', async () => {
     for (const bad of [
       { tax: 'lots' },
-      { description: 'x'.repeat(2001) },
+      { description: 'x'.repeat(DESCRIPTION_MAX_LENGTH + 1) },
       { price: 12.345 },
     ]) {
       await expectRefused({ name: 'half-good', price: 1, description: 'fine', tax: 1, ...bad }, [

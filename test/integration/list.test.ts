@@ -1,13 +1,15 @@
 // GET /items/: name order, the limit's default and bounds, and paging with `after` / `next`.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { get, postItem, startFixture, type Fixture } from './support.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { LIST_LIMIT_MAX } from '../../src/items/schemas.js'
+import { get, postJson } from '../../harness/http.js'
+import { useApp } from '../setup/test-app.js'
 
 interface Page {
   items: { name: string; price: number; description: string | null; tax: number | null }[]
   next: string | null
 }
 
-let fx: Fixture
+const fx = useApp('list')
 // 45 names: three full pages of 15, some mixed case, digits and non-ASCII.
 const NAMES = [
   ...Array.from({ length: 38 }, (_, i) => `item-${String(i).padStart(2, '0')}`),
@@ -23,21 +25,17 @@ const NAMES = [
 const SORTED = [...NAMES].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
 
 beforeAll(async () => {
-  fx = await startFixture('list')
   // Inserted out of order, so the answer's order cannot come from insertion order.
   // 17 and 45 are coprime, so i * 17 % 45 visits every name once, out of order.
   const shuffled = NAMES.map((_, i) => NAMES[(i * 17) % NAMES.length] ?? '')
   for (let start = 0; start < shuffled.length; start += 9) {
     await Promise.all(
       shuffled.slice(start, start + 9).map(async (name, i) => {
-        const created = await postItem(fx.baseUrl, { name, price: start + i + 1, description: `#${start + i}` })
+        const created = await postJson(fx.baseUrl, { name, price: start + i + 1, description: `#${start + i}` })
         if (created.status !== 201) throw new Error(`could not create ${name}: ${created.text}`)
       }),
     )
   }
-})
-afterAll(async () => {
-  await fx.close()
 })
 
 async function page(query: string): Promise<Page> {
@@ -69,7 +67,7 @@ describe('GET /items/', () => {
     expect(all.next).toBeNull()
   })
 
-  it.each(['0', '101', 'abc', '-5', '2.5'])('refuses limit=%s with 422 at ["query", "limit"]', async (limit) => {
+  it.each(['0', String(LIST_LIMIT_MAX + 1), 'abc', '-5', '2.5'])('refuses limit=%s with 422 at ["query", "limit"]', async (limit) => {
     const answer = await get(fx.baseUrl, `/items/?limit=${limit}`)
     expect(answer.status).toBe(422)
     expect(answer.json).toEqual({

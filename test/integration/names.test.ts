@@ -1,16 +1,11 @@
 // Names that look alike are one name (Unicode NFC on every route), and names nobody can see, or that
 // display as another, are refused.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { NAME_MAX_LENGTH } from '../../src/items/schemas.js'
-import { get, postForm, postItem, startFixture, type Fixture } from './support.js'
+import { get, postForm, postJson as postItem } from '../../harness/http.js'
+import { useApp } from '../setup/test-app.js'
 
-let fx: Fixture
-beforeAll(async () => {
-  fx = await startFixture('names')
-})
-afterAll(async () => {
-  await fx.close()
-})
+const fx = useApp('names')
 
 const path = (name: string): string => `/items/${encodeURIComponent(name)}/`
 
@@ -24,7 +19,7 @@ describe('one spelling per name', () => {
     const first = await postItem(fx.baseUrl, { name: decomposed, price: 1 })
     expect(first.status).toBe(201)
     expect((first.json as { name: string }).name).toBe(composed.normalize('NFC'))
-    expect(first.headers.get('location')).toBe(path(composed.normalize('NFC')))
+    expect(first.headers.location).toBe(path(composed.normalize('NFC')))
     // The other spelling of a different item is the same name: 409.
     expect((await postItem(fx.baseUrl, { name: composed, price: 2 })).status).toBe(409)
     expect((await postForm(fx.baseUrl, { name: composed, price: '2' })).status).toBe(409)

@@ -1,8 +1,9 @@
 // GET /items/?prefix=: names that start with the text, in name order, paged with after/next; a range on
 // _id, so regex characters in the prefix are plain text.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { NAME_MAX_LENGTH } from '../../src/items/schemas.js'
-import { get, postItem, startFixture, type Fixture } from './support.js'
+import { get, postJson as postItem } from '../../harness/http.js'
+import { useApp } from '../setup/test-app.js'
 
 interface Page {
   items: { name: string }[]
@@ -15,16 +16,12 @@ const NAMES = [
   'a.c', 'abc', 'a*c', 'a(b', 'a\\b', 'a[1]', 'a+b', 'a?b', 'a^b', 'a$b', 'a|b',
 ]
 
-let fx: Fixture
+const fx = useApp('prefix')
 beforeAll(async () => {
-  fx = await startFixture('prefix')
   for (const name of NAMES) {
     const created = await postItem(fx.baseUrl, { name, price: 1 })
     if (created.status !== 201) throw new Error(`could not create ${name}: ${created.text}`)
   }
-})
-afterAll(async () => {
-  await fx.close()
 })
 
 /** What a prefix search must answer: code point order, the order MongoDB compares strings in. */

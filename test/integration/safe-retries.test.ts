@@ -1,15 +1,10 @@
 // A client that lost an answer sends the same item again: an identical stored item answers as a success
 // that created nothing (JSON 200, the form's item page with 200); a different item under the name stays 409.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postForm, postItem, startFixture, type Fixture } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { get, postForm, postJson as postItem } from '../../harness/http.js'
+import { useApp } from '../setup/test-app.js'
 
-let fx: Fixture
-beforeAll(async () => {
-  fx = await startFixture('safe_retries')
-})
-afterAll(async () => {
-  await fx.close()
-})
+const fx = useApp('safe_retries')
 
 describe('safe retries', () => {
   it('JSON: the same item again is 200 with the stored item and its Location; nothing new is written', async () => {
@@ -20,7 +15,7 @@ describe('safe retries', () => {
     const again = await postItem(fx.baseUrl, { ...item, price: '12.340' })
     expect(again.status).toBe(200)
     expect(again.json).toEqual(item)
-    expect(again.headers.get('location')).toBe('/items/Retry/')
+    expect(again.headers.location).toBe('/items/Retry/')
     // The stored document is the first one, untouched (same write token and time).
     expect(await fx.stored('Retry')).toEqual(storedFirst)
   })
@@ -39,21 +34,25 @@ describe('safe retries', () => {
     expect(answer.json).toEqual({ detail: `An item named "${item.name}" is already present` })
   })
 
-  it('form: the same item again shows the item page with 200, saying nothing new was stored', async () => {
+  it('form: the same item again leads to the item page, saying nothing new was stored', async () => {
     const fields = { name: 'Form retry', price: '3.5', description: 'line one\r\nline two', tax: '' }
-    expect((await postForm(fx.baseUrl, fields)).status).toBe(201)
+    const first = await postForm(fx.baseUrl, fields)
+    expect(first.status).toBe(303)
+    expect(first.headers.location).toBe('/catalogue/Form%20retry/?result=created')
     const again = await postForm(fx.baseUrl, fields)
-    expect(again.status).toBe(200)
-    expect(again.headers.get('content-type')).toMatch(/^text\/html/)
-    expect(again.text).toContain('Item already stored')
-    expect(again.text).toContain('nothing new was stored')
-    expect(again.text).toContain('3.50')
+    expect(again.status).toBe(303)
+    expect(again.headers.location).toBe('/catalogue/Form%20retry/?result=unchanged')
+    const page = await get(fx.baseUrl, again.headers.location ?? '')
+    expect(page.status).toBe(200)
+    expect(page.contentType).toMatch(/^text\/html/)
+    expect(page.text).toContain('nothing new was stored')
+    expect(page.text).toContain('3.50')
     // A different price is still a conflict.
     expect((await postForm(fx.baseUrl, { ...fields, price: '3.6' })).status).toBe(409)
   })
 
   it('the JSON and form channels agree: a form item sent again as JSON with the same values is 200', async () => {
-    expect((await postForm(fx.baseUrl, { name: 'Both', price: '2', description: '', tax: '' })).status).toBe(201)
+    expect((await postForm(fx.baseUrl, { name: 'Both', price: '2', description: '', tax: '' })).status).toBe(303)
     const again = await postItem(fx.baseUrl, { name: 'Both', price: 2, description: '', tax: 0 })
     expect(again.status).toBe(200)
     expect(again.json).toEqual({ name: 'Both', price: 2, description: '', tax: 0 })

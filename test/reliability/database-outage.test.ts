@@ -1,24 +1,25 @@
 // Database outages, against a database of this file's own that it kills and restarts (same port, same
-// data; a FerretDB process or a container, see test/helpers/stoppable-database.ts): requests answer 503
-// fast, the probes tell the truth, the service recovers by itself, acknowledged items survive, and a
-// create refused with 503 is not stored later. A create whose insert was already on a connection that broke
-// has an unknown outcome: it answers 504 within the create bound, never 503.
+// data; a FerretDB process of its own, else a container): requests answer 503 fast, the probes tell the
+// truth, the service recovers by itself, acknowledged items survive, and a create refused with 503 is not
+// stored later. A create whose insert was already on a connection that broke has an unknown outcome: it
+// answers 504 within the create bound, never 503.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { buildApp } from '../../src/app.js'
 import { CREATE_MAX_MS } from '../../src/items/repository.js'
-import { startApp, waitUntilReady } from '../helpers/app.js'
-import { createStoppableDatabase, type StoppableDatabase } from '../helpers/stoppable-database.js'
+import { startApp } from '../../harness/app.js'
+import { findDatabase, type StoppableDatabase } from '../../harness/database.js'
+import { detailOf, get, postForm, postJson, waitUntilReady, type Answer } from '../../harness/http.js'
+import { withDatabase } from '../../harness/mongo-uri.js'
 
-// SPEC: "the database unreachable 503 within 2 seconds". The app bounds each database call at 1.5 s
-// (dbOperationTimeoutMs default, also the driver's server selection timeout), which leaves 0.5 s for
-// HTTP on loopback and a busy event loop; asserting the SPEC's 2 s itself keeps the test honest.
+// The README promises 503 within 2 s while the database is unreachable. The app bounds each database call
+// at 1.5 s, which leaves 0.5 s for HTTP on loopback and a busy event loop; asserting the 2 s itself keeps
+// the test honest.
 const OUTAGE_BOUND_MS = 2_000
 // Recovery is bounded by the driver's heartbeat (2 s) and the app's connect retry backoff (at most 5 s).
 const RECOVERY_TIMEOUT_MS = 20_000
 
 let db: StoppableDatabase
 beforeAll(async () => {
-  db = await createStoppableDatabase()
+  db = await findDatabase(['ferretdb', 'container'])
   // A teardown returned here, not an afterAll: it runs only if the database was made.
   return () => db.dispose()
 })
@@ -31,33 +32,20 @@ interface Timed {
   detail: unknown
 }
 
-async function timed(label: string, url: string, init?: RequestInit, name?: string): Promise<Timed> {
+async function timed(label: string, request: () => Promise<Answer>, name?: string): Promise<Timed> {
   const started = performance.now()
-  const response = await fetch(url, init)
-  const text = await response.text()
+  const answer = await request()
   const ms = performance.now() - started
-  let detail: unknown
-  try {
-    detail = (JSON.parse(text) as { detail?: unknown }).detail
-  } catch {
-    detail = text.includes('<html') ? 'html' : undefined
-  }
-  return { label, name, status: response.status, ms, detail }
+  return { label, name, status: answer.status, ms, detail: detailOf(answer) ?? (answer.text.includes('<html') ? 'html' : undefined) }
 }
-
-const jsonPost = (body: object): RequestInit => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(body),
-})
 
 describe('database outage', () => {
   it('answers 503 within 2 s while the database is down, recovers without a restart, and loses nothing', async () => {
-    const running = await startApp('outage', { mongodbUri: db.dbUri('outage') })
+    const running = await startApp({ mongodbUri: withDatabase(db.uri, 'outage') })
     const base = running.baseUrl
     try {
       const before = Array.from({ length: 20 }, (_, i) => ({ name: `kept-${String(i).padStart(2, '0')}`, price: i + 0.5 }))
-      for (const item of before) expect((await timed('seed', `${base}/items/new/`, jsonPost(item))).status).toBe(201)
+      for (const item of before) expect((await postJson(base, item)).status).toBe(201)
 
       await db.stop('SIGKILL')
 
@@ -67,20 +55,11 @@ describe('database outage', () => {
         const name = `refused-${round}`
         answers.push(
           ...(await Promise.all([
-            timed('create', `${base}/items/new/`, jsonPost({ name, price: 1 }), name),
-            timed(
-              'form create',
-              `${base}/items/new/form/`,
-              {
-                method: 'POST',
-                headers: { 'content-type': 'application/x-www-form-urlencoded' },
-                body: `name=refused-form-${round}&price=2`,
-              },
-              `refused-form-${round}`,
-            ),
-            timed('read', `${base}/items/kept-00/`),
-            timed('list', `${base}/items/`),
-            timed('readyz', `${base}/readyz`),
+            timed('create', () => postJson(base, { name, price: 1 }), name),
+            timed('form create', () => postForm(base, { name: `refused-form-${round}`, price: '2' }), `refused-form-${round}`),
+            timed('read', () => get(base, '/items/kept-00/')),
+            timed('list', () => get(base, '/items/')),
+            timed('readyz', () => get(base, '/readyz')),
           ])),
         )
       }
@@ -99,7 +78,7 @@ describe('database outage', () => {
       expect(unknown.length, 'at most the creates already on the wire when the database died').toBeLessThanOrEqual(2)
       const refusedNames = refused.flatMap((answer) => (answer.name === undefined ? [] : [answer.name]))
       const unknownNames = unknown.flatMap((answer) => (answer.name === undefined ? [] : [answer.name]))
-      const health = await timed('healthz', `${base}/healthz`)
+      const health = await timed('healthz', () => get(base, '/healthz'))
       expect(health.status).toBe(200)
       const slowest = Math.max(...refused.map((a) => a.ms))
 
@@ -109,17 +88,17 @@ describe('database outage', () => {
       const recoveredInMs = Date.now() - restartedAt
 
       for (const item of before) {
-        const read = await fetch(`${base}/items/${item.name}/`)
+        const read = await get(base, `/items/${item.name}/`)
         expect(read.status).toBe(200)
-        expect(await read.json()).toEqual({ ...item, description: null, tax: null })
+        expect(read.json).toEqual({ ...item, description: null, tax: null })
       }
       // Refused means refused: nothing the client was told 503 about turns up later.
-      for (const name of refusedNames) expect((await fetch(`${base}/items/${name}/`)).status, name).toBe(404)
-      const list = (await (await fetch(`${base}/items/?limit=100`)).json()) as { items: { name: string }[] }
+      for (const name of refusedNames) expect((await get(base, `/items/${name}/`)).status, name).toBe(404)
+      const list = (await get(base, '/items/?limit=100')).json as { items: { name: string }[] }
       const listed = list.items.map((i) => i.name)
       expect(listed.filter((name) => !unknownNames.includes(name))).toEqual(before.map((i) => i.name))
       // And writes work again.
-      expect((await timed('create after', `${base}/items/new/`, jsonPost({ name: 'after', price: 3 }))).status).toBe(201)
+      expect((await postJson(base, { name: 'after', price: 3 })).status).toBe(201)
       process.stderr.write(
         `[reliability] outage: ${refused.length} requests answered 503, slowest ${slowest.toFixed(0)} ms; ${unknown.length} creates answered 504 (outcome unknown; ${unknownNames.filter((name) => listed.includes(name)).length} of them stored); ready ${recoveredInMs} ms after the database restarted; ${before.length} items intact, ${refusedNames.length} refused creates absent\n`,
       )
@@ -130,19 +109,14 @@ describe('database outage', () => {
 
   it('starts while the database is down, reports not ready, and becomes ready when it comes up', async () => {
     await db.stop('SIGKILL')
-    // buildApp and listen directly: startApp would wait for readiness.
-    const app = await buildApp({ mongodbUri: db.dbUri('cold_start') }, { logger: false })
+    const running = await startApp({ mongodbUri: withDatabase(db.uri, 'cold_start') }, { waitForReady: false })
+    const base = running.baseUrl
     try {
-      await app.listen({ port: 0, host: '127.0.0.1' })
-      const address = app.server.address()
-      if (address === null || typeof address === 'string') throw new Error('not listening on TCP')
-      const base = `http://127.0.0.1:${address.port}`
-
-      expect((await timed('healthz', `${base}/healthz`)).status).toBe(200)
+      expect((await timed('healthz', () => get(base, '/healthz'))).status).toBe(200)
       const answers = await Promise.all([
-        timed('readyz', `${base}/readyz`),
-        timed('create', `${base}/items/new/`, jsonPost({ name: 'cold', price: 1 })),
-        timed('read', `${base}/items/cold/`),
+        timed('readyz', () => get(base, '/readyz')),
+        timed('create', () => postJson(base, { name: 'cold', price: 1 })),
+        timed('read', () => get(base, '/items/cold/')),
       ])
       for (const answer of answers) {
         expect(answer.status, answer.label).toBe(503)
@@ -150,16 +124,50 @@ describe('database outage', () => {
       }
       // Still not ready a little later: it really is the database, not a start-up delay.
       await new Promise((resolve) => setTimeout(resolve, 1_000))
-      expect((await timed('readyz', `${base}/readyz`)).status).toBe(503)
+      expect((await timed('readyz', () => get(base, '/readyz'))).status).toBe(503)
 
       await db.start()
       await waitUntilReady(base, RECOVERY_TIMEOUT_MS)
       // The create refused while down was not queued and run on connect.
-      expect((await fetch(`${base}/items/cold/`)).status).toBe(404)
-      expect((await timed('create', `${base}/items/new/`, jsonPost({ name: 'cold', price: 1 }))).status).toBe(201)
-      expect((await fetch(`${base}/items/cold/`)).status).toBe(200)
+      expect((await get(base, '/items/cold/')).status).toBe(404)
+      expect((await postJson(base, { name: 'cold', price: 1 })).status).toBe(201)
+      expect((await get(base, '/items/cold/')).status).toBe(200)
     } finally {
-      await app.close()
+      await running.close()
+    }
+  })
+
+  it('answers reads 503 within 2 s while the database is frozen, and serves them again once it thaws', async () => {
+    const running = await startApp({ mongodbUri: withDatabase(db.uri, 'frozen') })
+    const base = running.baseUrl
+    try {
+      expect((await postJson(base, { name: 'frozen', price: 4.5 })).status).toBe(201)
+      await db.freeze()
+      // Frozen, not stopped: connections stay open and calls wait for an answer until the app's own bound.
+      // Three rounds outlast the driver's heartbeat, so it also notices the server is gone.
+      const answers: Timed[] = []
+      try {
+        for (let round = 0; round < 3; round++) {
+          answers.push(
+            ...(await Promise.all([
+              timed('read', () => get(base, '/items/frozen/')),
+              timed('list', () => get(base, '/items/')),
+              timed('readyz', () => get(base, '/readyz')),
+            ])),
+          )
+        }
+      } finally {
+        await db.thaw()
+      }
+      for (const answer of answers) {
+        expect(answer.status, answer.label).toBe(503)
+        expect(answer.ms, `${answer.label} took ${answer.ms.toFixed(0)} ms`).toBeLessThan(OUTAGE_BOUND_MS)
+        expect(answer.detail, answer.label).toBeDefined()
+      }
+      await waitUntilReady(base, RECOVERY_TIMEOUT_MS)
+      expect((await get(base, '/items/frozen/')).json).toEqual({ name: 'frozen', price: 4.5, description: null, tax: null })
+    } finally {
+      await running.close()
     }
   })
 })

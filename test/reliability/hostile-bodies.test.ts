@@ -1,10 +1,10 @@
 // Bodies built to make parsing expensive: many keys, many repeats of one key, runs of `&` and `=`, very
 // long keys, on both body types and on paths no route serves. Each is answered in well under a second,
 // and /healthz keeps answering while several arrive at once.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { BODY_LIMIT_BYTES } from '../../src/http/body-limit.js'
-import { startApp, type RunningApp } from '../helpers/app.js'
-import { rawRequest, type RawRequest } from '../helpers/raw-http.js'
+import { send, type Request as RawRequest } from '../../harness/http.js'
+import { useApp } from '../setup/test-app.js'
 
 const ANSWER_BOUND_MS = 1_000
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
@@ -32,20 +32,11 @@ const JSON_BODIES: Record<string, string> = {
   'many empty strings': `[${fill('"",').slice(0, SIZE - 10)}""]`,
 }
 
-let running: RunningApp
-let port: number
-
-beforeAll(async () => {
-  running = await startApp('reliability_hostile_bodies')
-  port = Number(new URL(running.baseUrl).port)
-})
-afterAll(async () => {
-  await running.close()
-})
+const fx = useApp('reliability_hostile_bodies')
 
 async function timed(request: RawRequest): Promise<{ status: number; ms: number }> {
   const started = performance.now()
-  const answer = await rawRequest(port, request)
+  const answer = await send(fx.baseUrl, request)
   return { status: answer.status, ms: performance.now() - started }
 }
 

@@ -2,45 +2,32 @@
 // of. Each is answered with a 4xx that says what is wrong (HTML pages on the form route), never a 5xx,
 // the process stays up, and nothing is stored.
 import fc from 'fast-check'
-import { MongoClient } from 'mongodb'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startApp, type RunningApp } from '../helpers/app.js'
-import { detailOf, rawRequest, type RawAnswer, type RawRequest } from '../helpers/raw-http.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { BODY_LIMIT_BYTES } from '../../src/http/body-limit.js'
+import { DESCRIPTION_MAX_LENGTH, ItemListQuery, LIST_LIMIT_MAX, NAME_MAX_LENGTH } from '../../src/items/schemas.js'
+import { detailOf, FORM_TYPE, JSON_TYPE, send, type Answer, type Request } from '../../harness/http.js'
+import { useApp } from '../setup/test-app.js'
 
+// Read from the schema: no constant of its own is exported.
+const AFTER_MAX_LENGTH = (ItemListQuery.properties.after as { maxLength?: number }).maxLength ?? 0
 const JSON_ROUTE = '/items/new/'
 const FORM_ROUTE = '/items/new/form/'
-const JSON_TYPE = { 'content-type': 'application/json' }
-const FORM_TYPE = { 'content-type': 'application/x-www-form-urlencoded' }
 // Each property runs this many generated cases; the total is counted and reported below.
 const RUNS_PER_PROPERTY = 40
 
-let running: RunningApp
-let port: number
-let client: MongoClient
+const fx = useApp('reliability_hostile')
 let tried = 0
 
 beforeAll(async () => {
-  running = await startApp('reliability_hostile')
-  port = Number(new URL(running.baseUrl).port)
-  client = new MongoClient(running.mongodbUri, { serverSelectionTimeoutMS: 5_000 })
-  await client.connect()
   // One stored item, so the collection exists and there is something a bad request could damage.
-  const seed = await rawRequest(port, { method: 'POST', path: JSON_ROUTE, headers: JSON_TYPE, body: '{"name":"seed","price":1}' })
+  const seed = await send(fx.baseUrl, { method: 'POST', path: JSON_ROUTE, headers: JSON_TYPE, body: '{"name":"seed","price":1}' })
   expect(seed.status).toBe(201)
 })
-afterAll(async () => {
-  await client.close()
-  await running.close()
-})
-
-async function storedCount(): Promise<number> {
-  return client.db().collection('items').countDocuments()
-}
 
 /** Sends one hostile request and checks the answer's shape; returns it for more specific checks. */
-async function refused(request: RawRequest, label: string): Promise<RawAnswer> {
+async function refused(request: Request, label: string): Promise<Answer> {
   tried++
-  const answer = await rawRequest(port, request)
+  const answer = await send(fx.baseUrl, request)
   const where = `${label}: ${String(answer.status)} ${answer.text.slice(0, 200)}`
   expect(answer.status, where).toBeGreaterThanOrEqual(400)
   expect(answer.status, where).toBeLessThan(500)
@@ -54,27 +41,28 @@ async function refused(request: RawRequest, label: string): Promise<RawAnswer> {
   return answer
 }
 
-const json = (body: Buffer | string, headers: Record<string, string | number> = JSON_TYPE): RawRequest => ({
+const json = (body: Buffer | string, headers: Record<string, string | number> = JSON_TYPE): Request => ({
   method: 'POST',
   path: JSON_ROUTE,
   headers,
   body,
 })
-const form = (body: Buffer | string, headers: Record<string, string | number> = FORM_TYPE): RawRequest => ({
+const form = (body: Buffer | string, headers: Record<string, string | number> = FORM_TYPE): Request => ({
   method: 'POST',
   path: FORM_ROUTE,
   headers,
   body,
 })
-const get = (path: string): RawRequest => ({ path })
+const get = (path: string): Request => ({ path })
 const bytes = (...parts: (string | number[])[]): Buffer =>
   Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : Buffer.from(part))))
 
-const name201 = 'x'.repeat(201)
+const nameTooLong = 'x'.repeat(NAME_MAX_LENGTH + 1)
+const KIB = BODY_LIMIT_BYTES / 1024
 const nested = (depth: number): string => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)
 
 // [label, request, expected status or undefined for "any 4xx"]
-const HAND_PICKED: [string, RawRequest, number?][] = [
+const HAND_PICKED: [string, Request, number?][] = [
   // Malformed JSON
   ['truncated object', json('{'), 400],
   ['truncated member', json('{"name":'), 400],
@@ -92,8 +80,8 @@ const HAND_PICKED: [string, RawRequest, number?][] = [
   ['string document', json('"a"'), 422],
   ['number document', json('12'), 422],
   // Huge and deep
-  ['body over 64 KiB', json(JSON.stringify({ name: 'big', price: 1, description: 'x'.repeat(70_000) })), 413],
-  ['form over 64 KiB', form(`name=big&price=1&description=${'x'.repeat(70_000)}`), 413],
+  [`body over ${KIB} KiB`, json(JSON.stringify({ name: 'big', price: 1, description: 'x'.repeat(BODY_LIMIT_BYTES) })), 413],
+  [`form over ${KIB} KiB`, form(`name=big&price=1&description=${'x'.repeat(BODY_LIMIT_BYTES)}`), 413],
   ['deeply nested object (10 000 levels)', json(nested(10_000)), 400],
   ['deeply nested price (30 000 levels)', json(`{"name":"deep","price":${'['.repeat(30_000)}${']'.repeat(30_000)}}`), 400],
   ['nested price (50 levels)', json(`{"name":"deep","price":${'['.repeat(50)}1${']'.repeat(50)}}`), 422],
@@ -132,11 +120,11 @@ const HAND_PICKED: [string, RawRequest, number?][] = [
   ['dangling % in the form', form('name=w%&price=1'), 400],
   ['ESC in the form name', form('name=%1B%5B31m&price=1'), 422],
   // Lengths
-  ['name of 201 characters', json(JSON.stringify({ name: name201, price: 1 })), 422],
-  ['name of 201 characters after trim', json(JSON.stringify({ name: `  ${name201}\t`, price: 1 })), 422],
+  [`name of ${nameTooLong.length} characters`, json(JSON.stringify({ name: nameTooLong, price: 1 })), 422],
+  [`name of ${nameTooLong.length} characters after trim`, json(JSON.stringify({ name: `  ${nameTooLong}\t`, price: 1 })), 422],
   ['blank name', json('{"name":"   ","price":1}'), 422],
-  ['form name of 201 characters', form(`name=${name201}&price=1`), 422],
-  ['description of 2001 characters', json(JSON.stringify({ name: 'long', price: 1, description: 'd'.repeat(2001) })), 422],
+  [`form name of ${nameTooLong.length} characters`, form(`name=${nameTooLong}&price=1`), 422],
+  [`description of ${DESCRIPTION_MAX_LENGTH + 1} characters`, json(JSON.stringify({ name: 'long', price: 1, description: 'd'.repeat(DESCRIPTION_MAX_LENGTH + 1) })), 422],
   ['path parameter over 4 KiB', get(`/items/${'x'.repeat(5000)}/`), 414],
   ['URL over 16 KiB', get(`/items/${'x'.repeat(100_000)}/`), 431],
   ['header over 16 KiB', { path: '/items/', headers: { 'x-filler': 'x'.repeat(20_000) } }, 431],
@@ -158,20 +146,20 @@ const HAND_PICKED: [string, RawRequest, number?][] = [
       ['"10000000000000"', '10000000000000'],
       ['"1,5"', '1,5'],
     ] as const
-  ).map(([label, price]): [string, RawRequest, number] => [`price ${label}`, json(JSON.stringify({ name: 'm', price })), 422]),
+  ).map(([label, price]): [string, Request, number] => [`price ${label}`, json(JSON.stringify({ name: 'm', price })), 422]),
   ...(['true', 'null', '[]', '{}', '-0.01', '12.345', '1e16', '1E400'] as const).map(
-    (price): [string, RawRequest, number] => [`price ${price}`, json(`{"name":"m","price":${price}}`), 422],
+    (price): [string, Request, number] => [`price ${price}`, json(`{"name":"m","price":${price}}`), 422],
   ),
   ['missing price', json('{"name":"m"}'), 422],
   ['form price abc', form('name=m&price=abc'), 422],
   ['form tax 1.001', form('name=m&price=1&tax=1.001'), 422],
   // Query parameters
-  ...(['0', '101', 'abc', '1.5', '-1', '', '1e2x', '%00', '9999999999999999999999'] as const).map(
-    (limit): [string, RawRequest, number] => [`limit=${limit}`, get(`/items/?limit=${limit}`), 422],
+  ...(['0', String(LIST_LIMIT_MAX + 1), 'abc', '1.5', '-1', '', '1e2x', '%00', '9999999999999999999999'] as const).map(
+    (limit): [string, Request, number] => [`limit=${limit}`, get(`/items/?limit=${limit}`), 422],
   ),
   ['repeated limit', get('/items/?limit=1&limit=2'), 422],
   ['repeated after', get('/items/?after=a&after=b'), 422],
-  ['after longer than 800 characters', get(`/items/?after=${'a'.repeat(801)}`), 422],
+  [`after longer than ${AFTER_MAX_LENGTH} characters`, get(`/items/?after=${'a'.repeat(AFTER_MAX_LENGTH + 1)}`), 422],
   // Content types
   ...(
     [
@@ -184,14 +172,14 @@ const HAND_PICKED: [string, RawRequest, number?][] = [
       'json',
       '',
     ] as const
-  ).map((type): [string, RawRequest, number] => [
+  ).map((type): [string, Request, number] => [
     `JSON route with Content-Type "${type}"`,
     json('{"name":"ct","price":1}', { 'content-type': type }),
     415,
   ]),
   ['JSON route without Content-Type', json('{"name":"ct","price":1}', {}), 415],
   ...(['application/json', 'text/plain', 'multipart/form-data; boundary=x', 'text/html', ''] as const).map(
-    (type): [string, RawRequest, number] => [
+    (type): [string, Request, number] => [
       `form route with Content-Type "${type}"`,
       form('name=ct&price=1', { 'content-type': type }),
       415,
@@ -225,7 +213,7 @@ const controlChar = fc.constantFrom(...[...Array(32).keys(), 0x7f, 0x80, 0x85, 0
 
 describe('hostile input', () => {
   it(`answers ${HAND_PICKED.length} hand-picked and ${5 * RUNS_PER_PROPERTY} generated bad requests with a 4xx and a detail, and stores nothing`, async () => {
-    const before = await storedCount()
+    const before = await fx.count()
 
     for (const [label, request, expected] of HAND_PICKED) {
       const answer = await refused(request, label)
@@ -267,13 +255,13 @@ describe('hostile input', () => {
       }),
       params,
     )
-    // Any limit that is not a whole number from 1 to 100.
+    // Any limit that is not a whole number from 1 to LIST_LIMIT_MAX.
     await fc.assert(
       fc.asyncProperty(
         // Ajv's coercion takes any text that Number() reads as a whole number (" 5", "5.0", "1e1").
         fc.string({ maxLength: 12 }).filter((s) => {
           const n = Number(s)
-          return s === '' || !Number.isInteger(n) || n < 1 || n > 100
+          return s === '' || !Number.isInteger(n) || n < 1 || n > LIST_LIMIT_MAX
         }),
         async (limit) => {
           const answer = await refused(get(`/items/?limit=${encodeURIComponent(limit)}`), `limit=${limit}`)
@@ -283,8 +271,8 @@ describe('hostile input', () => {
       params,
     )
 
-    expect(await storedCount()).toBe(before)
-    const health = await rawRequest(port, { path: '/healthz' })
+    expect(await fx.count()).toBe(before)
+    const health = await send(fx.baseUrl, { path: '/healthz' })
     expect(health.status).toBe(200)
     // The app runs in this process: nothing reached Object.prototype.
     expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined()
@@ -293,34 +281,34 @@ describe('hostile input', () => {
   })
 
   it('treats operator syntax in the query as plain text, never as a database operator', async () => {
-    const all = await rawRequest(port, get('/items/'))
+    const all = await send(fx.baseUrl, get('/items/'))
     expect(all.status).toBe(200)
     // `after[$gt]` is not `after`; the parser does not build objects from brackets, so it is ignored.
-    const bracket = await rawRequest(port, get('/items/?after[$gt]='))
+    const bracket = await send(fx.baseUrl, get('/items/?after[$gt]='))
     expect(bracket.status).toBe(200)
     expect(JSON.parse(bracket.text)).toEqual(JSON.parse(all.text))
     // A literal "$gt" or "[object Object]" after-value is a name to compare with, so "seed" still follows.
     for (const after of ['$gt', '$ne', '[object Object]', '[$gt]']) {
-      const answer = await rawRequest(port, get(`/items/?after=${encodeURIComponent(after)}`))
+      const answer = await send(fx.baseUrl, get(`/items/?after=${encodeURIComponent(after)}`))
       expect(answer.status).toBe(200)
       expect((JSON.parse(answer.text) as { items: { name: string }[] }).items.map((i) => i.name)).toEqual(['seed'])
     }
     // A name spelled like an operator is just a name that is not there.
-    const lookup = await rawRequest(port, get(`/items/${encodeURIComponent('{"$gt":""}')}/`))
+    const lookup = await send(fx.baseUrl, get(`/items/${encodeURIComponent('{"$gt":""}')}/`))
     expect(lookup.status).toBe(404)
     expect(detailOf(lookup)).toBe('Item not found')
   })
 
   it('stores only the known fields of a valid body that also carries hostile keys', async () => {
     const body = '{"name":"carrier","price":"1.50","constructor":{"prototype":{"polluted":true}},"$set":{"priceCents":0},"_id":"other","priceCents":999}'
-    const answer = await rawRequest(port, json(body))
+    const answer = await send(fx.baseUrl, json(body))
     expect(answer.status).toBe(201)
     expect(JSON.parse(answer.text)).toEqual({ name: 'carrier', price: 1.5, description: null, tax: null })
-    const stored = await client.db().collection('items').findOne({ _id: 'carrier' as never })
+    const stored = await fx.stored('carrier')
     expect(stored).not.toBeNull()
     expect(Object.keys(stored ?? {}).sort()).toEqual(['_id', 'createdAt', 'description', 'priceCents', 'taxCents', 'writeToken'])
-    expect(Number(stored?.priceCents)).toBe(150)
-    expect(await client.db().collection('items').findOne({ _id: 'other' as never })).toBeNull()
+    expect(stored?.priceCents.toNumber()).toBe(150)
+    expect(await fx.stored('other')).toBeNull()
     expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined()
   })
 })

@@ -1,9 +1,9 @@
 // Races: the unique _id decides, exactly one create of a name wins and the stored item is the winner's;
 // many distinct creates at once are all stored and all readable, one by one and page by page.
-import { MongoClient } from 'mongodb'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startApp, type RunningApp } from '../helpers/app.js'
-import { testDbUri } from '../helpers/db.js'
+import { describe, expect, it } from 'vitest'
+import { startApp } from '../../harness/app.js'
+import { get, postJson } from '../../harness/http.js'
+import { testDbUri, useApp } from '../setup/test-app.js'
 
 interface ItemJson {
   name: string
@@ -12,27 +12,16 @@ interface ItemJson {
   tax: number | null
 }
 
-// 500 creates at once queue behind the driver's 100-connection pool and FerretDB's one SQLite writer; on
-// a busy 2-core machine the tail passed the app's 1.5 s per-call bound and was answered 503 (seen: up to
-// 186 of 500 while other test files ran). These tests are about who wins and what is kept, not latency
-// (database-outage.test.ts holds the 2 s bound), so calls get room here.
+// 500 creates at once queue behind the driver's pool and FerretDB's one SQLite writer, and can pass the
+// app's 1.5 s per-call bound on a busy machine. These tests are about who wins and what is kept, not
+// latency (database-outage.test.ts holds the 2 s bound), so calls get room here.
 const DB_OPERATION_TIMEOUT_MS = 15_000
 
-let running: RunningApp
-beforeAll(async () => {
-  running = await startApp('reliability_races', { dbOperationTimeoutMs: DB_OPERATION_TIMEOUT_MS })
-})
-afterAll(async () => {
-  await running.close()
-})
+const fx = useApp('reliability_races', { dbOperationTimeoutMs: DB_OPERATION_TIMEOUT_MS })
 
 async function create(body: object): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${running.baseUrl}/items/new/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
-  return { status: response.status, body: await response.json() }
+  const answer = await postJson(fx.baseUrl, body)
+  return { status: answer.status, body: answer.json }
 }
 
 describe('concurrent creates', () => {
@@ -50,9 +39,9 @@ describe('concurrent creates', () => {
       expect((loser.body as { detail: string }).detail).toContain(name)
     }
 
-    const read = await fetch(`${running.baseUrl}/items/${name}/`)
+    const read = await get(fx.baseUrl, `/items/${name}/`)
     expect(read.status).toBe(200)
-    expect(await read.json()).toEqual(winner)
+    expect(read.json).toEqual(winner)
   })
 
   it('500 distinct creates at once: all 201, each readable, and the list pages through them without gaps or duplicates', async () => {
@@ -66,8 +55,8 @@ describe('concurrent creates', () => {
       const batch = names.slice(start, start + 50)
       const reads = await Promise.all(
         batch.map(async (name) => {
-          const response = await fetch(`${running.baseUrl}/items/${name}/`)
-          return { status: response.status, body: (await response.json()) as ItemJson }
+          const answer = await get(fx.baseUrl, `/items/${name}/`)
+          return { status: answer.status, body: answer.json as ItemJson }
         }),
       )
       reads.forEach((read, j) => {
@@ -82,9 +71,9 @@ describe('concurrent creates', () => {
     let after: string | null = null
     for (let page = 0; page < 20; page++) {
       const query: string = after === null ? '' : `&after=${encodeURIComponent(after)}`
-      const response = await fetch(`${running.baseUrl}/items/?limit=100${query}`)
-      expect(response.status).toBe(200)
-      const body = (await response.json()) as { items: ItemJson[]; next: string | null }
+      const answer = await get(fx.baseUrl, `/items/?limit=100${query}`)
+      expect(answer.status).toBe(200)
+      const body = answer.json as { items: ItemJson[]; next: string | null }
       seen.push(...body.items.map((item) => item.name))
       after = body.next
       if (after === null) break
@@ -102,29 +91,16 @@ describe('overload', () => {
     // One pooled connection, a 100 ms bound and 600 creates at once: the queue for that connection
     // outlasts the bound (600 inserts take far more than 100 ms one by one), so many answers are 503.
     const uri = testDbUri('reliability_overload')
-    const overloaded = await startApp('reliability_overload', {
-      dbOperationTimeoutMs: 100,
-      mongodbUri: `${uri}${uri.includes('?') ? '&' : '?'}maxPoolSize=1`,
-    })
-    const client = new MongoClient(overloaded.mongodbUri, { serverSelectionTimeoutMS: 5_000 })
+    const overloaded = await startApp({ dbOperationTimeoutMs: 100, mongodbUri: `${uri}${uri.includes('?') ? '&' : '?'}maxPoolSize=1` })
     try {
       const names = Array.from({ length: 600 }, (_, i) => `over-${String(i).padStart(4, '0')}`)
       const statuses = await Promise.all(
-        names.map(async (name) => {
-          const response = await fetch(`${overloaded.baseUrl}/items/new/`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ name, price: 1 }),
-          })
-          await response.arrayBuffer()
-          return response.status
-        }),
+        names.map(async (name) => (await postJson(overloaded.baseUrl, { name, price: 1 })).status),
       )
       expect(statuses.every((s) => s === 201 || s === 503)).toBe(true)
       // Let anything still running in the driver finish (bounded: 20 polls, 200 ms apart, until the
       // count stops changing), then compare.
-      await client.connect()
-      const items = client.db().collection('items')
+      const items = (await overloaded.items()).collection
       let count = -1
       for (let poll = 0; poll < 20; poll++) {
         await new Promise((resolve) => setTimeout(resolve, 200))
@@ -132,7 +108,7 @@ describe('overload', () => {
         if (now === count) break
         count = now
       }
-      const stored = new Set((await items.find({}, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)))
+      const stored = new Set((await items.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id))
       const answered201 = names.filter((_, i) => statuses[i] === 201)
       const answered503 = names.filter((_, i) => statuses[i] === 503)
       expect(answered201.filter((name) => !stored.has(name))).toEqual([])
@@ -144,7 +120,6 @@ describe('overload', () => {
         `[reliability] overload: 600 creates, 1 connection, 100 ms bound: ${answered201.length} answered 201 (all stored), ${answered503.length} answered 503 (none stored)\n`,
       )
     } finally {
-      await client.close()
       await overloaded.close()
     }
   })

@@ -1,16 +1,17 @@
 // Graceful shutdown under load: the built server runs as a child process, clients keep creating, and it
 // gets SIGTERM mid-flight. It must exit 0 within 10 s, finish what it was already doing, and every create
 // it answered 201 must be in the database; every create it refused must not be.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
+import { Agent } from 'node:http'
 import { copyFile, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { MongoClient } from 'mongodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { waitUntilReady } from '../helpers/app.js'
-import { testDbUri } from '../helpers/db.js'
-import { freeLoopbackPort } from '../helpers/ports.js'
+import { JSON_TYPE, send } from '../../harness/http.js'
+import { openItems, type ItemsCollection } from '../../harness/items.js'
+import { ServerProcess } from '../../harness/server-process.js'
+import { testDbUri } from '../setup/test-app.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 // Built into a temp copy of the project's layout rather than dist/, which another run may be rebuilding
@@ -38,8 +39,8 @@ interface Attempt {
   detail?: unknown
 }
 
-let child: ChildProcess | undefined
-let mongo: MongoClient | undefined
+let server: ServerProcess | undefined
+let items: ItemsCollection | undefined
 
 beforeAll(async () => {
   buildRoot = await mkdtemp(join(tmpdir(), 'item-store-shutdown-'))
@@ -58,37 +59,29 @@ beforeAll(async () => {
 }, 130_000)
 
 afterAll(async () => {
-  if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  await mongo?.close()
+  if (server?.running === true) server.child.kill('SIGKILL')
+  await items?.dropAndClose()
   if (buildRoot !== '') await rm(buildRoot, { recursive: true, force: true })
 })
 
-/** fetch failures: a refused connection means the request was never sent; anything else is unknown. */
+/** Request failures: a refused connection means the request was never sent; anything else is unknown. */
 function classifyFailure(err: unknown): Outcome {
-  const cause = (err as { cause?: { code?: string } }).cause
-  return cause?.code === 'ECONNREFUSED' ? 'not sent' : 'unknown'
+  return (err as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? 'not sent' : 'unknown'
 }
 
 describe('shutdown under load', () => {
   it('exits 0 within 10 s of SIGTERM, finishes requests in flight, and stores every acknowledged create', async () => {
     const mongodbUri = testDbUri('shutdown')
-    const port = await freeLoopbackPort()
-    const base = `http://127.0.0.1:${port}`
-    let output = ''
-    const proc = spawn(process.execPath, [join(buildRoot, 'dist', 'server.js')], {
+    const started = await ServerProcess.start({
+      args: [join(buildRoot, 'dist', 'server.js')],
       cwd: ROOT,
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', MONGODB_URI: mongodbUri, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { MONGODB_URI: mongodbUri, LOG_LEVEL: 'warn' },
+      logPath: join(buildRoot, 'server.log'),
     })
-    child = proc
-    proc.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8000)))
-    proc.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8000)))
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((done) => {
-      proc.once('exit', (code, signal) => {
-        done({ code, signal, at: Date.now() })
-      })
-    })
-    await waitUntilReady(base, 30_000)
+    server = started
+    const base = started.baseUrl
+    // Keep-alive connections, as real clients hold: requests on them after SIGTERM are answered 503.
+    const agent = new Agent({ keepAlive: true })
 
     const attempts: Attempt[] = []
     const state = { sigtermAt: 0, stopped: false }
@@ -100,16 +93,12 @@ describe('shutdown under load', () => {
         const attempt: Attempt = { name: `load-${id}-${i}`, priceCents: id * 100_000 + i, beforeSigterm: state.sigtermAt === 0 }
         attempts.push(attempt)
         try {
-          const response = await fetch(`${base}/items/new/`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ name: attempt.name, price: attempt.priceCents / 100 }),
-          })
-          const text = await response.text()
-          attempt.status = response.status
-          if (response.status !== 201) attempt.detail = (JSON.parse(text) as { detail?: unknown }).detail
-          attempt.outcome = response.status === 201 ? 'acknowledged' : 'refused'
-          if (response.status === 201) acked++
+          const body = JSON.stringify({ name: attempt.name, price: attempt.priceCents / 100 })
+          const answer = await send(base, { method: 'POST', path: '/items/new/', headers: JSON_TYPE, body }, { agent })
+          attempt.status = answer.status
+          if (answer.status !== 201) attempt.detail = (answer.json as { detail?: unknown } | undefined)?.detail
+          attempt.outcome = answer.status === 201 ? 'acknowledged' : 'refused'
+          if (answer.status === 201) acked++
         } catch (err) {
           attempt.outcome = classifyFailure(err)
           // The server is gone: this client is done.
@@ -120,7 +109,7 @@ describe('shutdown under load', () => {
 
     // One request caught mid-body by SIGTERM: headers sent before it, the rest of the body after.
     const slowBody = JSON.stringify({ name: 'in-flight', price: 42.42 })
-    const slow = connect(port, '127.0.0.1')
+    const slow = connect(started.port, '127.0.0.1')
     let slowAnswer = ''
     slow.on('data', (chunk: Buffer) => (slowAnswer += chunk.toString()))
     slow.on('error', () => undefined)
@@ -143,30 +132,28 @@ describe('shutdown under load', () => {
     )
     await new Promise((r) => setTimeout(r, 200))
     state.sigtermAt = Date.now()
-    proc.kill('SIGTERM')
+    started.child.kill('SIGTERM')
     await new Promise((r) => setTimeout(r, 300))
     slow.write(slowBody.slice(10))
 
     const giveUp = new Promise<null>((r) => setTimeout(r, EXIT_BOUND_MS + 5_000, null))
-    const exit = await Promise.race([exited, giveUp])
+    const exit = await Promise.race([started.exited, giveUp])
     state.stopped = true
     await Promise.all(clients)
+    agent.destroy()
     await slowAnswered
-    expect(exit, `the server did not exit within ${EXIT_BOUND_MS + 5_000} ms:\n${output}`).not.toBeNull()
+    expect(exit, `the server did not exit within ${EXIT_BOUND_MS + 5_000} ms:\n${started.tail()}`).not.toBeNull()
     if (exit === null) return
     const exitMs = exit.at - state.sigtermAt
-    expect({ code: exit.code, signal: exit.signal }, output).toEqual({ code: 0, signal: null })
+    expect({ code: exit.code, signal: exit.signal }, started.tail()).toEqual({ code: 0, signal: null })
     expect(exitMs).toBeLessThan(EXIT_BOUND_MS)
 
     // The request in flight at SIGTERM was finished and answered.
     expect(slowAnswer).toMatch(/^HTTP\/1\.1 201 /)
 
-    mongo = new MongoClient(mongodbUri, { serverSelectionTimeoutMS: 5_000 })
-    await mongo.connect()
+    items = await openItems(mongodbUri)
     const stored = new Map<string, number>()
-    for await (const doc of mongo.db().collection<{ _id: string; priceCents: unknown }>('items').find({})) {
-      stored.set(doc._id, Number(doc.priceCents))
-    }
+    for await (const doc of items.collection.find({}, { promoteLongs: false })) stored.set(doc._id, doc.priceCents.toNumber())
     expect(stored.get('in-flight')).toBe(4242)
 
     const count = (outcome: Outcome): Attempt[] => attempts.filter((a) => a.outcome === outcome)

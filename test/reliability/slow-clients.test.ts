@@ -1,9 +1,10 @@
 // Slow clients: a connection that trickles its headers or its body one byte at a time is cut off by the
 // server's own timeouts (src/app.ts serverOptions), and does not hold up anyone else meanwhile.
 import { connect } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { serverOptions } from '../../src/app.js'
-import { startApp, type RunningApp } from '../helpers/app.js'
+import { get, postJson } from '../../harness/http.js'
+import { useApp } from '../setup/test-app.js'
 
 const { headersTimeout, requestTimeout, connectionsCheckingInterval } = serverOptions.http
 // Node checks its connections every connectionsCheckingInterval, so a timeout fires up to one interval
@@ -11,15 +12,8 @@ const { headersTimeout, requestTimeout, connectionsCheckingInterval } = serverOp
 const SLACK_MS = connectionsCheckingInterval + 2_000
 const TRICKLE_EVERY_MS = 300
 
-let running: RunningApp
-let port: number
-beforeAll(async () => {
-  running = await startApp('reliability_slow')
-  port = Number(new URL(running.baseUrl).port)
-})
-afterAll(async () => {
-  await running.close()
-})
+const fx = useApp('reliability_slow')
+const port = (): number => Number(new URL(fx.baseUrl).port)
 
 interface Trickled {
   closedAfterMs: number
@@ -30,7 +24,7 @@ interface Trickled {
 /** Sends `head` at once, then `trickle` one byte every TRICKLE_EVERY_MS until the server closes the socket. */
 async function trickle(head: string, trickleText: string, giveUpMs: number): Promise<Trickled> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
+    const socket = connect(port(), '127.0.0.1')
     const started = Date.now()
     let sent = 0
     let answer = ''
@@ -63,14 +57,8 @@ async function servedMeanwhile(until: Promise<unknown>): Promise<number> {
   let served = 0
   // Bounded: at most 100 rounds of two requests, 100 ms apart.
   for (let round = 0; round < 100 && !state.done; round++) {
-    const health = await fetch(`${running.baseUrl}/healthz`)
-    expect(health.status).toBe(200)
-    const created = await fetch(`${running.baseUrl}/items/new/`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: `meanwhile-${round}`, price: round }),
-    })
-    expect(created.status).toBe(201)
+    expect((await get(fx.baseUrl, '/healthz')).status).toBe(200)
+    expect((await postJson(fx.baseUrl, { name: `meanwhile-${round}`, price: round })).status).toBe(201)
     served += 2
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
@@ -103,14 +91,14 @@ describe.concurrent('slow clients', () => {
     // Others were served all along (about one round per 150 ms over 10 s).
     expect(served).toBeGreaterThanOrEqual(20)
     // The cut-off create left no trace.
-    expect((await fetch(`${running.baseUrl}/items/trickled/`)).status).toBe(404)
+    expect((await get(fx.baseUrl, '/items/trickled/')).status).toBe(404)
     process.stderr.write(
       `[reliability] slow clients: headers cut at ${headers.closedAfterMs} ms, body at ${bodyResult.closedAfterMs} ms; ${served} other requests served meanwhile\n`,
     )
   })
 
   it(`closes an idle keep-alive connection after keepAliveTimeout (${serverOptions.keepAliveTimeout} ms)`, async () => {
-    const socket = connect(port, '127.0.0.1')
+    const socket = connect(port(), '127.0.0.1')
     const started = Date.now()
     let answer = ''
     socket.on('data', (chunk: Buffer) => (answer += chunk.toString()))

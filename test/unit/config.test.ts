@@ -1,4 +1,4 @@
-// SPEC.md's configuration table: defaults, empty means default, and a bad value stops the start with a
+// The README's configuration table: defaults, empty means default, and a bad value stops the start with a
 // message naming the variable.
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../src/config.js'

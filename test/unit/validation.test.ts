@@ -4,7 +4,8 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.js'
-import { freeLoopbackPort } from '../helpers/ports.js'
+import { DESCRIPTION_MAX_LENGTH, ItemListQuery, LIST_LIMIT_MAX, NAME_MAX_LENGTH } from '../../src/items/schemas.js'
+import { freeLoopbackPort } from '../../harness/ports.js'
 
 interface FieldError {
   loc: string[]
@@ -48,14 +49,14 @@ describe('422 body errors', () => {
     ['a missing price', { name: 'a' }, ['body', 'price'], 'missing'],
     ['an empty name', { ...valid, name: '' }, ['body', 'name'], 'string_too_short'],
     ['a blank name (empty once trimmed)', { ...valid, name: ' \t ' }, ['body', 'name'], 'string_too_short'],
-    ['a 201-character name', { ...valid, name: 'x'.repeat(201) }, ['body', 'name'], 'string_too_long'],
+    [`a ${NAME_MAX_LENGTH + 1}-character name`, { ...valid, name: 'x'.repeat(NAME_MAX_LENGTH + 1) }, ['body', 'name'], 'string_too_long'],
     ['a name with a NUL', { ...valid, name: 'a\u0000b' }, ['body', 'name'], 'string_pattern_mismatch'],
     ['a name with a newline inside', { ...valid, name: 'a\nb' }, ['body', 'name'], 'string_pattern_mismatch'],
     ['a name with DEL', { ...valid, name: 'a\u007fb' }, ['body', 'name'], 'string_pattern_mismatch'],
     ['a name with a C1 control', { ...valid, name: 'a\u0085b' }, ['body', 'name'], 'string_pattern_mismatch'],
     ['a numeric name', { ...valid, name: 5 }, ['body', 'name'], 'string_type'],
     ['a null name', { ...valid, name: null }, ['body', 'name'], 'string_type'],
-    ['a 2001-character description', { ...valid, description: 'd'.repeat(2001) }, ['body', 'description'], 'string_too_long'],
+    [`a ${DESCRIPTION_MAX_LENGTH + 1}-character description`, { ...valid, description: 'd'.repeat(DESCRIPTION_MAX_LENGTH + 1) }, ['body', 'description'], 'string_too_long'],
     ['a numeric description', { ...valid, description: 5 }, ['body', 'description'], 'union_type'],
     ['a non-numeric price', { ...valid, price: 'Not a number' }, ['body', 'price'], 'decimal_parsing'],
     ['a boolean price', { ...valid, price: true }, ['body', 'price'], 'decimal_type'],
@@ -116,11 +117,11 @@ describe('422 body errors', () => {
   })
 
   it('says how long a name or description may be, also where null is allowed too', async () => {
-    const { detail } = await postItem({ name: 'n'.repeat(201), price: 1, description: 'd'.repeat(2001) })
+    const { detail } = await postItem({ name: 'n'.repeat(NAME_MAX_LENGTH + 1), price: 1, description: 'd'.repeat(DESCRIPTION_MAX_LENGTH + 1) })
     const byField = Object.fromEntries(detail.map((entry): [string, string] => [entry.loc[1] ?? '', entry.msg]))
     expect(byField).toEqual({
-      name: 'name must be at most 200 characters',
-      description: 'description must be at most 2000 characters',
+      name: `name must be at most ${NAME_MAX_LENGTH} characters`,
+      description: `description must be at most ${DESCRIPTION_MAX_LENGTH} characters`,
     })
   })
 
@@ -141,7 +142,7 @@ describe('422 body errors', () => {
 describe('422 query errors', () => {
   it.each([
     ['limit=0', 'greater_than_equal'],
-    ['limit=101', 'less_than_equal'],
+    [`limit=${LIST_LIMIT_MAX + 1}`, 'less_than_equal'],
     ['limit=00000101', 'less_than_equal'],
     // Anything but plain digits: Ajv's coercion alone would read 0x10 as 16 and 1e1 as 10.
     ['limit=-1', 'int_parsing'],
@@ -160,7 +161,7 @@ describe('422 query errors', () => {
   })
 
   it('refuses an `after` longer than any encoded name with loc ["query", "after"]', async () => {
-    const { status, detail } = await listItems(`after=${'a'.repeat(801)}`)
+    const { status, detail } = await listItems(`after=${'a'.repeat(((ItemListQuery.properties.after as { maxLength?: number }).maxLength ?? 0) + 1)}`)
     expect(status).toBe(422)
     expect(detail).toEqual([{ loc: ['query', 'after'], msg: expect.any(String) as string, type: 'string_too_long' }])
   })

@@ -1,8 +1,12 @@
-// Puts a database name into a MongoDB URI, keeping hosts, credentials and options (multi-host URIs
-// are not valid WHATWG URLs, so this slices the text instead of using URL).
+import { randomBytes } from 'node:crypto'
+
+/**
+ * `base` with its database replaced by `dbName`, keeping hosts, credentials and options. Multi-host URIs are
+ * not valid WHATWG URLs, so this slices the text instead of using URL.
+ */
 export function withDatabase(base: string, dbName: string): string {
   const schemeEnd = base.indexOf('://')
-  if (schemeEnd < 0) throw new Error(`not a mongodb:// URI: ${base}`)
+  if (schemeEnd < 0) throw new Error(`not a mongodb:// URI: ${redactUri(base)}`)
   const hostsStart = schemeEnd + 3
   const queryAt = base.indexOf('?', hostsStart)
   const slashAt = base.indexOf('/', hostsStart)
@@ -15,4 +19,16 @@ export function withDatabase(base: string, dbName: string): string {
   }
   const query = params.toString()
   return `${base.slice(0, hostsEnd)}/${dbName}${query === '' ? '' : `?${query}`}`
+}
+
+/** `<name>_<8 hex>`: a database of its own per caller, so parallel test files never share data. */
+export function uniqueDatabaseName(name: string): string {
+  // Database names may not contain / \ . " $ or spaces, and are at most 63 bytes.
+  const safe = name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40) || 'test'
+  return `${safe}_${randomBytes(4).toString('hex')}`
+}
+
+/** The URI with any user:password removed, for logs. */
+export function redactUri(uri: string): string {
+  return uri.replace(/^([a-z+]+:\/\/)[^@/]*@/i, '$1***@')
 }

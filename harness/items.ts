@@ -1,0 +1,39 @@
+// The stored document, as src/items/repository.ts writes it, and a direct look at the items collection
+// with the driver (int64 kept as Long, so an int64 can be told from a double).
+import { type Collection, type Long, MongoClient, type ObjectId } from 'mongodb'
+
+export interface StoredItem {
+  _id: string
+  priceCents: Long
+  description: string | null
+  taxCents: Long | null
+  createdAt: Date
+  writeToken: ObjectId
+}
+
+export interface ItemsCollection {
+  client: MongoClient
+  collection: Collection<StoredItem>
+  /** The stored document, or null; int64 values as Long. */
+  stored(name: string): Promise<StoredItem | null>
+  count(): Promise<number>
+  /** Drops the database (a test's own) and closes the connection. */
+  dropAndClose(): Promise<void>
+}
+
+/** Connects to the database named in `mongodbUri` and returns its items collection. */
+export async function openItems(mongodbUri: string): Promise<ItemsCollection> {
+  const client = new MongoClient(mongodbUri, { serverSelectionTimeoutMS: 5_000 })
+  await client.connect()
+  const collection = client.db().collection<StoredItem>('items')
+  return {
+    client,
+    collection,
+    stored: (name) => collection.findOne({ _id: name }, { promoteLongs: false }),
+    count: () => collection.countDocuments(),
+    async dropAndClose() {
+      await client.db().dropDatabase().catch(() => undefined)
+      await client.close()
+    },
+  }
+}

@@ -1,0 +1,54 @@
+// Per test file: a database of its own on the server the global setup found, and the app running on it.
+import { afterAll, beforeAll, inject } from 'vitest'
+import type { AppOptions } from '../../src/app.js'
+import { startApp, type RunningApp } from '../../harness/app.js'
+import type { ItemsCollection, StoredItem } from '../../harness/items.js'
+import { uniqueDatabaseName, withDatabase } from '../../harness/mongo-uri.js'
+
+/** A URI for a database of its own (`<name>_<8 hex>`) on the server test/setup/mongo-server.ts found. */
+export function testDbUri(name: string): string {
+  const base = inject('mongoUri') as string | undefined
+  if (base === undefined || base === '') {
+    throw new Error('no mongoUri was provided: run this test through vitest, whose globalSetup is test/setup/mongo-server.ts')
+  }
+  return withDatabase(base, uniqueDatabaseName(name))
+}
+
+export interface TestApp {
+  readonly running: RunningApp
+  readonly baseUrl: string
+  readonly items: ItemsCollection
+  /** The stored document, int64 values as Long. */
+  stored(name: string): Promise<StoredItem | null>
+  count(): Promise<number>
+}
+
+/** Starts the app on a database named after `name` before this file's tests, and closes both after them. */
+export function useApp(name: string, options: Omit<AppOptions, 'mongodbUri'> = {}): TestApp {
+  let running: RunningApp | undefined
+  let items: ItemsCollection | undefined
+  beforeAll(async () => {
+    running = await startApp({ mongodbUri: testDbUri(name), ...options })
+    items = await running.items()
+  })
+  afterAll(async () => {
+    await running?.close()
+  })
+  const started = (): { running: RunningApp; items: ItemsCollection } => {
+    if (running === undefined || items === undefined) throw new Error(`the app for ${name} did not start`)
+    return { running, items }
+  }
+  return {
+    get running() {
+      return started().running
+    },
+    get baseUrl() {
+      return started().running.baseUrl
+    },
+    get items() {
+      return started().items
+    },
+    stored: (itemName) => started().items.stored(itemName),
+    count: () => started().items.count(),
+  }
+}
