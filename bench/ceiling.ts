@@ -4,7 +4,7 @@
 import { createReadStream, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { Long, MongoClient } from 'mongodb'
+import { Long, MongoClient, ObjectId } from 'mongodb'
 import type { StoredItem } from '../harness/items.js'
 
 const port = Number(process.env.PORT ?? '0')
@@ -49,6 +49,7 @@ async function insert(name: string, priceCents: number, description: string | nu
       description,
       taxCents: taxCents === null ? null : Long.fromNumber(taxCents),
       createdAt: new Date(),
+      writeToken: new ObjectId(),
     })
     return true
   } catch (err) {

@@ -1,5 +1,5 @@
 // Preloads items straight through the driver, in the exact shape the service stores.
-import { Long, type MongoClient } from 'mongodb'
+import { Long, ObjectId, type MongoClient } from 'mongodb'
 import type { StoredItem } from '../../harness/items.js'
 
 /** Zero-padded, so name order is number order and a deep page's `after` is easy to pick. */
@@ -20,6 +20,7 @@ export async function preload(client: MongoClient, dbName: string, from: number,
         description: `Preloaded item number ${i}`,
         taxCents: i % 2 === 0 ? null : Long.fromNumber(i % 1_000),
         createdAt: new Date(),
+        writeToken: new ObjectId(),
       })
     }
     await items.insertMany(docs, { ordered: false })

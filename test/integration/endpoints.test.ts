@@ -36,8 +36,8 @@ describe('trailing slashes are optional', () => {
   it.each(['/items/new/form/', '/items/new/form'])('POST %s creates from the form', async (path) => {
     const name = `form via ${path}`
     const answer = await postForm(fx.baseUrl, { name, price: '1' }, path)
-    expect(answer.status).toBe(201)
-    expect(answer.headers['content-type']).toMatch(/^text\/html/)
+    expect(answer.status).toBe(303)
+    expect(answer.headers.location).toBe(`/catalogue/${encodeURIComponent(name)}/?result=created`)
     expect(await fx.stored(name)).not.toBeNull()
   })
 
@@ -188,10 +188,11 @@ describe('pages and documents', () => {
     })
     expect(doc.paths['/items/']?.get?.responses).toHaveProperty('422')
     expect(doc.paths['/items/{name}/']?.get?.responses).toHaveProperty('404')
-    // The form route answers HTML pages, and says so.
+    // The form route redirects to the stored item's page and answers problems with HTML pages, and says so.
     const form = doc.paths['/items/new/form/']?.post?.responses ?? {}
-    expect(Object.keys(form)).toEqual(expect.arrayContaining(['201', '409', '422']))
-    expect(form['201']).toMatchObject({ content: { 'text/html': {} } })
+    expect(Object.keys(form)).toEqual(expect.arrayContaining(['303', '409', '422']))
+    expect(form['422']).toMatchObject({ content: { 'text/html': {} } })
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/catalogue/', '/catalogue/{name}/']))
   })
 
   it('GET /docs is the interactive documentation page', async () => {

@@ -83,14 +83,13 @@ describe('415 wrong content type', () => {
   it.each([
     ['/items/new/form/', 'application/json'],
     ['/items/new/form/', 'text/plain'],
-    ['/items/new/form/', 'multipart/form-data; boundary=x'],
     ['/items/new/form', 'application/json'],
     ['/items/new/form/', undefined],
   ])('POST %s with %s is 415 as an HTML page naming the form type', async (path, type) => {
     const answer = await postAs(path, 'name=typed&price=1', type)
     expect(answer.status).toBe(415)
     expect(answer.headers['content-type']).toMatch(/^text\/html/)
-    expect(answer.text).toContain('application/x-www-form-urlencoded')
+    expect(answer.text).toContain('application/x-www-form-urlencoded or multipart/form-data')
     expect(answer.text).toContain('href="/"')
     expect(await fx.stored('typed')).toBeNull()
   })
