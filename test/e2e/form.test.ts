@@ -33,7 +33,7 @@ async function openForm(options: BrowserContextOptions = DESKTOP): Promise<{ pag
   return { page, events }
 }
 
-/** Clicks the submit button and returns the status of the form's answer. */
+/** Clicks the submit button and returns the status of the form's answer (303 when stored: the browser then shows the item's page). */
 async function submit(page: Page, how: () => Promise<void> = () => page.getByRole('button', { name: 'Store item' }).click()): Promise<number> {
   const answer = page.waitForResponse((response) => response.url().endsWith('/items/new/form/'))
   await how()
@@ -104,8 +104,9 @@ describe('the entry form in Chromium', () => {
       const browserAccepts = await price.evaluate((e: HTMLInputElement) => !e.validity.patternMismatch)
       if (browserAccepts) expect(parseMoney('price', sample), `the browser lets "${sample}" through`).toMatchObject({ ok: true })
     }
-    // Typical amounts get through; more than 2 decimals is stopped before it is sent.
-    for (const [sample, accepted] of [['12.34', true], ['.5', true], ['12.345', false]] as const) {
+    // Typical amounts get through, as do the server's other spellings (trailing zeros, an exponent); more
+    // than 2 decimals is stopped before it is sent.
+    for (const [sample, accepted] of [['12.34', true], ['.5', true], ['12.340', true], ['1e2', true], ['12.345', false], ['-1', false]] as const) {
       await price.fill(sample)
       expect(await price.evaluate((e: HTMLInputElement) => !e.validity.patternMismatch), sample).toBe(accepted)
     }
@@ -125,10 +126,19 @@ describe('the entry form in Chromium', () => {
       const { page, events } = await openForm(options)
       const name = `Rusty bucket (${device})`
       await fill(page, { name, price: '12.5', tax: '.3', description: 'Old, slightly rusty.\nHolds water.' })
-      expect(await submit(page)).toBe(201)
+      expect(await submit(page)).toBe(303)
 
-      expect(await page.title()).toBe('Item stored · Item store')
-      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Item stored')
+      // The item's own page, saying it was just stored; reloading it shows it again, sends nothing.
+      expect(new URL(page.url()).pathname).toBe(`/catalogue/${encodeURIComponent(name)}/`)
+      expect(await page.title()).toBe(`${name} · Item store`)
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(name)
+      expect(await page.getByRole('status').innerText()).toContain('Item stored')
+      let posted = 0
+      page.on('request', (request) => {
+        if (request.method() === 'POST') posted += 1
+      })
+      expect((await page.reload())?.status()).toBe(200)
+      expect(posted).toBe(0)
       const shown = await page.locator('dl.item').evaluate((dl) =>
         Object.fromEntries([...dl.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent])),
       )
@@ -152,14 +162,16 @@ describe('the entry form in Chromium', () => {
       const { page, events } = await openForm(options)
       const name = `Lamp (${device})`
       await fill(page, { name, price: '30' })
-      expect(await submit(page)).toBe(201)
+      expect(await submit(page)).toBe(303)
 
       await page.goto(`${baseUrl()}/`)
       await fill(page, { name, price: '99.99', tax: '5', description: 'A second lamp' })
       expect(await submit(page)).toBe(409)
-      expect(await page.title()).toBe('Already present · Item store')
-      expect(await page.getByRole('alert').innerText()).toContain('An item with that name is already present')
-      expect(await description(page, 'Name')).toContain(`An item named "${name}" is already present`)
+      expect(await page.title()).toBe('Already present: New item · Item store')
+      // Said once, beside the name, with a link to the item that has it.
+      expect(await page.getByText('already present').count()).toBe(1)
+      expect(await description(page, 'Name')).toContain(`An item named “${name}” is already present`)
+      expect(await page.locator('#name-error a').getAttribute('href')).toBe(`/catalogue/${encodeURIComponent(name)}/`)
       expect(await field(page, 'Name').getAttribute('aria-invalid')).toBe('true')
       expect(await field(page, 'Price').inputValue()).toBe('99.99')
       expect(await field(page, 'Tax').inputValue()).toBe('5')
@@ -198,7 +210,7 @@ describe('the entry form in Chromium', () => {
       await screenshot(page, `invalid-${device}`)
 
       await price.fill('12.34')
-      expect(await submit(page)).toBe(201)
+      expect(await submit(page)).toBe(303)
       expect(await getJson(name)).toEqual({ status: 200, body: { name, price: 12.34, description: 'Gold plated', tax: 1.5 } })
       expect(events).toEqual(noEvents())
       await page.context().close()
@@ -223,7 +235,7 @@ describe('the entry form in Chromium', () => {
     }
     expect(order).toEqual(['name', 'price', 'tax', 'description'])
     expect(await focused()).toBe('BUTTON')
-    expect(await submit(page, () => page.keyboard.press('Enter'))).toBe(201)
+    expect(await submit(page, () => page.keyboard.press('Enter'))).toBe(303)
     expect(await getJson('Keyboard kettle')).toEqual({
       status: 200,
       body: { name: 'Keyboard kettle', price: 7.25, description: 'Typed, never clicked', tax: 0.5 },
@@ -263,10 +275,10 @@ describe('user text in the pages', () => {
     expect(await page.locator(injected).count()).toBe(0)
     await screenshot(page, 'markup-invalid-desktop')
 
-    // With valid amounts the item is stored, and the 201 page shows the name and description as text.
+    // With valid amounts the item is stored, and its page shows the name and description as text.
     await field(page, 'Price').fill('1')
     await field(page, 'Tax').fill('')
-    expect(await submit(page)).toBe(201)
+    expect(await submit(page)).toBe(303)
     expect(await page.locator('dd.name').textContent()).toBe(markup.name)
     expect(await page.locator('dl.item dd').last().textContent()).toBe(markup.description)
     expect(await page.locator(injected).count()).toBe(0)
@@ -277,12 +289,12 @@ describe('user text in the pages', () => {
     await page.goto(`${baseUrl()}/`)
     await fill(page, { name: markup.name, price: '2' })
     expect(await submit(page)).toBe(409)
-    expect(await page.getByRole('alert').innerText()).toContain(`An item named "${markup.name}" is already present`)
+    expect(await page.locator('#name-error').innerText()).toContain(`An item named “${markup.name}” is already present`)
     expect(await field(page, 'Name').inputValue()).toBe(markup.name)
     expect(await page.locator(injected).count()).toBe(0)
 
     // Hovering where the injected <b onmouseover> would be must not run anything either.
-    await page.getByRole('alert').hover()
+    await page.locator('#name-error').hover()
     expect(events.dialogs).toEqual([])
     expect(events.pageErrors).toEqual([])
     await context.close()
