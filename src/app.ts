@@ -16,6 +16,7 @@ import itemRoutes from './items/routes.js'
 import database from './plugins/database.js'
 import docs from './plugins/docs.js'
 import gracefulClose from './plugins/graceful-close.js'
+import metrics from './plugins/metrics.js'
 import requestGuards from './plugins/request-guards.js'
 import security from './plugins/security.js'
 import staticFiles from './plugins/static-files.js'
@@ -25,6 +26,8 @@ export interface AppOptions {
   mongodbUri: string
   /** Upper bound for one database call in ms (default 1500), so an outage answers 503 within 2 s. */
   dbOperationTimeoutMs?: number
+  /** GET /metrics and the collection behind it (default true; METRICS=off gives false). */
+  metrics?: boolean
 }
 
 export const BODY_LIMIT_BYTES = 64 * 1024
@@ -68,6 +71,7 @@ export const app = fp<AppOptions>(
     await fastify.register(formbody, { parser: parseFormBody })
     await fastify.register(security)
     await fastify.register(requestGuards)
+    await fastify.register(metrics, { enabled: options.metrics ?? true })
     await fastify.register(database, {
       mongodbUri: options.mongodbUri,
       operationTimeoutMs: options.dbOperationTimeoutMs,

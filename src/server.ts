@@ -13,7 +13,7 @@ try {
 }
 
 const app = await buildApp(
-  { mongodbUri: config.mongodbUri },
+  { mongodbUri: config.mongodbUri, metrics: config.metrics },
   { logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] } },
 )
 

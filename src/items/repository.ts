@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import { Schema, mongo, type Model } from 'mongoose'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { withTimeout } from '../plugins/database.js'
-import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError } from './errors.js'
+import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError, isDuplicateKey } from './errors.js'
 
 /** An item as the service handles it: money in integer hundredths. */
 export interface ItemRecord {
@@ -91,10 +91,6 @@ function toRecord(doc: StoredItem): ItemRecord {
 
 const READ_FIELDS = { _id: 1, priceCents: 1, description: 1, taxCents: 1 } as const
 
-function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000
-}
-
 // Failures raised before anything is written to a server: Mongoose has no connection yet, no server could
 // be selected, no pooled connection came free, or the pool was paused at check-out. The driver's
 // PoolClearedOnNetworkError, by contrast, interrupts a command already sent, which the server may still apply.
@@ -115,6 +111,7 @@ const CONFIRM_RETRY_MS = 250
 export default fp(
   function itemsRepository(fastify, _options, done) {
     const { connection, operationTimeoutMs } = fastify.db
+    const { timeDbCall, itemCreated } = fastify.metrics
     const Items: Model<ItemDocument> = connection.model<ItemDocument>('Item', itemSchema)
     // Mongoose's collection forwards the driver's methods (and honours bufferCommands: false); its
     // declared type only lacks our string _id.
@@ -122,9 +119,9 @@ export default fp(
 
     // A read that fails or passes the bound means the database could not answer. (Inserts are not
     // abandoned this way: once sent, one may still be applied; see create and confirm.)
-    async function run<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    async function run<T>(operation: 'find' | 'list', call: () => Promise<T>): Promise<T> {
       try {
-        return await withTimeout(call(), operationTimeoutMs)
+        return await timeDbCall(operation, () => withTimeout(call(), operationTimeoutMs))
       } catch (err) {
         if (isDuplicateKey(err)) throw err
         fastify.log.warn({ err, operation }, 'database call failed')
@@ -136,7 +133,10 @@ export default fp(
     async function settleDuplicate(item: ItemRecord, doc: ItemDocument): Promise<CreateResult> {
       const stored = await run('find', () => Items.findById(doc._id).lean<StoredItem>().exec())
       if (stored === null) throw new DatabaseUnavailableError('an item reported as present was not found')
-      if (stored.writeToken?.equals(doc.writeToken) === true) return { item, created: true }
+      if (stored.writeToken?.equals(doc.writeToken) === true) {
+        itemCreated()
+        return { item, created: true }
+      }
       const existing = toRecord(stored)
       if (sameItem(existing, item)) return { item: existing, created: false }
       throw new DuplicateItemError(item.name)
@@ -150,8 +150,9 @@ export default fp(
     async function confirm(item: ItemRecord, doc: ItemDocument, deadline: number, firstError: unknown): Promise<CreateResult> {
       for (let attempt = 1; Date.now() < deadline; attempt++) {
         try {
-          await withTimeout(itemsCollection.insertOne(doc), deadline - Date.now())
+          await timeDbCall('insert', () => withTimeout(itemsCollection.insertOne(doc), deadline - Date.now()))
           fastify.log.info({ attempt, name: item.name }, 'unconfirmed insert settled: stored now')
+          itemCreated()
           return { item, created: true }
         } catch (err) {
           if (isDuplicateKey(err)) {
@@ -180,7 +181,8 @@ export default fp(
         }
         try {
           // Straight to the driver: the document is already typed and validated.
-          await itemsCollection.insertOne(doc)
+          await timeDbCall('insert', () => itemsCollection.insertOne(doc))
+          itemCreated()
           return { item, created: true }
         } catch (err) {
           if (isDuplicateKey(err)) return settleDuplicate(item, doc)
@@ -210,5 +212,5 @@ export default fp(
     fastify.decorate('items', repository)
     done()
   },
-  { name: 'items-repository', dependencies: ['database'] },
+  { name: 'items-repository', dependencies: ['database', 'metrics'] },
 )
