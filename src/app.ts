@@ -17,6 +17,7 @@ import database from './plugins/database.js'
 import docs from './plugins/docs.js'
 import gracefulClose from './plugins/graceful-close.js'
 import metrics from './plugins/metrics.js'
+import createLimit from './plugins/rate-limit.js'
 import requestGuards from './plugins/request-guards.js'
 import security from './plugins/security.js'
 import staticFiles from './plugins/static-files.js'
@@ -28,6 +29,8 @@ export interface AppOptions {
   dbOperationTimeoutMs?: number
   /** GET /metrics and the collection behind it (default true; METRICS=off gives false). */
   metrics?: boolean
+  /** Creates per minute per client address. Default 0, no limit: server.ts passes RATE_LIMIT_CREATES (default 120). */
+  rateLimitCreates?: number
 }
 
 export const BODY_LIMIT_BYTES = 64 * 1024
@@ -72,6 +75,7 @@ export const app = fp<AppOptions>(
     await fastify.register(security)
     await fastify.register(requestGuards)
     await fastify.register(metrics, { enabled: options.metrics ?? true })
+    await fastify.register(createLimit, { perMinute: options.rateLimitCreates ?? 0 })
     await fastify.register(database, {
       mongodbUri: options.mongodbUri,
       operationTimeoutMs: options.dbOperationTimeoutMs,
