@@ -22,6 +22,7 @@ import requestGuards from './plugins/request-guards.js'
 import security from './plugins/security.js'
 import staticFiles from './plugins/static-files.js'
 import healthRoutes from './routes/health.js'
+import metricsRoutes from './routes/metrics.js'
 
 export interface AppOptions {
   mongodbUri: string
@@ -93,6 +94,7 @@ export const app = fp<AppOptions>(
     fastify.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }))
 
     await fastify.register(healthRoutes)
+    await fastify.register(metricsRoutes)
     await fastify.register(itemRoutes)
     await fastify.register(formRoutes)
   },

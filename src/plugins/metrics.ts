@@ -1,6 +1,6 @@
-// Prometheus metrics at GET /metrics, on a registry of this app's own (tests run several apps in one
-// process, and prom-client's global registry would mix or refuse their metrics). The database and the
-// repository report through fastify.metrics; with METRICS=off that is a no-op and there is no route.
+// Prometheus metrics on a registry of this app's own (tests run several apps in one process, and
+// prom-client's global registry would mix or refuse their metrics), served by src/routes/metrics.ts. The
+// database and the repository report through fastify.metrics; with METRICS=off that is a no-op.
 import fp from 'fastify-plugin'
 import { performance } from 'node:perf_hooks'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
@@ -13,6 +13,8 @@ export interface Telemetry {
   timeDbCall: <T>(operation: DbOperation, call: () => Promise<T>) => Promise<T>
   /** A new item was stored (not a safe retry of an identical one). */
   itemCreated: () => void
+  /** What GET /metrics serves (src/routes/metrics.ts); undefined with METRICS=off. */
+  registry: Registry | undefined
 }
 
 declare module 'fastify' {
@@ -35,6 +37,7 @@ const DB_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 
 const DISABLED: Telemetry = {
   timeDbCall: (_operation, call) => call(),
   itemCreated: () => undefined,
+  registry: undefined,
 }
 
 export default fp<MetricsOptions>(
@@ -98,6 +101,7 @@ export default fp<MetricsOptions>(
       itemCreated: () => {
         itemsCreated.inc()
       },
+      registry,
     } satisfies Telemetry)
 
     fastify.addHook('onResponse', async (request, reply) => {
@@ -107,23 +111,6 @@ export default fp<MetricsOptions>(
       requests.inc(labels)
       requestDuration.observe(labels, reply.elapsedTime / 1000)
     })
-
-    fastify.get(
-      '/metrics',
-      {
-        logLevel: 'warn',
-        schema: {
-          tags: ['metrics'],
-          summary: 'Prometheus metrics',
-          description:
-            'Prometheus text format: requests and their latency by route pattern and status code, database calls ' +
-            'and failures by operation, items created, and the process (heap, RSS, event-loop lag). Absent with METRICS=off.',
-          produces: [registry.contentType],
-          response: { 200: { description: 'The metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
-        },
-      },
-      async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
-    )
   },
   { name: 'metrics' },
 )

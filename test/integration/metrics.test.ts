@@ -97,6 +97,11 @@ describe('/metrics', () => {
     )
   })
 
+  it('is documented in /docs', async () => {
+    const spec = (await (await fetch(`${running.baseUrl}/openapi.json`)).json()) as { paths: Record<string, { get?: { tags?: string[] } }> }
+    expect(spec.paths['/metrics']?.get?.tags).toEqual(['metrics'])
+  })
+
   it('reports the process: heap, resident memory, event-loop lag', async () => {
     const { samples } = await scrape(running.baseUrl)
     expect(value(samples, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0)
