@@ -18,15 +18,22 @@ import itemRoutes from './items/routes.js'
 import database from './plugins/database.js'
 import docs from './plugins/docs.js'
 import gracefulClose from './plugins/graceful-close.js'
+import metrics from './plugins/metrics.js'
+import createLimit from './plugins/rate-limit.js'
 import requestGuards from './plugins/request-guards.js'
 import security from './plugins/security.js'
 import staticFiles from './plugins/static-files.js'
 import healthRoutes from './routes/health.js'
+import metricsRoutes from './routes/metrics.js'
 
 export interface AppOptions {
   mongodbUri: string
   /** Upper bound for one database call in ms (default 1500), so an outage answers 503 within 2 s. */
   dbOperationTimeoutMs?: number
+  /** GET /metrics and the collection behind it (default true; METRICS=off gives false). */
+  metrics?: boolean
+  /** Creates per minute per client address. Default 0, no limit: server.ts passes RATE_LIMIT_CREATES (default 120). */
+  rateLimitCreates?: number
 }
 
 /** Fastify's own options: limits and timeouts that hold for every route. */
@@ -66,6 +73,8 @@ export const itemStore = fp<AppOptions>(
     await fastify.register(formbody, { parser: parseFormBody })
     await fastify.register(security)
     await fastify.register(requestGuards, { routerOptions: serverOptions.routerOptions })
+    await fastify.register(metrics, { enabled: options.metrics ?? true })
+    await fastify.register(createLimit, { perMinute: options.rateLimitCreates ?? 0 })
     await fastify.register(database, {
       mongodbUri: options.mongodbUri,
       operationTimeoutMs: options.dbOperationTimeoutMs,
@@ -83,6 +92,7 @@ export const itemStore = fp<AppOptions>(
     fastify.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }))
 
     await fastify.register(healthRoutes)
+    await fastify.register(metricsRoutes)
     await fastify.register(itemRoutes)
     await fastify.register(formRoutes)
     await fastify.register(pageRoutes)

@@ -1,6 +1,7 @@
 // Configuration comes only from the environment and is checked once at start, so a typo stops the
 // process with a message naming the variable instead of surfacing later as a strange failure.
 import { mongo } from 'mongoose'
+import { isIP } from 'node:net'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 type LogLevel = (typeof LOG_LEVELS)[number]
@@ -10,6 +11,12 @@ interface Config {
   host: string
   mongodbUri: string
   logLevel: LogLevel
+  /** Serve GET /metrics (METRICS=on). */
+  metrics: boolean
+  /** Creates per minute per client address across both create routes; 0 = no limit. */
+  rateLimitCreates: number
+  /** Fastify's trustProxy: false, a hop count, or the proxies' addresses and CIDRs. */
+  trustProxy: false | number | string[]
 }
 
 export class ConfigError extends Error {
@@ -21,6 +28,9 @@ const DEFAULTS = {
   HOST: '127.0.0.1',
   MONGODB_URI: 'mongodb://127.0.0.1:27017/items',
   LOG_LEVEL: 'info',
+  METRICS: 'on',
+  RATE_LIMIT_CREATES: '120',
+  TRUST_PROXY: 'off',
 } as const
 
 function readPort(raw: string): number {
@@ -60,6 +70,55 @@ function readLogLevel(raw: string): LogLevel {
   return level
 }
 
+function readMetrics(raw: string): boolean {
+  if (raw !== 'on' && raw !== 'off') throw new ConfigError(`METRICS must be on or off, got "${raw}"`)
+  return raw === 'on'
+}
+
+const MAX_RATE_LIMIT = 1_000_000
+
+function readRateLimit(raw: string): number {
+  if (!/^\d{1,7}$/.test(raw) || Number(raw) > MAX_RATE_LIMIT) {
+    throw new ConfigError(
+      `RATE_LIMIT_CREATES must be a whole number of creates per minute per client from 0 (no limit) to ${MAX_RATE_LIMIT}, got "${raw}"`,
+    )
+  }
+  return Number(raw)
+}
+
+// Names proxy-addr (Fastify's trustProxy) accepts for address ranges.
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+function isAddressOrCidr(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true
+  const [address = '', prefix, ...rest] = entry.split('/')
+  const version = isIP(address)
+  if (version === 0 || rest.length > 0) return false
+  if (prefix === undefined) return true
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128)
+}
+
+function readTrustProxy(raw: string): false | number | string[] {
+  const howTo =
+    'TRUST_PROXY must be off, the number of proxies in front of the service (such as 1), or a comma-separated ' +
+    'list of their addresses or CIDRs (such as 10.0.0.1,10.1.0.0/16)'
+  if (raw === 'off') return false
+  if (/^\d{1,2}$/.test(raw)) return Number(raw) === 0 ? false : Number(raw)
+  const entries = raw.split(',').map((entry) => entry.trim())
+  const bad = entries.find((entry) => !isAddressOrCidr(entry))
+  if (bad !== undefined) throw new ConfigError(`${howTo}; "${bad}" is neither, in "${raw}"`)
+  return entries
+}
+
+/**
+ * TRUST_PROXY as Fastify's trustProxy option. A hop count becomes a function: Fastify treats a bare number
+ * as trusting nobody, and proxy-addr calls this with each address's hop (0 = the peer that connected).
+ */
+export function fastifyTrustProxy(value: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof value !== 'number') return value
+  return (_address, hop) => hop < value
+}
+
 /** Reads and checks the configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable counts as unset, as in most deployment tools.
@@ -72,5 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: readHost(get('HOST')),
     mongodbUri: readMongoUri(get('MONGODB_URI')),
     logLevel: readLogLevel(get('LOG_LEVEL')),
+    metrics: readMetrics(get('METRICS')),
+    rateLimitCreates: readRateLimit(get('RATE_LIMIT_CREATES')),
+    trustProxy: readTrustProxy(get('TRUST_PROXY')),
   }
 }

@@ -1,7 +1,7 @@
 // Runs the service: configuration from the environment, the logger, listen, and a graceful close.
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { ConfigError, fastifyTrustProxy, loadConfig } from './config.js'
 
 let config
 try {
@@ -13,8 +13,12 @@ try {
 }
 
 const app = await buildApp(
-  { mongodbUri: config.mongodbUri },
-  { logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] } },
+  { mongodbUri: config.mongodbUri, metrics: config.metrics, rateLimitCreates: config.rateLimitCreates },
+  {
+    logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    // Whom to believe about the client address (X-Forwarded-For), which the create limit counts by.
+    trustProxy: fastifyTrustProxy(config.trustProxy),
+  },
 )
 
 // SIGTERM or SIGINT: stop accepting connections, finish requests in flight, close the database.

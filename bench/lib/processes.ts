@@ -70,7 +70,8 @@ export class BenchServer {
 
   static async start(label: string, args: string[], env: Record<string, string>, workDir: string): Promise<BenchServer> {
     try {
-      return new BenchServer(label, await ServerProcess.start({ args, env, logPath: join(workDir, `${label}.log`) }))
+      // The create limit (RATE_LIMIT_CREATES, default 120 a minute per client) is off: the load comes from one address.
+      return new BenchServer(label, await ServerProcess.start({ args, env: { ...env, RATE_LIMIT_CREATES: '0' }, logPath: join(workDir, `${label}.log`) }))
     } catch (error) {
       throw new BenchSetupError(`${label}: ${error instanceof Error ? error.message : String(error)}`)
     }

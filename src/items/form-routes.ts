@@ -63,6 +63,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       onRequest: requireContentType('application/x-www-form-urlencoded', 'multipart/form-data'),
       preValidation: [normalizeBodyName, keepTypedValues, checkFormFields],
+      config: { limitCreates: true },
       schema: {
         tags: ['form'],
         summary: 'Create an item from the HTML form',
@@ -84,6 +85,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           413: htmlPage(`The body is over ${BODY_LIMIT_TEXT}`),
           415: htmlPage('Neither application/x-www-form-urlencoded nor multipart/form-data'),
           422: htmlPage('The form again, with what was typed and each problem beside its field'),
+          429: htmlPage('Over RATE_LIMIT_CREATES a minute from this address: says when to try again (also in Retry-After)'),
           503: htmlPage('The database is unavailable; nothing was stored'),
           504: htmlPage('The database did not confirm the write in time: the outcome is unknown'),
         },

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import { Schema, mongo, type Model } from 'mongoose'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { withTimeout } from '../plugins/database.js'
-import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError } from './errors.js'
+import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError, isDuplicateKey } from './errors.js'
 import { prefixUpperBound } from './names.js'
 
 /** An item as the service handles it: money in integer hundredths. */
@@ -92,10 +92,6 @@ function toRecord(doc: StoredItem): ItemRecord {
 
 const READ_FIELDS = { _id: 1, priceCents: 1, description: 1, taxCents: 1 } as const
 
-function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000
-}
-
 // Failures raised before anything is written to a server: Mongoose has no connection yet, no server could
 // be selected, no pooled connection came free, or the pool was paused at check-out. The driver's
 // PoolClearedOnNetworkError, by contrast, interrupts a command already sent, which the server may still apply.
@@ -109,23 +105,27 @@ function sameItem(a: ItemRecord, b: ItemRecord): boolean {
   return a.priceCents === b.priceCents && a.description === b.description && a.taxCents === b.taxCents
 }
 
-/** How long a create may take in all: the first insert, then confirming an unknown outcome. */
-export const CREATE_MAX_MS = 10_000
+/**
+ * How long a create may take in all: the first insert, then confirming an unknown outcome. Short of the
+ * 10 s that clients commonly wait; an insert still unanswered by then is answered 504, never 503.
+ */
+export const CREATE_MAX_MS = 8_000
 const CONFIRM_RETRY_MS = 250
 
 export default fp(
   function itemsRepository(fastify, _options, done) {
     const { connection, operationTimeoutMs } = fastify.db
+    const { timeDbCall, itemCreated } = fastify.metrics
     const Items: Model<ItemDocument> = connection.model<ItemDocument>('Item', itemSchema)
     // Mongoose's collection forwards the driver's methods (and honours bufferCommands: false); its
     // declared type only lacks our string _id.
     const itemsCollection = Items.collection as unknown as mongo.Collection<ItemDocument>
 
-    // A read that fails or passes the bound means the database could not answer. (Inserts are not
-    // abandoned this way: once sent, one may still be applied; see create and confirm.)
-    async function run<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    // A read that fails or passes the bound means the database could not answer. (An insert that passes a
+    // bound may still be applied, so it is never answered as refused; see create and confirm.)
+    async function run<T>(operation: 'find' | 'list', call: () => Promise<T>): Promise<T> {
       try {
-        return await withTimeout(call(), operationTimeoutMs)
+        return await timeDbCall(operation, () => withTimeout(call(), operationTimeoutMs))
       } catch (err) {
         if (isDuplicateKey(err)) throw err
         fastify.log.warn({ err, operation }, 'database call failed')
@@ -137,7 +137,10 @@ export default fp(
     async function settleDuplicate(item: ItemRecord, doc: ItemDocument): Promise<CreateResult> {
       const stored = await run('find', () => Items.findById(doc._id).lean<StoredItem>().exec())
       if (stored === null) throw new DatabaseUnavailableError('an item reported as present was not found')
-      if (stored.writeToken?.equals(doc.writeToken) === true) return { item, created: true }
+      if (stored.writeToken?.equals(doc.writeToken) === true) {
+        itemCreated()
+        return { item, created: true }
+      }
       const existing = toRecord(stored)
       if (sameItem(existing, item)) return { item: existing, created: false }
       throw new DuplicateItemError(item.name)
@@ -151,8 +154,9 @@ export default fp(
     async function confirm(item: ItemRecord, doc: ItemDocument, deadline: number, firstError: unknown): Promise<CreateResult> {
       for (let attempt = 1; Date.now() < deadline; attempt++) {
         try {
-          await withTimeout(itemsCollection.insertOne(doc), deadline - Date.now())
+          await timeDbCall('insert', () => withTimeout(itemsCollection.insertOne(doc), deadline - Date.now()))
           fastify.log.info({ attempt, name: item.name }, 'unconfirmed insert settled: stored now')
+          itemCreated()
           return { item, created: true }
         } catch (err) {
           if (isDuplicateKey(err)) {
@@ -181,7 +185,8 @@ export default fp(
         }
         try {
           // Straight to the driver: the document is already typed and validated.
-          await itemsCollection.insertOne(doc)
+          await timeDbCall('insert', () => withTimeout(itemsCollection.insertOne(doc), CREATE_MAX_MS))
+          itemCreated()
           return { item, created: true }
         } catch (err) {
           if (isDuplicateKey(err)) return settleDuplicate(item, doc)
@@ -218,5 +223,5 @@ export default fp(
     fastify.decorate('items', repository)
     done()
   },
-  { name: 'items-repository', dependencies: ['database'] },
+  { name: 'items-repository', dependencies: ['database', 'metrics'] },
 )

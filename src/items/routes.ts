@@ -24,6 +24,7 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       onRequest: requireContentType('application/json'),
       preValidation: normalizeBodyName,
+      config: { limitCreates: true },
       schema: {
         tags: ['items'],
         summary: 'Create an item from JSON',
@@ -39,6 +40,7 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           413: ErrorMessage,
           415: ErrorMessage,
           422: ValidationFailure,
+          429: { ...ErrorMessage, description: 'Over RATE_LIMIT_CREATES a minute from this address; Retry-After says in how many seconds to try again' },
           503: ErrorMessage,
           504: ErrorMessage,
         },

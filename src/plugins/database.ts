@@ -78,7 +78,7 @@ export default fp<DatabaseOptions>(
       const db = connection.db
       if (connection.readyState !== mongoose.ConnectionStates.connected || db === undefined) return false
       try {
-        await withTimeout(db.command({ ping: 1 }), operationTimeoutMs)
+        await fastify.metrics.timeDbCall('ping', () => withTimeout(db.command({ ping: 1 }), operationTimeoutMs))
         return true
       } catch {
         return false
@@ -93,7 +93,7 @@ export default fp<DatabaseOptions>(
       await connection.close()
     })
   },
-  { name: 'database' },
+  { name: 'database', dependencies: ['metrics'] },
 )
 
 class TimeoutError extends Error {

@@ -19,6 +19,7 @@ export default fp(
           { name: 'items', description: 'The JSON API' },
           { name: 'form', description: 'The HTML form channel' },
           { name: 'health', description: 'Probes' },
+          { name: 'metrics', description: 'Prometheus metrics (absent with METRICS=off)' },
         ],
       },
     })

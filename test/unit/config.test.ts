@@ -1,7 +1,7 @@
 // The README's configuration table: defaults, empty means default, and a bad value stops the start with a
 // message naming the variable.
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../src/config.js'
+import { ConfigError, fastifyTrustProxy, loadConfig } from '../../src/config.js'
 
 describe('loadConfig', () => {
   it('uses the documented defaults when nothing is set', () => {
@@ -10,11 +10,16 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       mongodbUri: 'mongodb://127.0.0.1:27017/items',
       logLevel: 'info',
+      metrics: true,
+      rateLimitCreates: 120,
+      trustProxy: false,
     })
   })
 
   it('treats an empty variable as unset', () => {
-    expect(loadConfig({ PORT: '', HOST: '', MONGODB_URI: '', LOG_LEVEL: '' })).toEqual(loadConfig({}))
+    expect(
+      loadConfig({ PORT: '', HOST: '', MONGODB_URI: '', LOG_LEVEL: '', METRICS: '', RATE_LIMIT_CREATES: '', TRUST_PROXY: '' }),
+    ).toEqual(loadConfig({}))
   })
 
   it('reads every variable', () => {
@@ -24,12 +29,18 @@ describe('loadConfig', () => {
         HOST: '0.0.0.0',
         MONGODB_URI: 'mongodb+srv://user:pw@cluster.example.net/shop?retryWrites=true',
         LOG_LEVEL: 'debug',
+        METRICS: 'off',
+        RATE_LIMIT_CREATES: '30',
+        TRUST_PROXY: '10.0.0.1, 10.1.0.0/16',
       }),
     ).toEqual({
       port: 3000,
       host: '0.0.0.0',
       mongodbUri: 'mongodb+srv://user:pw@cluster.example.net/shop?retryWrites=true',
       logLevel: 'debug',
+      metrics: false,
+      rateLimitCreates: 30,
+      trustProxy: ['10.0.0.1', '10.1.0.0/16'],
     })
   })
 
@@ -43,6 +54,33 @@ describe('loadConfig', () => {
 
   it.each(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])('accepts LOG_LEVEL=%s', (level) => {
     expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level)
+  })
+
+  it.each([
+    ['0', 0],
+    ['1', 1],
+    ['1000000', 1_000_000],
+  ])('accepts RATE_LIMIT_CREATES=%s (0 = no limit)', (raw, expected) => {
+    expect(loadConfig({ RATE_LIMIT_CREATES: raw }).rateLimitCreates).toBe(expected)
+  })
+
+  it.each([
+    ['off', false],
+    ['0', false],
+    ['2', 2],
+    ['127.0.0.1', ['127.0.0.1']],
+    ['::1,10.0.0.0/8, fd00::/8', ['::1', '10.0.0.0/8', 'fd00::/8']],
+    ['loopback,uniquelocal', ['loopback', 'uniquelocal']],
+  ])('accepts TRUST_PROXY=%s', (raw, expected) => {
+    expect(loadConfig({ TRUST_PROXY: raw }).trustProxy).toEqual(expected)
+  })
+
+  it('trusts exactly as many proxies as a TRUST_PROXY hop count says', () => {
+    const trust = fastifyTrustProxy(2)
+    if (typeof trust !== 'function') throw new Error('a hop count must become a trust function')
+    expect([0, 1, 2].map((hop) => trust('10.0.0.1', hop))).toEqual([true, true, false])
+    expect(fastifyTrustProxy(false)).toBe(false)
+    expect(fastifyTrustProxy(['10.0.0.1'])).toEqual(['10.0.0.1'])
   })
 
   it.each(['mongodb://db:27017/items', 'mongodb://a:1,b:2/items?replicaSet=rs0', 'mongodb://127.0.0.1'])(
@@ -72,6 +110,19 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'verbose'],
     ['LOG_LEVEL', 'INFO'],
     ['LOG_LEVEL', ' info'],
+    ['METRICS', 'true'],
+    ['METRICS', 'OFF'],
+    ['RATE_LIMIT_CREATES', '-1'],
+    ['RATE_LIMIT_CREATES', '1.5'],
+    ['RATE_LIMIT_CREATES', 'lots'],
+    ['RATE_LIMIT_CREATES', '1000001'],
+    ['RATE_LIMIT_CREATES', '1e3'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', '-1'],
+    ['TRUST_PROXY', '10.0.0.300'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', 'proxy.internal'],
+    ['TRUST_PROXY', '10.0.0.1,'],
   ])('refuses %s=%j with a message naming it', (name, value) => {
     let thrown: unknown
     try {

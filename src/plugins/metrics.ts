@@ -1,0 +1,116 @@
+// Prometheus metrics on a registry of this app's own (tests run several apps in one process, and
+// prom-client's global registry would mix or refuse their metrics), served by src/routes/metrics.ts. The
+// database and the repository report through fastify.metrics; with METRICS=off that is a no-op.
+import fp from 'fastify-plugin'
+import { performance } from 'node:perf_hooks'
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { isDuplicateKey } from '../items/errors.js'
+
+export type DbOperation = 'insert' | 'find' | 'list' | 'ping'
+
+export interface Telemetry {
+  /** Runs one database call and records its duration, and a failure unless the database refused a duplicate. */
+  timeDbCall: <T>(operation: DbOperation, call: () => Promise<T>) => Promise<T>
+  /** A new item was stored (not a safe retry of an identical one). */
+  itemCreated: () => void
+  /** What GET /metrics serves (src/routes/metrics.ts); undefined with METRICS=off. */
+  registry: Registry | undefined
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Telemetry
+  }
+}
+
+export interface MetricsOptions {
+  /** false: no collection and no /metrics route (METRICS=off). */
+  enabled: boolean
+}
+
+/** The route label of requests no route matched: raw URLs never become label values. */
+export const UNMATCHED_ROUTE = 'unmatched'
+
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+const DB_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10]
+
+const DISABLED: Telemetry = {
+  timeDbCall: (_operation, call) => call(),
+  itemCreated: () => undefined,
+  registry: undefined,
+}
+
+export default fp<MetricsOptions>(
+  async function metrics(fastify, options) {
+    if (!options.enabled) {
+      fastify.decorate('metrics', DISABLED)
+      return
+    }
+    const registry = new Registry()
+    collectDefaultMetrics({ register: registry })
+
+    const httpLabels = ['method', 'route', 'status_code'] as const
+    const requests = new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by method, route pattern and status code',
+      labelNames: httpLabels,
+      registers: [registry],
+    })
+    const requestDuration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time from receiving a request to answering it, by method, route pattern and status code',
+      labelNames: httpLabels,
+      buckets: HTTP_BUCKETS,
+      registers: [registry],
+    })
+    const dbDuration = new Histogram({
+      name: 'db_operation_duration_seconds',
+      help: 'Database calls by operation (insert, find, list, ping), failed ones included',
+      labelNames: ['operation'] as const,
+      buckets: DB_BUCKETS,
+      registers: [registry],
+    })
+    const dbFailures = new Counter({
+      name: 'db_operation_failures_total',
+      help: 'Database calls that failed or passed their time bound, by operation (a refused duplicate name is an answer, not a failure)',
+      labelNames: ['operation'] as const,
+      registers: [registry],
+    })
+    const itemsCreated = new Counter({
+      name: 'items_created_total',
+      help: 'New items stored (identical safe retries not counted)',
+      registers: [registry],
+    })
+    // Every label value exists from the start, so a rate() over them is defined before the first call.
+    for (const operation of ['insert', 'find', 'list', 'ping'] as const) {
+      dbFailures.labels(operation).inc(0)
+    }
+
+    fastify.decorate('metrics', {
+      timeDbCall: async (operation, call) => {
+        const started = performance.now()
+        try {
+          return await call()
+        } catch (err) {
+          if (!isDuplicateKey(err)) dbFailures.labels(operation).inc()
+          throw err
+        } finally {
+          dbDuration.labels(operation).observe((performance.now() - started) / 1000)
+        }
+      },
+      itemCreated: () => {
+        itemsCreated.inc()
+      },
+      registry,
+    } satisfies Telemetry)
+
+    fastify.addHook('onResponse', async (request, reply) => {
+      // The route's pattern (e.g. /items/:name/), never the URL; undefined when no route matched.
+      const route = request.routeOptions.url ?? UNMATCHED_ROUTE
+      const labels = { method: request.method, route, status_code: reply.statusCode }
+      requests.inc(labels)
+      requestDuration.observe(labels, reply.elapsedTime / 1000)
+    })
+  },
+  { name: 'metrics' },
+)
