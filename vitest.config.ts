@@ -1,12 +1,35 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { defineConfig } from 'vitest/config'
 import SummaryLine from './test/setup/summary-reporter.js'
 
-// Two projects so that `vitest run test/unit` needs no database: the globalSetup that finds or starts a
+// Where a database can come from: MONGODB_URI, or a Docker engine for testcontainers.
+function databaseSource(): string | undefined {
+  if ((process.env.MONGODB_URI ?? '').trim() !== '') return 'MONGODB_URI'
+  if ((process.env.DOCKER_HOST ?? '').trim() !== '') return 'DOCKER_HOST'
+  const sockets = ['/var/run/docker.sock', join(process.env.XDG_RUNTIME_DIR ?? '/nonexistent', 'docker.sock')]
+  return sockets.some((socket) => existsSync(socket)) ? 'Docker' : undefined
+}
+
+const NO_DATABASE = `
+The tests that use a database will not run: there is no MONGODB_URI and no Docker engine here.
+Any one of these gives them one:
+  1. MONGODB_URI=mongodb://127.0.0.1:27017/ npm test    (a MongoDB or FerretDB you run; each test file uses a database of its own)
+  2. a running Docker engine: testcontainers starts mongo:7 (DOCKER_HOST, or /var/run/docker.sock)
+  3. TEST_MONGO_IMAGE=<local image> TEST_MONGO_NETWORK=host with DOCKER_HOST, as .ci/run does with its FerretDB image
+The outage and stall tests also stop a database of their own: a FerretDB binary (bash .ci/install-ferretdb.sh) or Docker.
+The unit tests run now; the run ends with a failure until a database is there.
+`
+
+const withDatabase = databaseSource() !== undefined
+if (!withDatabase) process.stderr.write(NO_DATABASE)
+
+// Two projects so that the unit and view tests need no database: the globalSetup that finds or starts a
 // MongoDB-protocol server belongs to the `db` project only and runs only when one of its files is selected.
 export default defineConfig({
   test: {
     environment: 'node',
-    reporters: ['default', new SummaryLine()],
+    reporters: ['default', new SummaryLine(withDatabase ? undefined : 'no database: see the start of the output')],
     // The machine has 2 cores and the database runs beside the tests.
     maxWorkers: 2,
     testTimeout: 30_000,
@@ -21,17 +44,21 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/views/**/*.test.ts'] },
       },
-      {
-        extends: true,
-        test: {
-          name: 'db',
-          include: ['test/**/*.test.ts'],
-          exclude: ['test/unit/**', '**/node_modules/**'],
-          globalSetup: ['test/setup/mongo-server.ts'],
-        },
-      },
+      ...(withDatabase
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'db',
+                include: ['test/**/*.test.ts'],
+                exclude: ['test/unit/**', 'test/views/**', '**/node_modules/**'],
+                globalSetup: ['test/setup/mongo-server.ts'],
+              },
+            },
+          ]
+        : []),
     ],
   },
 })

@@ -7,7 +7,8 @@ import { fromJson } from './input.js'
 import { itemPath } from './item-path.js'
 import { normalizeBodyName, normalizeListQuery, normalizeNameParam } from './names.js'
 import type { ItemRecord } from './repository.js'
-import { ErrorMessage, Item, ItemCreate, ItemList, ItemListQuery, ItemParams, ValidationFailure } from './schemas.js'
+import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
+import { described, ErrorMessage, Item, ItemCreate, ItemList, ItemListQuery, ItemParams, ValidationFailure } from './schemas.js'
 
 function toJson(item: ItemRecord): Item {
   return {
@@ -33,16 +34,16 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           'Sending an item identical to the stored one answers 200 and stores nothing new, so a lost answer can be retried.',
         body: ItemCreate,
         response: {
-          200: Item,
-          201: Item,
-          400: ErrorMessage,
-          409: ErrorMessage,
-          413: ErrorMessage,
-          415: ErrorMessage,
-          422: ValidationFailure,
-          429: { ...ErrorMessage, description: 'Over RATE_LIMIT_CREATES a minute from this address; Retry-After says in how many seconds to try again' },
-          503: ErrorMessage,
-          504: ErrorMessage,
+          200: described(Item, 'That identical item was already stored: nothing new was written (a safe retry); Location names it'),
+          201: described(Item, 'Stored: the item as stored; Location is its path'),
+          400: described(ErrorMessage, 'The body is not valid JSON, not UTF-8, empty, or has a __proto__ key'),
+          409: described(ErrorMessage, 'Another item is stored under that name; it is kept as it was'),
+          413: described(ErrorMessage, `The body is larger than ${BODY_LIMIT_TEXT}`),
+          415: described(ErrorMessage, 'The Content-Type is not application/json, or the body is compressed'),
+          422: described(ValidationFailure, 'A field breaks a rule: one entry per bad field; nothing was stored'),
+          429: described(ErrorMessage, 'Over RATE_LIMIT_CREATES a minute from this address; Retry-After says in how many seconds to try again'),
+          503: described(ErrorMessage, 'The database is unavailable; the item was not stored and will not be'),
+          504: described(ErrorMessage, 'The database did not confirm the write in time: the outcome is unknown; read the item or send it again'),
         },
       },
     },
@@ -60,7 +61,11 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['items'],
         summary: 'Read one item',
         params: ItemParams,
-        response: { 200: Item, 404: ErrorMessage, 503: ErrorMessage },
+        response: {
+          200: described(Item, 'The item'),
+          404: described(ErrorMessage, 'No item has that name'),
+          503: described(ErrorMessage, 'The database is unavailable'),
+        },
       },
     },
     async (request, reply) => {
@@ -81,7 +86,11 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           'Pages by name: pass the `next` of one page as `after` to get the following one (with the same `prefix`). ' +
           '`prefix` keeps only the names that start with it.',
         querystring: ItemListQuery,
-        response: { 200: ItemList, 422: ValidationFailure, 503: ErrorMessage },
+        response: {
+          200: described(ItemList, 'A page of items in name order; `next` is null on the last page'),
+          422: described(ValidationFailure, 'A bad `limit`, `after` or `prefix`'),
+          503: described(ErrorMessage, 'The database is unavailable'),
+        },
       },
     },
     async (request) => {

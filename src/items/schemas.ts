@@ -1,6 +1,6 @@
 // The item's schemas, declared once: they drive request validation (Ajv), the handlers' TypeScript
 // types (TypeBox type provider), response serialization and the OpenAPI document.
-import { Type, type Static } from 'typebox'
+import { Type, type Static, type TSchema } from 'typebox'
 import { moneyField } from '../http/validation.js'
 import { MAX_AMOUNT_TEXT } from '../money.js'
 
@@ -115,5 +115,10 @@ export const ValidationFailure = Type.Object(
       }),
     ),
   },
-  { examples: [{ detail: [{ loc: ['body', 'price'], msg: 'price must be a decimal number such as 12.34', type: 'decimal_parsing' }] }] },
+  { examples: [{ detail: [{ loc: ['body', 'price'], msg: 'price must be a decimal number such as 12.34 (digits, an optional point and sign)', type: 'decimal_parsing' }] }] },
 )
+
+/** A response schema with the description /docs shows for that status (else "Default Response"). */
+export function described<T extends TSchema>(schema: T, description: string): T {
+  return { ...schema, description }
+}

@@ -27,6 +27,17 @@ const RETRY_MIN_MS = 250
 const RETRY_MAX_MS = 5_000
 const SENT_CALL_MAX_MS = 10_000
 
+/** The database used when MONGODB_URI names none. */
+export const DEFAULT_DATABASE = 'items'
+
+/** The database named in a mongodb:// URI's path, if any (host lists are not URLs, so this reads the text). */
+export function uriDatabaseName(uri: string): string | undefined {
+  const hostsAndPath = uri.slice(uri.indexOf('://') + 3).split('?', 1)[0] ?? ''
+  const slash = hostsAndPath.indexOf('/')
+  const path = slash < 0 ? '' : hostsAndPath.slice(slash + 1)
+  return path === '' ? undefined : decodeURIComponent(path)
+}
+
 export default fp<DatabaseOptions>(
   async function database(fastify, options) {
     const operationTimeoutMs = options.operationTimeoutMs ?? 1_500
@@ -41,12 +52,13 @@ export default fp<DatabaseOptions>(
       // A call waiting for a pooled connection gives up by itself within the bound, unsent, so a write
       // refused for that reason is never run later.
       waitQueueTimeoutMS: operationTimeoutMs,
-      // Writes already sent are not abandoned at the bound (see repository.ts); this caps how long one
-      // can wait for a server that took it and never answers.
+      // Caps how long any call can wait for a server that took it and never answers.
       socketTimeoutMS: SENT_CALL_MAX_MS,
       heartbeatFrequencyMS: 2_000,
       autoIndex: false,
       autoCreate: false,
+      // A URI that names no database would otherwise store into the driver's default, "test".
+      ...(uriDatabaseName(options.mongodbUri) === undefined ? { dbName: DEFAULT_DATABASE } : {}),
     } satisfies mongoose.ConnectOptions
 
     async function connectUntilUp(): Promise<void> {

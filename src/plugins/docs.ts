@@ -4,6 +4,8 @@ import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
 import { DOCS_CONTENT_SECURITY_POLICY } from './security.js'
 
+const OPENAPI_PATH = '/openapi.json'
+
 export default fp(
   async function docs(fastify) {
     await fastify.register(swagger, {
@@ -18,13 +20,25 @@ export default fp(
         tags: [
           { name: 'items', description: 'The JSON API' },
           { name: 'form', description: 'The HTML form channel' },
+          { name: 'pages', description: 'The catalogue for people: HTML pages for reading' },
           { name: 'health', description: 'Probes' },
           { name: 'metrics', description: 'Prometheus metrics (absent with METRICS=off)' },
         ],
       },
     })
-    await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CONTENT_SECURITY_POLICY })
-    fastify.get('/openapi.json', { schema: { hide: true } }, () => fastify.swagger())
+    await fastify.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: DOCS_CONTENT_SECURITY_POLICY,
+      // One name for the document: swagger-ui's own copies redirect to it (the page loads it from there).
+      uiHooks: {
+        onRequest(request, reply, done) {
+          const url = request.routeOptions.url
+          if (url === '/docs/json' || url === '/docs/yaml') void reply.redirect(OPENAPI_PATH, 308)
+          else done()
+        },
+      },
+    })
+    fastify.get(OPENAPI_PATH, { schema: { hide: true } }, () => fastify.swagger())
   },
   { name: 'docs' },
 )

@@ -1,14 +1,14 @@
 // Probes for orchestrators: /healthz says the process answers, /readyz that the database does too.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { ErrorMessage } from '../items/schemas.js'
+import { described, ErrorMessage } from '../items/schemas.js'
 
 const Status = Type.Object({ status: Type.String() })
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/healthz',
-    { logLevel: 'warn', schema: { tags: ['health'], summary: 'The process is up', response: { 200: Status } } },
+    { logLevel: 'warn', schema: { tags: ['health'], summary: 'The process is up', response: { 200: described(Status, 'The process answers') } } },
     async () => ({ status: 'ok' }),
   )
 
@@ -19,7 +19,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         tags: ['health'],
         summary: 'The database answers a ping',
-        response: { 200: Status, 503: ErrorMessage },
+        response: { 200: described(Status, 'The database answered a ping'), 503: described(ErrorMessage, 'The database did not answer within 1.5 s') },
       },
     },
     async (_request, reply) => {

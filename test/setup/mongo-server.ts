@@ -1,18 +1,48 @@
 // vitest globalSetup: one MongoDB-protocol server for the whole run, handed to the tests as
-// inject('mongoUri'): MONGODB_URI as it is, else a container (harness/container.ts).
+// inject('mongoUri'): MONGODB_URI as it is, else a container (harness/container.ts). Every database the
+// tests make on it carries this run's tag (inject('runTag')); at the end, one still there fails the run.
+import { randomBytes } from 'node:crypto'
+import { MongoClient } from 'mongodb'
 import type { TestProject } from 'vitest/node'
 import { findDatabase } from '../../harness/database.js'
+import { redactUri } from '../../harness/mongo-uri.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     mongoUri: string
+    runTag: string
+  }
+}
+
+/** The databases on the server whose names carry `runTag`. */
+async function databasesOfRun(uri: string, runTag: string): Promise<string[]> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, directConnection: !uri.startsWith('mongodb+srv:') })
+  try {
+    const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true })
+    return databases.map((db) => db.name).filter((name) => name.includes(`_${runTag}_`))
+  } finally {
+    await client.close()
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const startedAt = Date.now()
   const database = await findDatabase(['MONGODB_URI', 'container'])
+  const runTag = randomBytes(3).toString('hex')
   process.stderr.write(`[mongo-server] using ${database.description}, ready in ${Date.now() - startedAt} ms\n`)
   project.provide('mongoUri', database.uri)
-  return () => database.dispose()
+  project.provide('runTag', runTag)
+  return async () => {
+    try {
+      const left = await databasesOfRun(database.uri, runTag)
+      if (left.length > 0) {
+        throw new Error(
+          `${left.length} database(s) made by this run are still on ${redactUri(database.uri)}: ${left.join(', ')}. ` +
+            'Each test file must drop the databases it makes.',
+        )
+      }
+    } finally {
+      await database.dispose()
+    }
+  }
 }

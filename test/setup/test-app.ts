@@ -5,13 +5,16 @@ import { startApp, type RunningApp } from '../../harness/app.js'
 import type { ItemsCollection, StoredItem } from '../../harness/items.js'
 import { uniqueDatabaseName, withDatabase } from '../../harness/mongo-uri.js'
 
-/** A URI for a database of its own (`<name>_<8 hex>`) on the server test/setup/mongo-server.ts found. */
+/**
+ * A URI for a database of its own (`<name>_<run tag>_<hex>`) on the server test/setup/mongo-server.ts found;
+ * the run tag lets the global setup check at the end that every file dropped what it made.
+ */
 export function testDbUri(name: string): string {
   const base = inject('mongoUri') as string | undefined
   if (base === undefined || base === '') {
     throw new Error('no mongoUri was provided: run this test through vitest, whose globalSetup is test/setup/mongo-server.ts')
   }
-  return withDatabase(base, uniqueDatabaseName(name))
+  return withDatabase(base, uniqueDatabaseName(`${name.slice(0, 30)}_${inject('runTag')}`))
 }
 
 export interface TestApp {
