@@ -37,10 +37,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-}
-
 async function insert(name: string, priceCents: number, description: string | null, taxCents: number | null): Promise<boolean> {
   try {
     await items.insertOne({
@@ -108,7 +104,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const tax = Number(form.get('tax') ?? '0')
     const description = form.get('description') ?? ''
     const created = await insert(name, Math.round(price * 100), description, Math.round(tax * 100))
-    if (created) send(res, 201, 'text/html; charset=utf-8', `<!doctype html><p>Stored ${escapeHtml(name)}: ${price.toFixed(2)}</p><a href="/">back</a>`)
+    // As the service does: 303 to the stored item's page (Post/Redirect/Get).
+    if (created) send(res, 303, 'text/plain; charset=utf-8', '', { location: `/catalogue/${encodeURIComponent(name)}/?result=created` })
     else send(res, 409, 'text/html; charset=utf-8', '<!doctype html><p>already present</p>')
     return
   }

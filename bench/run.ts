@@ -60,12 +60,19 @@ const failures: string[] = []
 /** Non-2xx answers that come from the database's own limits, reported apart from failures. */
 const limits: string[] = []
 
+/** Answers that are not a success: 2xx, or the form's 303 to the stored item's page. */
+function unexpectedAnswers(result: LoadResult): number {
+  return Object.entries(result.statusCodes)
+    .filter(([code]) => !code.startsWith('2') && code !== '303')
+    .reduce((sum, [, count]) => sum + count, 0)
+}
+
 function badCount(result: LoadResult): number {
-  return result.non2xx + result.errors + result.timeouts
+  return unexpectedAnswers(result) + result.errors + result.timeouts
 }
 
 function describeBad(label: string, scenario: ScenarioId, result: LoadResult): string {
-  return `${label} ${scenario}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx (status codes ${JSON.stringify(result.statusCodes)})`
+  return `${label} ${scenario}: ${result.errors} errors, ${result.timeouts} timeouts, ${unexpectedAnswers(result)} unexpected answers (status codes ${JSON.stringify(result.statusCodes)})`
 }
 
 function aggregate(runs: LoadResult[]): Aggregate {

@@ -103,7 +103,6 @@ export interface LoadResult {
   rps: number
   /** responses by status code */
   statusCodes: Record<string, number>
-  non2xx: number
   errors: number
   timeouts: number
   latencyMs: { mean: number; p50: number; p90: number; p99: number; max: number }
@@ -150,7 +149,6 @@ export async function runLoad(baseUrl: string, scenario: Scenario, seconds: numb
     requests: total,
     rps: round(total / result.duration, 1),
     statusCodes,
-    non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
     latencyMs: {

@@ -113,7 +113,7 @@ describe('the item page', () => {
 
 describe('the JSON API beside the pages', () => {
   it.each([undefined, '*/*', 'application/json', 'text/html'])('answers JSON on its own paths whatever the Accept (%s)', async (accept) => {
-    const headers = accept === undefined ? {} : { accept }
+    const headers: Record<string, string> = accept === undefined ? {} : { accept }
     const list = await send(fx.baseUrl, { path: '/items/?limit=1', headers })
     expect(list.status).toBe(200)
     expect(list.contentType).toMatch(/^application\/json/)
