@@ -6,12 +6,30 @@ import { mkdir, mkdtemp } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { MongoClient } from 'mongodb'
 import { ping, type StoppableDatabase } from './database-server.js'
 import { freeLoopbackPort } from './ports.js'
 import { hasExited, removeScratch, stopChild, tail, track, trackScratch } from './process.js'
 
 const START_TIMEOUT_MS = 30_000
 const STOP_TIMEOUT_MS = 10_000
+// A free port can be taken by another test file's server between our look and FerretDB's bind.
+const PORT_ATTEMPTS = 5
+
+/** The pid of the server answering at `uri` (FerretDB reports it in serverStatus, as MongoDB does). */
+async function serverPid(uri: string): Promise<number | undefined> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 2_000, directConnection: true })
+  try {
+    const status = await client.db('admin').command({ serverStatus: 1 })
+    return typeof status.pid === 'number' ? status.pid : undefined
+  } catch {
+    return undefined
+  } finally {
+    await client.close().catch(() => undefined)
+  }
+}
+
+class PortTakenError extends Error {}
 
 /** The settings every FerretDB of this project runs with, from harness/ferretdb.env. */
 export function ferretDbEnv(): Record<string, string> {
@@ -55,8 +73,8 @@ export async function startFerretDb(bin: string): Promise<StoppableDatabase> {
   const dataDir = join(scratch, 'data')
   await mkdir(dataDir)
   const logPath = join(scratch, 'ferretdb.log')
-  const port = await freeLoopbackPort()
-  const uri = `mongodb://127.0.0.1:${port}/`
+  let port = 0
+  let uri = ''
   let child: ChildProcess | undefined
 
   async function start(): Promise<void> {
@@ -68,7 +86,12 @@ export async function startFerretDb(bin: string): Promise<StoppableDatabase> {
     child = proc
     const deadline = Date.now() + START_TIMEOUT_MS
     while (Date.now() < deadline && !hasExited(proc)) {
-      if (await ping(uri, 500)) return
+      if (await ping(uri, 500)) {
+        // The answer must come from our process, not from another server that took the port first.
+        if ((await serverPid(uri)) === proc.pid) return
+        await stop('SIGKILL')
+        throw new PortTakenError(`127.0.0.1:${port} is served by another process`)
+      }
       await sleep(50)
     }
     await stop('SIGKILL')
@@ -79,11 +102,17 @@ export async function startFerretDb(bin: string): Promise<StoppableDatabase> {
     if (child !== undefined) await stopChild(child, STOP_TIMEOUT_MS, signal)
   }
 
-  try {
-    await start()
-  } catch (error) {
-    removeScratch(scratch)
-    throw error
+  for (let attempt = 1; ; attempt++) {
+    port = await freeLoopbackPort()
+    uri = `mongodb://127.0.0.1:${port}/`
+    try {
+      await start()
+      break
+    } catch (error) {
+      if (error instanceof PortTakenError && attempt < PORT_ATTEMPTS) continue
+      removeScratch(scratch)
+      throw error
+    }
   }
   return {
     uri,

@@ -18,7 +18,7 @@ describe('test database harness', () => {
   })
 
   it('uses a database of its own', () => {
-    expect(client.db().databaseName).toMatch(/^harness_[0-9a-f]{8}$/)
+    expect(client.db().databaseName).toMatch(/^harness_[0-9a-f]{6}_[0-9a-f]{8}$/)
   })
 
   it('inserts a document and reads it back', async () => {
