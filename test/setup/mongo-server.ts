@@ -14,12 +14,14 @@ declare module 'vitest' {
   }
 }
 
-/** The databases on the server whose names carry `runTag`. */
-async function databasesOfRun(uri: string, runTag: string): Promise<string[]> {
+/** Drops the databases on the server whose names carry `runTag`, and names them. */
+async function dropDatabasesOfRun(uri: string, runTag: string): Promise<string[]> {
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, directConnection: !uri.startsWith('mongodb+srv:') })
   try {
     const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true })
-    return databases.map((db) => db.name).filter((name) => name.includes(`_${runTag}_`))
+    const left = databases.map((db) => db.name).filter((name) => name.includes(`_${runTag}_`))
+    for (const name of left) await client.db(name).dropDatabase()
+    return left
   } finally {
     await client.close()
   }
@@ -34,10 +36,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('runTag', runTag)
   return async () => {
     try {
-      const left = await databasesOfRun(database.uri, runTag)
+      const left = await dropDatabasesOfRun(database.uri, runTag)
       if (left.length > 0) {
         throw new Error(
-          `${left.length} database(s) made by this run are still on ${redactUri(database.uri)}: ${left.join(', ')}. ` +
+          `${left.length} database(s) made by this run were still on ${redactUri(database.uri)} (now dropped): ${left.join(', ')}. ` +
             'Each test file must drop the databases it makes.',
         )
       }
