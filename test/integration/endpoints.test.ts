@@ -195,6 +195,26 @@ describe('pages and documents', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/catalogue/', '/catalogue/{name}/']))
   })
 
+  it('/docs describes every answer of every route, and the document has one name', async () => {
+    const doc = (await get(fx.baseUrl, '/openapi.json')).json as {
+      paths: Record<string, Record<string, { responses: Record<string, { description?: string }> }>>
+    }
+    const undescribed = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.entries(operations).flatMap(([method, operation]) =>
+        Object.entries(operation.responses)
+          .filter(([, response]) => response.description === undefined || response.description === 'Default Response')
+          .map(([status]) => `${method} ${path} ${status}`),
+      ),
+    )
+    expect(undescribed).toEqual([])
+    expect(doc.paths['/items/new/']?.post?.responses['409']?.description).toBe('Another item is stored under that name; it is kept as it was')
+    for (const path of ['/docs/json', '/docs/yaml']) {
+      const answer = await get(fx.baseUrl, path)
+      expect(answer.status, path).toBe(308)
+      expect(answer.headers.location, path).toBe('/openapi.json')
+    }
+  })
+
   it('GET /docs is the interactive documentation page', async () => {
     const answer = await get(fx.baseUrl, '/docs')
     expect(answer.status).toBe(200)
