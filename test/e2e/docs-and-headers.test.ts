@@ -52,7 +52,8 @@ describe('/docs in Chromium', () => {
     const create = page.locator('.opblock-post', { hasText: '/items/new/' }).first()
     await create.locator('.opblock-summary').first().click()
     await create.locator('.opblock-body').waitFor({ state: 'visible' })
-    expect(await create.locator('.opblock-body').innerText()).toContain('Rusty old bucket')
+    // swagger-ui fills the opened panel a moment after it shows it.
+    await expect.poll(() => create.locator('.opblock-body').innerText(), { timeout: 10_000 }).toContain('Rusty old bucket')
     await screenshot(page, 'docs-desktop')
     expect(events).toEqual(noEvents())
     await page.context().close()
