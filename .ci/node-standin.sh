@@ -12,7 +12,7 @@ NPM_MAJOR="${NPM_MAJOR:-11}"
 STANDIN_IMAGE="${STANDIN_IMAGE:-item-store/node-standin:${NODE_MAJOR}-bookworm-slim}"
 CACHE="${ITEM_STORE_CACHE:-$HOME/.cache/item-store}"
 SUITE=bookworm
-# The egress proxy re-signs TLS; the build stage's `npm ci` must trust the same CAs as the host.
+# The build stage's `npm ci` trusts the same CAs as the host, so a host behind a TLS-inspecting proxy works.
 CA_BUNDLE="${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 
 log() { echo "node-standin: $*" >&2; }

@@ -1,6 +1,6 @@
 // What the harness's database servers are, and how it knows one answers.
 import { MongoClient } from 'mongodb'
-import { redactUri } from './mongo-uri.js'
+import { redactUri, singleHost } from './mongo-uri.js'
 
 export interface DatabaseServer {
   /** Base URI, without a database name. */
@@ -30,7 +30,7 @@ export async function ping(uri: string, timeoutMs: number): Promise<boolean> {
   const client = new MongoClient(uri, {
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
-    directConnection: !uri.startsWith('mongodb+srv:'),
+    directConnection: singleHost(uri),
   })
   try {
     await client.db('admin').command({ ping: 1 })

@@ -21,6 +21,13 @@ export function withDatabase(base: string, dbName: string): string {
   return `${base.slice(0, hostsEnd)}/${dbName}${query === '' ? '' : `?${query}`}`
 }
 
+/** Whether the URI names one host (the harness then connects to it directly, whatever its replica set). */
+export function singleHost(uri: string): boolean {
+  if (uri.startsWith('mongodb+srv:')) return false
+  const hosts = uri.slice(uri.indexOf('://') + 3).split(/[/?]/, 1)[0] ?? ''
+  return !hosts.includes(',')
+}
+
 /** `<name>_<8 hex>`: a database of its own per caller, so parallel test files never share data. */
 export function uniqueDatabaseName(name: string): string {
   // Database names may not contain / \ . " $ or spaces, and are at most 63 bytes.

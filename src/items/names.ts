@@ -13,7 +13,7 @@ export interface NameProblem {
 }
 
 /** The name as it is stored and looked up: trimmed, then composed (NFC), so "Čajník" has one spelling. */
-export function normalizeName(name: string): string {
+function normalizeName(name: string): string {
   return name.trim().normalize('NFC')
 }
 
@@ -46,11 +46,6 @@ function normalizeMember(holder: unknown, key: string, normalize: (text: string)
 /** preValidation hook: the body's name, before its rules are checked (both create routes). */
 export async function normalizeBodyName(request: FastifyRequest): Promise<void> {
   normalizeMember(request.body, 'name', normalizeName)
-}
-
-/** preValidation hook: the name in the path of a read, so every spelling finds the one item. */
-export async function normalizeNameParam(request: FastifyRequest): Promise<void> {
-  normalizeMember(request.params, 'name', nfc)
 }
 
 /** preValidation hook: the list's cursor and prefix, compared with stored (normalized) names. */

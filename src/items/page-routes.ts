@@ -8,7 +8,6 @@ import { sendHtml } from '../http/html-reply.js'
 import { cataloguePage, itemNotFoundPage, itemPage } from '../views/catalogue-pages.js'
 import { errorPage } from '../views/item-pages.js'
 import { CATALOGUE_PATH } from './item-path.js'
-import { normalizeNameParam } from './names.js'
 import { ItemParams, LIST_LIMIT_DEFAULT, NAME_MAX_LENGTH, NamePrefix } from './schemas.js'
 
 const CatalogueQuery = Type.Object({
@@ -70,7 +69,6 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     `${CATALOGUE_PATH}:name/`,
     {
       errorHandler: pageErrorHandler,
-      preValidation: normalizeNameParam,
       schema: {
         tags: ['pages'],
         summary: 'One item’s page, with a link to its JSON',

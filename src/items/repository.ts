@@ -44,6 +44,7 @@ export interface ItemsRepository {
    * and the database neither confirmed nor refused it within the create bound.
    */
   create(item: ItemRecord): Promise<CreateResult>
+  /** The item under `name` in NFC, or, for one stored before names were normalized, under `name` as given. */
   findByName(name: string): Promise<ItemRecord | null>
   /** Items in name order, after `after` when given, and only names starting with `prefix` when given. */
   list(options: { limit: number; after?: string | undefined; prefix?: string | undefined }): Promise<ItemPage>
@@ -73,7 +74,7 @@ const itemSchema = new Schema<ItemDocument>(
 )
 
 // What lean reads return: the driver gives int64 values back as numbers (they fit: at most 10^15).
-interface StoredItem {
+interface LeanItem {
   _id: string
   priceCents: number | bigint
   description?: string | null
@@ -81,7 +82,7 @@ interface StoredItem {
   writeToken?: mongo.ObjectId
 }
 
-function toRecord(doc: StoredItem): ItemRecord {
+function toRecord(doc: LeanItem): ItemRecord {
   return {
     name: doc._id,
     priceCents: Number(doc.priceCents),
@@ -98,7 +99,9 @@ const READ_FIELDS = { _id: 1, priceCents: 1, description: 1, taxCents: 1 } as co
 const NEVER_SENT = new Set(['MongooseError', 'MongoServerSelectionError', 'MongoWaitQueueTimeoutError', 'MongoPoolClearedError'])
 
 function neverSent(err: unknown): boolean {
-  return err instanceof Error && NEVER_SENT.has(err.name)
+  if (!(err instanceof Error)) return false
+  // A connection that failed before its handshake finished never carried a command.
+  return NEVER_SENT.has(err.name) || (err as { beforeHandshake?: unknown }).beforeHandshake === true
 }
 
 function sameItem(a: ItemRecord, b: ItemRecord): boolean {
@@ -135,7 +138,7 @@ export default fp(
 
     /** The name is taken: by our own insert (sent earlier), by the same item, or by another one. */
     async function settleDuplicate(item: ItemRecord, doc: ItemDocument): Promise<CreateResult> {
-      const stored = await run('find', () => Items.findById(doc._id).lean<StoredItem>().exec())
+      const stored = await run('find', () => Items.findById(doc._id).lean<LeanItem>().exec())
       if (stored === null) throw new DatabaseUnavailableError('an item reported as present was not found')
       if (stored.writeToken?.equals(doc.writeToken) === true) {
         itemCreated()
@@ -197,7 +200,9 @@ export default fp(
       },
 
       async findByName(name) {
-        const doc = await run('find', () => Items.findById(name, READ_FIELDS).lean<StoredItem>().exec())
+        const find = (id: string): Promise<LeanItem | null> => run('find', () => Items.findById(id, READ_FIELDS).lean<LeanItem>().exec())
+        const composed = name.normalize('NFC')
+        const doc = (await find(composed)) ?? (composed === name ? null : await find(name))
         return doc === null ? null : toRecord(doc)
       },
 
@@ -212,7 +217,7 @@ export default fp(
         const filter = Object.keys(range).length === 0 ? {} : { _id: range }
         // One extra document tells whether another page follows.
         const docs = await run('list', () =>
-          Items.find(filter, READ_FIELDS).sort({ _id: 1 }).limit(limit + 1).lean<StoredItem[]>().exec(),
+          Items.find(filter, READ_FIELDS).sort({ _id: 1 }).limit(limit + 1).lean<LeanItem[]>().exec(),
         )
         const page = docs.slice(0, limit).map(toRecord)
         const last = page.at(-1)

@@ -5,7 +5,7 @@ import { digitsOnly } from '../http/query.js'
 import { centsToNumber } from '../money.js'
 import { fromJson } from './input.js'
 import { itemPath } from './item-path.js'
-import { normalizeBodyName, normalizeListQuery, normalizeNameParam } from './names.js'
+import { normalizeBodyName, normalizeListQuery } from './names.js'
 import type { ItemRecord } from './repository.js'
 import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
 import { described, ErrorMessage, Item, ItemCreate, ItemList, ItemListQuery, ItemParams, ValidationFailure } from './schemas.js'
@@ -56,7 +56,6 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/items/:name/',
     {
-      preValidation: normalizeNameParam,
       schema: {
         tags: ['items'],
         summary: 'Read one item',

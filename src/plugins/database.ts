@@ -57,6 +57,9 @@ export default fp<DatabaseOptions>(
       heartbeatFrequencyMS: 2_000,
       autoIndex: false,
       autoCreate: false,
+      // The repository settles a sent insert itself (the write token). The driver's own retry of one could
+      // fail server selection, which would make a sent insert look never sent and be answered 503.
+      retryWrites: false,
       // A URI that names no database would otherwise store into the driver's default, "test".
       ...(uriDatabaseName(options.mongodbUri) === undefined ? { dbName: DEFAULT_DATABASE } : {}),
     } satisfies mongoose.ConnectOptions

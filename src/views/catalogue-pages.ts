@@ -8,7 +8,7 @@ import { html, type Html } from './html.js'
 import { page } from './layout.js'
 
 /** The catalogue's URL for a search and a cursor; empty parts are left out, so the first page is plain. */
-export function cataloguePath(query: { q?: string | undefined; after?: string | undefined }): string {
+function cataloguePath(query: { q?: string | undefined; after?: string | undefined }): string {
   const params = new URLSearchParams()
   if (query.q !== undefined && query.q !== '') params.set('q', query.q)
   if (query.after !== undefined) params.set('after', query.after)

@@ -68,6 +68,7 @@ describe('the catalogue in Chromium', () => {
       await screenshot(page, `item-${device}`)
       // And its JSON, a link away.
       await page.getByRole('link', { name: 'View as JSON' }).click()
+      await page.waitForURL(`${fx.baseUrl}/items/${encodeURIComponent(name)}/`)
       expect(JSON.parse(await page.locator('body').innerText())).toEqual({ name, price: 24.5, description: 'Cast iron, 1 litre.', tax: 0 })
       expect(events).toEqual(noEvents())
       await page.context().close()
@@ -88,6 +89,7 @@ describe('the catalogue in Chromium', () => {
       expect(await names()).toEqual(['Widget 20', 'Widget 21', 'Widget 22'])
       expect(await page.getByRole('link', { name: 'Next page' }).count()).toBe(0)
       await page.getByRole('link', { name: 'First page' }).click()
+      await page.waitForURL(`${fx.baseUrl}/catalogue/?q=Widget`)
       expect((await names())[0]).toBe('Widget 00')
 
       await page.getByRole('searchbox').fill('Nothing like this')

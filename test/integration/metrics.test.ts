@@ -2,6 +2,7 @@
 // are patterns (an item's name never becomes a label), and METRICS=off removes the route.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AppOptions } from '../../src/app.js'
+import { UNMATCHED_ROUTE } from '../../src/plugins/metrics.js'
 import { startApp as startAppOn, type RunningApp } from '../../harness/app.js'
 import { findDatabase, type StoppableDatabase } from '../../harness/database.js'
 import { get, postForm, postJson } from '../../harness/http.js'
@@ -87,7 +88,7 @@ describe('/metrics', () => {
     expect(delta('http_requests_total', { ...CREATED, status_code: '200' })).toBe(1)
     expect(delta('http_requests_total', { method: 'POST', route: '/items/new/form/', status_code: '303' })).toBe(1)
     expect(delta('http_requests_total', READ)).toBe(1)
-    expect(delta('http_requests_total', { method: 'GET', route: 'unmatched', status_code: '404' })).toBe(1)
+    expect(delta('http_requests_total', { method: 'GET', route: UNMATCHED_ROUTE, status_code: '404' })).toBe(1)
     // Two new items: the JSON create and the form create; the retry is not one.
     expect(delta('items_created_total')).toBe(2)
     // The read's lookup, and the retry's look at the stored item.
@@ -97,7 +98,7 @@ describe('/metrics', () => {
     expect(text).not.toContain('Kettle')
     expect(text).not.toContain('no-such-route')
     expect(new Set(after.map((sample) => sample.labels.route).filter((route) => route !== undefined))).toEqual(
-      new Set(['/items/new/', '/items/new/form/', '/items/:name/', '/metrics', '/readyz', 'unmatched']),
+      new Set(['/items/new/', '/items/new/form/', '/items/:name/', '/metrics', '/readyz', UNMATCHED_ROUTE]),
     )
   })
 
@@ -147,9 +148,12 @@ describe('database failures in /metrics', () => {
     running = await startApp('metrics-failures', { mongodbUri: withDatabase(db.uri, 'metrics_failures'), dbOperationTimeoutMs: 300 })
   })
   afterAll(async () => {
-    await db?.thaw().catch(() => undefined)
-    await running.close()
-    await db?.dispose()
+    try {
+      await db?.thaw().catch(() => undefined)
+      await (running as RunningApp | undefined)?.close()
+    } finally {
+      await db?.dispose()
+    }
   })
 
   it('counts a read that passed its bound as a failed find, and a refused duplicate as no failure', async () => {

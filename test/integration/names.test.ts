@@ -1,5 +1,6 @@
 // Names that look alike are one name (Unicode NFC on every route), and names nobody can see, or that
 // display as another, are refused.
+import { Long, ObjectId } from 'mongodb'
 import { describe, expect, it } from 'vitest'
 import { NAME_MAX_LENGTH } from '../../src/items/schemas.js'
 import { get, postForm, postJson as postItem } from '../../harness/http.js'
@@ -30,6 +31,15 @@ describe('one spelling per name', () => {
     }
     expect(await fx.stored(decomposed)).toBeNull()
     expect(await fx.stored(composed.normalize('NFC'))).not.toBeNull()
+  })
+
+  it('an item stored under a decomposed name before names were normalized is still found by that spelling', async () => {
+    const legacy = 'Legacy Cafe\u0301'
+    await fx.items.collection.insertOne({ _id: legacy, priceCents: Long.fromNumber(100), description: null, taxCents: null, createdAt: new Date(), writeToken: new ObjectId() })
+    const read = await get(fx.baseUrl, path(legacy))
+    expect(read.status).toBe(200)
+    expect((read.json as { name: string }).name).toBe(legacy)
+    expect((await get(fx.baseUrl, `/catalogue/${encodeURIComponent(legacy)}/`)).status).toBe(200)
   })
 
   it('the list cursor is normalized too: `after` in NFD skips the NFC name', async () => {

@@ -10,11 +10,17 @@ import { uniqueDatabaseName, withDatabase } from '../../harness/mongo-uri.js'
  * the run tag lets the global setup check at the end that every file dropped what it made.
  */
 export function testDbUri(name: string): string {
+  return withDatabase(serverUri(), uniqueDatabaseName(`${name.slice(0, 30)}_${inject('runTag')}`))
+}
+
+/** The base URI of the run's server; throws, pointing at the explanation, when the run has none. */
+export function serverUri(): string {
   const base = inject('mongoUri') as string | undefined
-  if (base === undefined || base === '') {
+  if (base === undefined) {
     throw new Error('no mongoUri was provided: run this test through vitest, whose globalSetup is test/setup/mongo-server.ts')
   }
-  return withDatabase(base, uniqueDatabaseName(`${name.slice(0, 30)}_${inject('runTag')}`))
+  if (base === '') throw new Error('no database for this run: see "[mongo-server] No database" at the start of the output')
+  return base
 }
 
 export interface TestApp {
