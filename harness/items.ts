@@ -17,6 +17,8 @@ export interface ItemsCollection {
   /** The stored document, or null; int64 values as Long. */
   stored(name: string): Promise<StoredItem | null>
   count(): Promise<number>
+  /** Every stored item's price in hundredths, by name. */
+  prices(): Promise<Map<string, number>>
   /** Drops the database (a test's own) and closes the connection. */
   dropAndClose(): Promise<void>
 }
@@ -31,6 +33,11 @@ export async function openItems(mongodbUri: string): Promise<ItemsCollection> {
     collection,
     stored: (name) => collection.findOne({ _id: name }, { promoteLongs: false }),
     count: () => collection.countDocuments(),
+    async prices() {
+      const prices = new Map<string, number>()
+      for await (const doc of collection.find({}, { promoteLongs: false })) prices.set(doc._id, doc.priceCents.toNumber())
+      return prices
+    },
     async dropAndClose() {
       await client.db().dropDatabase().catch(() => undefined)
       await client.close()

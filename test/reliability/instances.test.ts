@@ -57,11 +57,7 @@ afterAll(async () => {
 
 async function storedItems(): Promise<Map<string, number>> {
   if (items === undefined) throw new Error('no database client: beforeAll failed')
-  const stored = new Map<string, number>()
-  for await (const doc of items.collection.find({})) {
-    stored.set(doc._id, Number(doc.priceCents))
-  }
-  return stored
+  return items.prices()
 }
 
 async function create(baseUrl: string, name: string, priceCents: number): Promise<number> {

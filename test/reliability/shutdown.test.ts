@@ -153,8 +153,7 @@ describe('shutdown under load', () => {
     expect(slowAnswer).toMatch(/^HTTP\/1\.1 201 /)
 
     items = await openItems(mongodbUri)
-    const stored = new Map<string, number>()
-    for await (const doc of items.collection.find({}, { promoteLongs: false })) stored.set(doc._id, doc.priceCents.toNumber())
+    const stored = await items.prices()
     expect(stored.get('in-flight')).toBe(4242)
 
     const count = (outcome: Outcome): Attempt[] => attempts.filter((a) => a.outcome === outcome)
