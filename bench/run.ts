@@ -458,7 +458,9 @@ async function main(): Promise<number> {
 async function soak(): Promise<number> {
   const minutes = Number(args.soak)
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > 240) throw new BenchSetupError(`--soak takes whole minutes from 1 to 240, got "${args.soak}"`)
-  const soakSettings: SoakSettings = { minutes, rate: Number(args['soak-rate']), connections: settings.connections, preloaded: settings.preloaded }
+  const rate = Number(args['soak-rate'])
+  if (!Number.isInteger(rate) || rate < 10 || rate > 5_000) throw new BenchSetupError(`--soak-rate takes requests per second from 10 to 5000, got "${args['soak-rate']}"`)
+  const soakSettings: SoakSettings = { minutes, rate, connections: settings.connections, preloaded: settings.preloaded }
   const work = makeWorkDir()
   const db = await findDatabase(['MONGODB_URI', 'ferretdb']).catch((err: unknown) => {
     work.remove()

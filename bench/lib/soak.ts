@@ -140,19 +140,20 @@ export async function runSoak(
   try {
     for (let index = 1; index <= count; index++) {
       const counters = { unexpected: 0 }
-      const samples = new Float64Array(Math.ceil(settings.rate * intervalSeconds * 1.5) + 1_000)
+      const samples = new Float64Array(settings.rate * intervalSeconds + 1_000)
       let n = 0
       const rss: number[] = []
       const sampler = setInterval(() => rss.push(target.rssKb() / 1024), 1_000)
+      const started = performance.now()
+      let stopper: NodeJS.Timeout | undefined
       const result = await new Promise<autocannon.Result>((resolve, reject) => {
         const instance = autocannon(
           {
             url: target.baseUrl,
             connections: settings.connections,
-            duration: intervalSeconds,
             overallRate: settings.rate,
-            // Bounded in count as well as in time.
-            amount: Math.ceil(settings.rate * intervalSeconds * 1.2),
+            // An interval is a count of requests at the rate (autocannon's amount overrides a duration)...
+            amount: settings.rate * intervalSeconds,
             timeout: 10,
             requests: mix(settings.preloaded, `${tag}-${index}`, counters),
           },
@@ -164,7 +165,14 @@ export async function runSoak(
         instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
           if (n < samples.length) samples[n++] = responseTime
         })
+        // ... and is stopped if it takes twice its time (a stalled service), which the missing requests then show.
+        stopper = setTimeout(() => {
+          instance.stop()
+        }, intervalSeconds * 2_000)
+      }).finally(() => {
+        clearTimeout(stopper)
       })
+      const elapsed = (performance.now() - started) / 1000
       clearInterval(sampler)
       rss.push(target.rssKb() / 1024)
       target.assertAlive()
@@ -178,9 +186,10 @@ export async function runSoak(
       const heap = metricValue(metrics, 'nodejs_heap_size_used_bytes')
       const interval: SoakInterval = {
         index,
-        seconds: intervalSeconds,
+        seconds: round(elapsed, 1),
         requests: result.requests.total,
-        errors: counters.unexpected + result.errors + result.timeouts,
+        // A request never sent because the interval was stopped counts as an error too.
+        errors: counters.unexpected + result.errors + result.timeouts + Math.max(0, settings.rate * intervalSeconds - result.requests.total),
         statusCodes,
         p50Ms: round(percentile(sorted, 50)),
         p99Ms: round(percentile(sorted, 99)),
@@ -192,7 +201,7 @@ export async function runSoak(
       }
       intervals.push(interval)
       log(
-        `soak ${index}/${count} (${intervalSeconds} s): ${interval.requests} requests, ${interval.errors} errors, p50 ${interval.p50Ms} ms, ` +
+        `soak ${index}/${count} (${interval.seconds} s): ${interval.requests} requests, ${interval.errors} errors, p50 ${interval.p50Ms} ms, ` +
           `p99 ${interval.p99Ms} ms, RSS ${interval.rssMeanMB} MB (peak ${interval.rssPeakMB}), heap used ${interval.heapUsedMB ?? '-'} MB, ` +
           `loop delay p99 ${interval.loopDelayP99Ms ?? '-'} ms ${JSON.stringify(statusCodes)}`,
       )
