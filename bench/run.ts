@@ -37,6 +37,8 @@ const { values: args } = parseArgs({
     // --other-node-options='--max-semi-space-size=8' to price a memory setting.
     'node-options': { type: 'string', default: '' },
     'other-node-options': { type: 'string', default: '' },
+    // Compare mode: node flags in place of the start script's for the other build, e.g. '' to price them.
+    'other-start-flags': { type: 'string' },
     soak: { type: 'string' },
     'soak-rate': { type: 'string', default: '300' },
   },
@@ -265,7 +267,9 @@ async function main(): Promise<number> {
     startups.push(service.startupMs)
     const other = await startServer(
       otherEntry === undefined ? 'ceiling' : 'baseline',
-      otherEntry === undefined ? ['--import', 'tsx', join(ROOT, 'bench', 'ceiling.ts')] : [...SERVICE_ARGS.slice(0, -1), otherEntry],
+      otherEntry === undefined
+        ? ['--import', 'tsx', join(ROOT, 'bench', 'ceiling.ts')]
+        : [...(args['other-start-flags']?.split(/\s+/).filter((flag) => flag !== '') ?? SERVICE_ARGS.slice(0, -1)), otherEntry],
       serviceEnv(withDatabase(db.uri, dbNames.other), 'info', otherEntry === undefined ? '' : args['other-node-options']),
     )
     log(`service on ${service.baseUrl} (pid ${service.pid}, ready in ${service.startupMs.toFixed(0)} ms), ${other.label} on ${other.baseUrl} (pid ${other.pid})`)
