@@ -213,21 +213,27 @@ function summarize(scenarios: Scenario[], results: Map<ScenarioId, { a: LoadResu
   })
 }
 
+/**
+ * A scratch directory, the database server (one given in MONGODB_URI, where the bench only creates and drops
+ * its own bench_* databases, else a FerretDB of its own) and a client of it.
+ */
+async function openDatabase(): Promise<{ work: ReturnType<typeof makeWorkDir>; db: DatabaseServer; client: MongoClient }> {
+  const work = makeWorkDir()
+  const db = await findDatabase(['MONGODB_URI', 'ferretdb']).catch((err: unknown) => {
+    work.remove()
+    throw new BenchSetupError(err instanceof Error ? err.message : String(err))
+  })
+  database = db
+  return { work, db, client: new MongoClient(db.uri) }
+}
+
 async function main(): Promise<number> {
   if (!existsSync(SERVICE_ENTRY)) throw new BenchSetupError(`${SERVICE_ENTRY} is missing: run \`npm run build\` first (npm run bench does)`)
   if (args.soak !== undefined) return soak()
   const otherEntry = args.compare === undefined ? undefined : resolve(args.compare)
   if (otherEntry !== undefined && !existsSync(otherEntry)) throw new BenchSetupError(`--compare ${otherEntry}: no such file`)
 
-  const work = makeWorkDir()
-  // A server given in MONGODB_URI (the bench only creates and drops its own bench_* databases there), else
-  // a FerretDB of its own.
-  const db = await findDatabase(['MONGODB_URI', 'ferretdb']).catch((err: unknown) => {
-    work.remove()
-    throw new BenchSetupError(err instanceof Error ? err.message : String(err))
-  })
-  database = db
-  const client = new MongoClient(db.uri)
+  const { work, db, client } = await openDatabase()
   const dbNames = {
     service: 'bench_service',
     other: otherEntry === undefined ? 'bench_ceiling' : 'bench_baseline',
@@ -465,13 +471,7 @@ async function soak(): Promise<number> {
   const rate = Number(args['soak-rate'])
   if (!Number.isInteger(rate) || rate < 10 || rate > 5_000) throw new BenchSetupError(`--soak-rate takes requests per second from 10 to 5000, got "${args['soak-rate']}"`)
   const soakSettings: SoakSettings = { minutes, rate, connections: settings.connections, preloaded: settings.preloaded }
-  const work = makeWorkDir()
-  const db = await findDatabase(['MONGODB_URI', 'ferretdb']).catch((err: unknown) => {
-    work.remove()
-    throw new BenchSetupError(err instanceof Error ? err.message : String(err))
-  })
-  database = db
-  const client = new MongoClient(db.uri)
+  const { work, db, client } = await openDatabase()
   const dbName = 'bench_soak'
   try {
     log(`database: ${db.description}`)

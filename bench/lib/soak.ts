@@ -66,24 +66,14 @@ function mix(preloaded: number, tag: string, counters: { unexpected: number }): 
     expect: 200,
     request: { method: 'GET', setupRequest: (req) => ({ ...req, path: `/items/${itemName(Math.floor(Math.random() * preloaded))}/` }) },
   }
-  const json: Kind = {
-    expect: 201,
-    request: {
-      method: 'POST',
-      path: '/items/new/',
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (req) => ({ ...req, body: JSON.stringify({ name: name(), price: 12.34, description: 'Rusty old bucket', tax: 1.5 }) }),
-    },
-  }
-  const form: Kind = {
-    expect: 303,
-    request: {
-      method: 'POST',
-      path: '/items/new/form/',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      setupRequest: (req) => ({ ...req, body: `name=${name()}&price=12.34&description=Rusty+old+bucket&tax=` }),
-    },
-  }
+  const create = (expect: number, path: string, type: string, body: () => string): Kind => ({
+    expect,
+    request: { method: 'POST', path, headers: { 'content-type': type }, setupRequest: (req) => ({ ...req, body: body() }) },
+  })
+  const json = create(201, '/items/new/', 'application/json', () =>
+    JSON.stringify({ name: name(), price: 12.34, description: 'Rusty old bucket', tax: 1.5 }),
+  )
+  const form = create(303, '/items/new/form/', 'application/x-www-form-urlencoded', () => `name=${name()}&price=12.34&description=Rusty+old+bucket&tax=`)
   const missing: Kind = { expect: 404, request: { method: 'GET', path: '/items/no-such-item/' } }
   const refused: Kind = {
     expect: 422,
