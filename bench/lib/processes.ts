@@ -22,13 +22,24 @@ export function makeWorkDir(): { path: string; remove(): void } {
   }
 }
 
-function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+export function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
     const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
     return match?.[1] === undefined ? 0 : Number(match[1])
   } catch {
     return 0
   }
+}
+
+/**
+ * node's flags in package.json's `start` script (`node <flags> dist/server.js`), so the bench runs the service
+ * as `npm start` does; the Dockerfile's CMD repeats them (test/unit/start-flags.test.ts checks both agree).
+ */
+export function startScriptNodeFlags(packageJsonPath: string): string[] {
+  const pkg = JSON.parse(readFileSync(packageJsonPath, 'utf8')) as { scripts?: Record<string, string> }
+  const match = /^node((?:\s+--\S+)*)\s+dist\/server\.js$/.exec(pkg.scripts?.start?.trim() ?? '')
+  if (match === null) throw new BenchSetupError('package.json\'s start script is not `node [--flags] dist/server.js`')
+  return (match[1] ?? '').trim().split(/\s+/).filter((flag) => flag !== '')
 }
 
 /** CPU time (user + system) a process has used so far, in ms; 0 when it is gone or not on Linux. */

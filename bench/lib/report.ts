@@ -1,5 +1,6 @@
 // The bench's results: their shape (written as JSON), the terminal table and the SVG chart.
 import type { LoadResult, ScenarioId } from './load.js'
+import { SOAK_TOLERANCE, type SoakInterval, type SoakSettings, type SoakVerdict } from './soak.js'
 
 export interface Aggregate {
   rps: number
@@ -18,6 +19,8 @@ export interface ScenarioSummary {
   other: Aggregate
   /** median service rps / median other rps */
   ratio: number
+  /** median over rounds of service CPU ms per request / other CPU ms per request (null when not measured) */
+  cpuRatio: number | null
   rounds: { service: LoadResult; other: LoadResult }[]
 }
 
@@ -81,17 +84,19 @@ export function formatTable(results: BenchResults): string {
   lines.push(`database: ${results.database}`)
   lines.push('')
   const head =
-    `${pad('scenario', 30)}${lpad('service req/s', 14)}${lpad(`${other} req/s`, 15)}${lpad('ratio', 7)}   ` +
-    `${pad('service p50 / p99 ms', 22)}${pad(`${other} p50 / p99 ms`, 22)}CPU ms/req service, ${other}, db`
+    `${pad('scenario', 30)}${lpad('CPU ms/req service', 19)}${lpad(other, 10)}${lpad('ratio', 8)}   ` +
+    `${lpad('req/s service', 13)}${lpad(other, 10)}   ${pad('p50 / p99 ms service', 22)}${pad(other, 18)}db CPU ms/req`
   lines.push(head)
   lines.push('-'.repeat(head.length + 4))
   for (const row of results.comparison.scenarios) {
     lines.push(
-      `${pad(row.title, 30)}${lpad(num(row.service.rps), 14)}${lpad(num(row.other.rps), 15)}${lpad(row.ratio.toFixed(2), 7)}   ` +
-        `${pad(`${row.service.p50.toFixed(2)} / ${row.service.p99.toFixed(2)}`, 22)}${pad(`${row.other.p50.toFixed(2)} / ${row.other.p99.toFixed(2)}`, 22)}` +
-        `${cpu(row.service.cpuServer)}, ${cpu(row.other.cpuServer)}, ${cpu(row.service.cpuDatabase)} / ${cpu(row.other.cpuDatabase)}`,
+      `${pad(row.title, 30)}${lpad(cpu(row.service.cpuServer), 19)}${lpad(cpu(row.other.cpuServer), 10)}${lpad(row.cpuRatio === null ? '-' : `x${row.cpuRatio.toFixed(2)}`, 8)}   ` +
+        `${lpad(num(row.service.rps), 13)}${lpad(num(row.other.rps), 10)}   ` +
+        `${pad(`${row.service.p50.toFixed(2)} / ${row.service.p99.toFixed(2)}`, 22)}${pad(`${row.other.p50.toFixed(2)} / ${row.other.p99.toFixed(2)}`, 18)}` +
+        `${cpu(row.service.cpuDatabase)} / ${cpu(row.other.cpuDatabase)}`,
     )
   }
+  lines.push(`(CPU ms/req: user + system time of each server process over the requests it answered, median of the rounds; ratio: median of the rounds' service/${other} ratios)`)
   if (results.logging !== null) {
     lines.push('')
     lines.push('logging cost (the service at LOG_LEVEL=info, its default, against LOG_LEVEL=warn):')
@@ -141,7 +146,7 @@ function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
-/** A grouped bar chart: for each scenario the service's req/s beside the ceiling's, with the ratio. */
+/** A grouped bar chart: for each scenario the service's CPU ms per request beside the ceiling's, with the ratio. */
 export function renderSvg(results: BenchResults): string {
   const rows = results.comparison.scenarios
   const other = results.comparison.other
@@ -152,7 +157,8 @@ export function renderSvg(results: BenchResults): string {
   const barH = 18
   const groupH = barH * 2 + 22
   const height = top + rows.length * groupH + 60
-  const max = Math.max(1, ...rows.flatMap((r) => [r.service.rps, r.other.rps]))
+  const cpuOf = (a: Aggregate): number => a.cpuServer ?? 0
+  const max = Math.max(0.001, ...rows.flatMap((r) => [cpuOf(r.service), cpuOf(r.other)]))
   const step = niceStep(max)
   const scaleMax = Math.ceil(max / step) * step
   const x = (v: number): number => left + ((width - left - right) * v) / scaleMax
@@ -160,25 +166,25 @@ export function renderSvg(results: BenchResults): string {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="13">`)
   out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`)
   const m = results.machine
-  out.push(`<text x="16" y="26" font-size="17" font-weight="600">item-store throughput: the service beside ${esc(other)} (requests/s, higher is better)</text>`)
+  out.push(`<text x="16" y="26" font-size="17" font-weight="600">item-store CPU per request: the service beside ${esc(other)} (ms, lower is better)</text>`)
   out.push(
     `<text x="16" y="46" fill="#555">${esc(`${results.mode} run ${results.date.slice(0, 10)}, ${results.settings.connections} connections, median of ${results.settings.rounds} round(s) of ${results.settings.seconds} s; ${m.nproc} CPUs ${m.cpuModel}, node ${m.node}`)}</text>`,
   )
-  for (let v = 0; v <= scaleMax; v += step) {
+  for (let v = 0; v <= scaleMax + step / 2; v += step) {
     out.push(`<line x1="${x(v).toFixed(1)}" y1="${top - 8}" x2="${x(v).toFixed(1)}" y2="${height - 44}" stroke="#e3e3e3"/>`)
-    out.push(`<text x="${x(v).toFixed(1)}" y="${height - 28}" text-anchor="middle" fill="#555">${num(v)}</text>`)
+    out.push(`<text x="${x(v).toFixed(1)}" y="${height - 28}" text-anchor="middle" fill="#555">${round3(v)}</text>`)
   }
   rows.forEach((row, i) => {
     const y = top + i * groupH
     out.push(`<text x="${left - 10}" y="${y + barH + 4}" text-anchor="end">${esc(row.title)}</text>`)
     const bars: [string, number, string][] = [
-      ['service', row.service.rps, '#2f6fb0'],
-      [other, row.other.rps, '#b9b9b9'],
+      ['service', cpuOf(row.service), '#2f6fb0'],
+      [other, cpuOf(row.other), '#b9b9b9'],
     ]
     bars.forEach(([name, value, color], j) => {
       const by = y + j * barH
-      out.push(`<rect x="${left}" y="${by}" width="${(x(value) - left).toFixed(1)}" height="${barH - 3}" fill="${color}"><title>${esc(`${name}: ${num(value)} req/s`)}</title></rect>`)
-      out.push(`<text x="${(x(value) + 5).toFixed(1)}" y="${by + barH - 6}" fill="#333" font-size="12">${num(value)}${j === 0 ? `  (${(row.ratio * 100).toFixed(0)} %)` : ''}</text>`)
+      out.push(`<rect x="${left}" y="${by}" width="${(x(value) - left).toFixed(1)}" height="${barH - 3}" fill="${color}"><title>${esc(`${name}: ${value.toFixed(3)} ms CPU per request`)}</title></rect>`)
+      out.push(`<text x="${(x(value) + 5).toFixed(1)}" y="${by + barH - 6}" fill="#333" font-size="12">${value.toFixed(3)} ms${j === 0 && row.cpuRatio !== null ? `  (x${row.cpuRatio.toFixed(2)})` : ''}</text>`)
     })
   })
   const ly = height - 12
@@ -188,9 +194,39 @@ export function renderSvg(results: BenchResults): string {
   return `${out.join('\n')}\n`
 }
 
+function round3(value: number): string {
+  return String(Math.round(value * 1000) / 1000)
+}
+
 function niceStep(max: number): number {
   const raw = max / 5
   const magnitude = 10 ** Math.floor(Math.log10(raw))
   for (const m of [1, 2, 2.5, 5, 10]) if (raw <= m * magnitude) return m * magnitude
   return 10 * magnitude
+}
+
+/** The soak's table: one row per interval, and the verdict. */
+export function formatSoak(intervals: SoakInterval[], verdict: SoakVerdict & { passed: boolean }, settings: SoakSettings): string {
+  const lines: string[] = []
+  lines.push(`soak: ${settings.minutes} min at ${settings.rate} req/s, ${settings.connections} connections (5 reads, 2 JSON creates, 1 form create, 1 missing, 1 refused per 10)`)
+  const head = `${pad('interval', 10)}${lpad('requests', 9)}${lpad('errors', 8)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('RSS MB mean', 13)}${lpad('peak', 8)}${lpad('heap used MB', 14)}${lpad('loop delay p99 / max ms', 25)}`
+  lines.push(head)
+  lines.push('-'.repeat(head.length))
+  const opt = (v: number | null, digits: number): string => (v === null ? '-' : v.toFixed(digits))
+  for (const i of intervals) {
+    lines.push(
+      `${pad(`${i.index} (${i.seconds} s)`, 10)}${lpad(String(i.requests), 9)}${lpad(String(i.errors), 8)}${lpad(i.p50Ms.toFixed(2), 9)}${lpad(i.p99Ms.toFixed(2), 9)}` +
+        `${lpad(i.rssMeanMB.toFixed(1), 13)}${lpad(i.rssPeakMB.toFixed(1), 8)}${lpad(opt(i.heapUsedMB, 1), 14)}${lpad(`${opt(i.loopDelayP99Ms, 1)} / ${opt(i.loopDelayMaxMs, 1)}`, 25)}`,
+    )
+  }
+  lines.push('')
+  const pct = (v: number | null): string => (v === null ? '-' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)} %`)
+  if (verdict.compared !== null) {
+    lines.push(
+      `interval ${verdict.compared[1]} against interval ${verdict.compared[0]}: peak RSS ${pct(verdict.rssChange)}, p99 ${pct(verdict.p99Change)} ` +
+        `(allowed: at most +${(SOAK_TOLERANCE * 100).toFixed(0)} %); errors ${verdict.errors}`,
+    )
+  }
+  lines.push(`soak ${verdict.passed ? 'PASSED' : 'FAILED'}${verdict.reasons.length === 0 ? '' : `: ${verdict.reasons.join('; ')}`}`)
+  return lines.join('\n')
 }

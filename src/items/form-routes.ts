@@ -1,7 +1,7 @@
 // The HTML form channel: the same rules as the JSON API. A stored item is answered with a redirect to its
 // page (Post/Redirect/Get, so a reload does not send the form again); problems with HTML pages.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
 import { requireContentType } from '../http/content-type.js'
 import { classifyError, FieldErrors } from '../http/errors.js'
@@ -31,24 +31,32 @@ const FORM_FIELDS = ['name', 'price', 'description', 'tax'] as const
  * preValidation hook: no field of the form repeats, so a repeated one is named as such; and browsers send
  * the textarea's line breaks as CRLF, which would count twice against the length its maxlength allowed.
  */
-async function checkFormFields(request: FastifyRequest): Promise<void> {
+function checkFormFields(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const body = request.body
-  if (typeof body !== 'object' || body === null) return
+  if (typeof body !== 'object' || body === null) {
+    done()
+    return
+  }
   const fields = body as Record<string, unknown>
   const repeated = FORM_FIELDS.filter((field) => Array.isArray(fields[field]))
   if (repeated.length > 0) {
-    throw new FieldErrors(
-      repeated.map((field) => ({ loc: ['body', field], msg: `${field} was sent more than once; send each field once`, type: 'repeated_field' })),
+    done(
+      new FieldErrors(
+        repeated.map((field) => ({ loc: ['body', field], msg: `${field} was sent more than once; send each field once`, type: 'repeated_field' })),
+      ),
     )
+    return
   }
   if (typeof fields.description === 'string') fields.description = fields.description.replace(/\r\n?/g, '\n')
+  done()
 }
 
 // Taken before validation, which replaces the typed amounts by their hundredths.
 const typedBeforeValidation = new WeakMap<FastifyRequest, FormValues>()
 
-async function keepTypedValues(request: FastifyRequest): Promise<void> {
+function keepTypedValues(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   typedBeforeValidation.set(request, typedValues(request.body))
+  done()
 }
 
 function htmlPage(description: string) {

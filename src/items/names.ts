@@ -1,6 +1,6 @@
 // What makes a name one name: a single spelling per text (Unicode NFC), and nothing that hides or disguises
 // it. The rules follow the spirit of PRECIS identifiers (RFC 8264): names are compared as people read them.
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 
 // Explicit embeddings, overrides and isolates make a name display as a different one ("Trojan Source").
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u
@@ -43,15 +43,19 @@ function normalizeMember(holder: unknown, key: string, normalize: (text: string)
   if (typeof value === 'string') record[key] = normalize(value)
 }
 
+// The hooks below take a callback: they run on every request, and an async hook costs a promise each time.
+
 /** preValidation hook: the body's name, before its rules are checked (both create routes). */
-export async function normalizeBodyName(request: FastifyRequest): Promise<void> {
+export function normalizeBodyName(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   normalizeMember(request.body, 'name', normalizeName)
+  done()
 }
 
 /** preValidation hook: the list's cursor and prefix, compared with stored (normalized) names. */
-export async function normalizeListQuery(request: FastifyRequest): Promise<void> {
+export function normalizeListQuery(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   normalizeMember(request.query, 'after', nfc)
   normalizeMember(request.query, 'prefix', nfc)
+  done()
 }
 
 const MAX_CODE_POINT = 0x10ffff

@@ -56,9 +56,10 @@ declare module 'fastify' {
   }
 }
 
-// The stored shape, for reads (casting the _id of queries) and for people reading this file. Writes do not
-// pass through it: create() builds a typed ItemDocument from an already validated record and inserts it
-// with the driver, which costs less CPU per create than Model.create() (README, Benchmarks).
+// The stored shape, for people reading this file; the model gives the collection its options. Queries do
+// not pass through Mongoose's query layer: create() inserts a typed ItemDocument built from an already
+// validated record, and reads filter on the string _id alone, so there is nothing to cast, and the driver's
+// calls cost less CPU per request than Model.create() or lean queries (README, Benchmarks).
 const itemSchema = new Schema<ItemDocument>(
   {
     _id: String,
@@ -73,7 +74,7 @@ const itemSchema = new Schema<ItemDocument>(
   { collection: 'items', versionKey: false, bufferCommands: false },
 )
 
-// What lean reads return: the driver gives int64 values back as numbers (they fit: at most 10^15).
+// What reads return: the driver gives int64 values back as numbers (they fit: at most 10^15).
 interface LeanItem {
   _id: string
   priceCents: number | bigint
@@ -120,8 +121,8 @@ export default fp(
     const { connection, operationTimeoutMs } = fastify.db
     const { timeDbCall, itemCreated } = fastify.metrics
     const Items: Model<ItemDocument> = connection.model<ItemDocument>('Item', itemSchema)
-    // Mongoose's collection forwards the driver's methods (and honours bufferCommands: false); its
-    // declared type only lacks our string _id.
+    // Mongoose's collection forwards the driver's methods (and honours bufferCommands: false: a call while
+    // never connected fails at once, unsent); its declared type only lacks our string _id.
     const itemsCollection = Items.collection as unknown as mongo.Collection<ItemDocument>
 
     // A read that fails or passes the bound means the database could not answer. (An insert that passes a
@@ -138,7 +139,7 @@ export default fp(
 
     /** The name is taken: by our own insert (sent earlier), by the same item, or by another one. */
     async function settleDuplicate(item: ItemRecord, doc: ItemDocument): Promise<CreateResult> {
-      const stored = await run('find', () => Items.findById(doc._id).lean<LeanItem>().exec())
+      const stored = await run('find', () => itemsCollection.findOne<LeanItem>({ _id: doc._id }))
       if (stored === null) throw new DatabaseUnavailableError('an item reported as present was not found')
       if (stored.writeToken?.equals(doc.writeToken) === true) {
         itemCreated()
@@ -200,7 +201,8 @@ export default fp(
       },
 
       async findByName(name) {
-        const find = (id: string): Promise<LeanItem | null> => run('find', () => Items.findById(id, READ_FIELDS).lean<LeanItem>().exec())
+        const find = (id: string): Promise<LeanItem | null> =>
+          run('find', () => itemsCollection.findOne<LeanItem>({ _id: id }, { projection: READ_FIELDS }))
         const composed = name.normalize('NFC')
         const doc = (await find(composed)) ?? (composed === name ? null : await find(name))
         return doc === null ? null : toRecord(doc)
@@ -217,7 +219,7 @@ export default fp(
         const filter = Object.keys(range).length === 0 ? {} : { _id: range }
         // One extra document tells whether another page follows.
         const docs = await run('list', () =>
-          Items.find(filter, READ_FIELDS).sort({ _id: 1 }).limit(limit + 1).lean<LeanItem[]>().exec(),
+          itemsCollection.find<LeanItem>(filter, { projection: READ_FIELDS }).sort({ _id: 1 }).limit(limit + 1).toArray(),
         )
         const page = docs.slice(0, limit).map(toRecord)
         const last = page.at(-1)

@@ -11,11 +11,13 @@ export default fp(
     fastify.addHook('preClose', async () => {
       closing = true
     })
-    fastify.addHook('onRequest', async () => {
-      if (closing) throw new HttpError(503, 'The service is shutting down; try again shortly')
+    // Callback hooks: they run on every request, and an async one costs a promise each time.
+    fastify.addHook('onRequest', (_request, _reply, done) => {
+      done(closing ? new HttpError(503, 'The service is shutting down; try again shortly') : undefined)
     })
-    fastify.addHook('onSend', async (_request, reply) => {
-      if (closing) reply.header('connection', 'close')
+    fastify.addHook('onSend', (_request, reply, payload, done) => {
+      if (closing) void reply.header('connection', 'close')
+      done(null, payload)
     })
   },
   { name: 'graceful-close' },

@@ -104,12 +104,13 @@ export default fp<MetricsOptions>(
       registry,
     } satisfies Telemetry)
 
-    fastify.addHook('onResponse', async (request, reply) => {
+    fastify.addHook('onResponse', (request, reply, done) => {
       // The route's pattern (e.g. /items/:name/), never the URL; undefined when no route matched.
       const route = request.routeOptions.url ?? UNMATCHED_ROUTE
       const labels = { method: request.method, route, status_code: reply.statusCode }
       requests.inc(labels)
       requestDuration.observe(labels, reply.elapsedTime / 1000)
+      done()
     })
   },
   { name: 'metrics' },

@@ -1,4 +1,5 @@
 // Checks that hold for every request and need only its head, so they run before any body is read.
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
 import { HttpError } from '../http/errors.js'
@@ -31,32 +32,38 @@ export default fp<RequestGuardsOptions>(
       }
     })
 
-    fastify.addHook('onRequest', async (request, reply) => {
+    fastify.addHook('onRequest', (request, reply, done) => {
+      done(headProblem(request, reply))
+    })
+
+    /** The request's head breaks a rule: the error to answer with, else undefined. */
+    function headProblem(request: FastifyRequest, reply: FastifyReply): HttpError | undefined {
       // No route serves it: answer now, so that a hostile body sent to any path is never parsed.
       if (request.is404) {
         const path = request.url.split('?', 1)[0] ?? '/'
         const allowed = [...methods].filter((method) => known.find(method, path) !== null)
-        if (allowed.length === 0) throw new HttpError(404, 'Not Found')
+        if (allowed.length === 0) return new HttpError(404, 'Not Found')
         void reply.header('allow', allowed.join(', '))
-        throw new HttpError(405, `${request.method} is not allowed on this path; it answers ${allowed.join(', ')}`)
+        return new HttpError(405, `${request.method} is not allowed on this path; it answers ${allowed.join(', ')}`)
       }
       // Node's own check answers an empty 400; ours says what is missing (see serverOptions.http).
       if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-        throw new HttpError(400, 'The request has no Host header; HTTP/1.1 requires one')
+        return new HttpError(400, 'The request has no Host header; HTTP/1.1 requires one')
       }
       const contentCoding = request.headers['content-encoding']?.trim().toLowerCase()
       if (contentCoding !== undefined && contentCoding !== '' && contentCoding !== 'identity') {
-        throw new HttpError(415, `Content-Encoding "${contentCoding.slice(0, 100)}" is not supported; send the body uncompressed`)
+        return new HttpError(415, `Content-Encoding "${contentCoding.slice(0, 100)}" is not supported; send the body uncompressed`)
       }
       const transferCodings = request.headers['transfer-encoding']?.toLowerCase().split(',').map((coding) => coding.trim())
       if (transferCodings?.some((coding) => !PLAIN_TRANSFER_CODINGS.has(coding)) === true) {
-        throw new HttpError(415, `Transfer-Encoding "${transferCodings.join(', ').slice(0, 100)}" is not supported; send the body uncompressed (chunked is fine)`)
+        return new HttpError(415, `Transfer-Encoding "${transferCodings.join(', ').slice(0, 100)}" is not supported; send the body uncompressed (chunked is fine)`)
       }
       const queryAt = request.url.indexOf('?')
       if (queryAt >= 0 && hasMalformedEscape(request.url.slice(queryAt + 1))) {
-        throw new HttpError(400, 'The query string has a malformed or non-UTF-8 percent-escape (such as %FF); send UTF-8 text')
+        return new HttpError(400, 'The query string has a malformed or non-UTF-8 percent-escape (such as %FF); send UTF-8 text')
       }
-    })
+      return undefined
+    }
   },
   { name: 'request-guards', dependencies: ['security'] },
 )
