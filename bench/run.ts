@@ -499,7 +499,7 @@ async function soak(): Promise<number> {
       soakSettings,
       log,
     )
-    const verdict = judgeSoak(intervals)
+    const verdict = judgeSoak(intervals, soakIntervalSeconds(minutes) === 60)
     for (const line of errorLines.slice(0, 5)) verdict.reasons.push(`service logged an error: ${line.slice(0, 300)}`)
     const code = await service.stop()
     allServers.splice(allServers.indexOf(service), 1)

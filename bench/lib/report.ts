@@ -224,7 +224,7 @@ export function formatSoak(intervals: SoakInterval[], verdict: SoakVerdict & { p
   if (verdict.compared !== null) {
     lines.push(
       `interval ${verdict.compared[1]} against interval ${verdict.compared[0]}: peak RSS ${pct(verdict.rssChange)}, p99 ${pct(verdict.p99Change)} ` +
-        `(allowed: at most +${(SOAK_TOLERANCE * 100).toFixed(0)} %); errors ${verdict.errors}`,
+        `(allowed: at most +${(SOAK_TOLERANCE * 100).toFixed(0)} %${verdict.p99Decides ? '' : '; p99 over 15 s intervals is reported, not judged'}); errors ${verdict.errors}`,
     )
   }
   lines.push(`soak ${verdict.passed ? 'PASSED' : 'FAILED'}${verdict.reasons.length === 0 ? '' : `: ${verdict.reasons.join('; ')}`}`)

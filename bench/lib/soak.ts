@@ -35,6 +35,8 @@ export interface SoakVerdict {
   compared: [number, number] | null
   rssChange: number | null
   p99Change: number | null
+  /** Whether p99 growth fails the soak (minute intervals) or is only reported (15 s intervals). */
+  p99Decides: boolean
   errors: number
   passed: boolean
   reasons: string[]
@@ -204,8 +206,12 @@ export async function runSoak(
   return intervals
 }
 
-/** Passes when the last interval is at most SOAK_TOLERANCE above the second on peak RSS and p99, with no error. */
-export function judgeSoak(intervals: SoakInterval[]): SoakVerdict {
+/**
+ * Passes when the last interval is at most SOAK_TOLERANCE above the second on peak RSS and p99, with no error.
+ * `p99Decides` is false for 15 s intervals: their p99 (the slowest 45 of 4 500 requests) moves by more than the
+ * tolerance with one scheduling hiccup on a shared machine, so there it is reported, not judged.
+ */
+export function judgeSoak(intervals: SoakInterval[], p99Decides = true): SoakVerdict {
   const errors = intervals.reduce((sum, i) => sum + i.errors, 0)
   const reasons: string[] = []
   if (errors > 0) reasons.push(`${errors} unexpected answers, connection errors or timeouts`)
@@ -213,11 +219,11 @@ export function judgeSoak(intervals: SoakInterval[]): SoakVerdict {
   const last = intervals.at(-1)
   if (second === undefined || last === undefined || last === second) {
     reasons.push('fewer than 3 intervals: nothing to compare')
-    return { compared: null, rssChange: null, p99Change: null, errors, passed: false, reasons }
+    return { compared: null, rssChange: null, p99Change: null, p99Decides, errors, passed: false, reasons }
   }
   const rssChange = round(last.rssPeakMB / second.rssPeakMB - 1)
   const p99Change = round(second.p99Ms === 0 ? 0 : last.p99Ms / second.p99Ms - 1)
   if (rssChange > SOAK_TOLERANCE) reasons.push(`peak RSS grew by ${(rssChange * 100).toFixed(1)} % (${second.rssPeakMB} -> ${last.rssPeakMB} MB)`)
-  if (p99Change > SOAK_TOLERANCE) reasons.push(`p99 grew by ${(p99Change * 100).toFixed(1)} % (${second.p99Ms} -> ${last.p99Ms} ms)`)
-  return { compared: [second.index, last.index], rssChange, p99Change, errors, passed: reasons.length === 0, reasons }
+  if (p99Decides && p99Change > SOAK_TOLERANCE) reasons.push(`p99 grew by ${(p99Change * 100).toFixed(1)} % (${second.p99Ms} -> ${last.p99Ms} ms)`)
+  return { compared: [second.index, last.index], rssChange, p99Change, p99Decides, errors, passed: reasons.length === 0, reasons }
 }
