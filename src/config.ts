@@ -101,7 +101,7 @@ function isAddressOrCidr(entry: string): boolean {
 function readTrustProxy(raw: string): false | number | string[] {
   const howTo =
     'TRUST_PROXY must be off, the number of proxies in front of the service (such as 1), or a comma-separated ' +
-    'list of their addresses or CIDRs (such as 10.0.0.1,10.1.0.0/16)'
+    'list of their addresses or CIDRs (such as 192.0.2.10,198.51.100.0/24)'
   if (raw === 'off') return false
   if (/^\d{1,2}$/.test(raw)) return Number(raw) === 0 ? false : Number(raw)
   const entries = raw.split(',').map((entry) => entry.trim())

@@ -31,7 +31,7 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'debug',
         METRICS: 'off',
         RATE_LIMIT_CREATES: '30',
-        TRUST_PROXY: '10.0.0.1, 10.1.0.0/16',
+        TRUST_PROXY: '192.0.2.10, 198.51.100.0/24',
       }),
     ).toEqual({
       port: 3000,
@@ -40,7 +40,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       metrics: false,
       rateLimitCreates: 30,
-      trustProxy: ['10.0.0.1', '10.1.0.0/16'],
+      trustProxy: ['192.0.2.10', '198.51.100.0/24'],
     })
   })
 
@@ -69,7 +69,7 @@ describe('loadConfig', () => {
     ['0', false],
     ['2', 2],
     ['127.0.0.1', ['127.0.0.1']],
-    ['::1,10.0.0.0/8, fd00::/8', ['::1', '10.0.0.0/8', 'fd00::/8']],
+    ['::1,198.51.100.0/24, fd00::/8', ['::1', '198.51.100.0/24', 'fd00::/8']],
     ['loopback,uniquelocal', ['loopback', 'uniquelocal']],
   ])('accepts TRUST_PROXY=%s', (raw, expected) => {
     expect(loadConfig({ TRUST_PROXY: raw }).trustProxy).toEqual(expected)
@@ -78,9 +78,9 @@ describe('loadConfig', () => {
   it('trusts exactly as many proxies as a TRUST_PROXY hop count says', () => {
     const trust = fastifyTrustProxy(2)
     if (typeof trust !== 'function') throw new Error('a hop count must become a trust function')
-    expect([0, 1, 2].map((hop) => trust('10.0.0.1', hop))).toEqual([true, true, false])
+    expect([0, 1, 2].map((hop) => trust('192.0.2.10', hop))).toEqual([true, true, false])
     expect(fastifyTrustProxy(false)).toBe(false)
-    expect(fastifyTrustProxy(['10.0.0.1'])).toEqual(['10.0.0.1'])
+    expect(fastifyTrustProxy(['192.0.2.10'])).toEqual(['192.0.2.10'])
   })
 
   it.each(['mongodb://db:27017/items', 'mongodb://a:1,b:2/items?replicaSet=rs0', 'mongodb://127.0.0.1'])(
@@ -119,10 +119,10 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_CREATES', '1e3'],
     ['TRUST_PROXY', 'true'],
     ['TRUST_PROXY', '-1'],
-    ['TRUST_PROXY', '10.0.0.300'],
-    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', '192.0.2.300'],
+    ['TRUST_PROXY', '198.51.100.0/33'],
     ['TRUST_PROXY', 'proxy.internal'],
-    ['TRUST_PROXY', '10.0.0.1,'],
+    ['TRUST_PROXY', '192.0.2.10,'],
   ])('refuses %s=%j with a message naming it', (name, value) => {
     let thrown: unknown
     try {
