@@ -22,9 +22,13 @@ The unit tests run now; the run ends with a failure until a database is there.
 `
 
 const withDatabase = databaseSource() !== undefined
-// `npm run test:unit` (--project unit) asks for no database, so there is nothing to explain or fail.
-const projectChosen = process.argv.some((arg) => arg === '--project' || arg.startsWith('--project='))
-const missingDatabase = !withDatabase && !projectChosen
+// `npm run test:unit` (--project unit), or files of test/unit and test/views only, ask for no database, so
+// there is nothing to explain or fail.
+const args = process.argv.slice(2)
+const projectChosen = args.some((arg) => arg === '--project' || arg.startsWith('--project='))
+const files = args.filter((arg) => !arg.startsWith('-') && arg !== 'run')
+const noDatabaseFilesOnly = files.length > 0 && files.every((file) => /^(\.\/)?test\/(unit|views)(\/|$)/.test(file))
+const missingDatabase = !withDatabase && !projectChosen && !noDatabaseFilesOnly
 if (missingDatabase) process.stderr.write(NO_DATABASE)
 
 // Two projects so that the unit and view tests need no database: the globalSetup that finds or starts a
