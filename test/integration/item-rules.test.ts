@@ -1,4 +1,4 @@
-// The item's field rules over real HTTP, with what was stored checked in the database itself.
+// The item's field rules through inject (they need no socket), with what was stored checked in the database itself.
 import { describe, expect, it } from 'vitest'
 import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from '../../src/items/schemas.js'
 import { get, postJson } from '../../harness/http.js'
@@ -13,7 +13,7 @@ interface Detail {
 /** Posts an item that must be refused, and proves nothing was stored. */
 async function expectRefused(item: Record<string, unknown>, loc: string[]): Promise<void> {
   const before = await fx.count()
-  const answer = await postJson(fx.baseUrl, item)
+  const answer = await postJson(fx.app, item)
   expect(answer.status).toBe(422)
   expect((answer.json as Detail).detail.map((entry) => entry.loc)).toContainEqual(loc)
   expect(await fx.count()).toBe(before)
@@ -21,17 +21,17 @@ async function expectRefused(item: Record<string, unknown>, loc: string[]): Prom
 
 describe('name', () => {
   it('is trimmed of surrounding whitespace before it is stored and used as the key', async () => {
-    const answer = await postJson(fx.baseUrl, { name: ' \t Trimmed item \n ', price: 1 })
+    const answer = await postJson(fx.app, { name: ' \t Trimmed item \n ', price: 1 })
     expect(answer.status).toBe(201)
     expect(answer.json).toMatchObject({ name: 'Trimmed item' })
     expect(answer.headers['location']).toBe('/items/Trimmed%20item/')
     expect((await fx.stored('Trimmed item'))?._id).toBe('Trimmed item')
-    expect((await get(fx.baseUrl, '/items/Trimmed%20item/')).status).toBe(200)
+    expect((await get(fx.app, '/items/Trimmed%20item/')).status).toBe(200)
   })
 
   it(`may be ${NAME_MAX_LENGTH} characters, counted in characters, not bytes or UTF-16 units`, async () => {
     for (const name of ['a'.repeat(NAME_MAX_LENGTH), '😀'.repeat(NAME_MAX_LENGTH), 'é'.repeat(NAME_MAX_LENGTH - 1) + 'z']) {
-      const answer = await postJson(fx.baseUrl, { name, price: 1 })
+      const answer = await postJson(fx.app, { name, price: 1 })
       expect(answer.status, `${name.length} UTF-16 units`).toBe(201)
       expect((await fx.stored(name))?._id).toBe(name)
     }
@@ -39,7 +39,7 @@ describe('name', () => {
 
   it('counts its length after trimming', async () => {
     const name = 'b'.repeat(NAME_MAX_LENGTH)
-    expect((await postJson(fx.baseUrl, { name: `   ${name}   `, price: 1 })).status).toBe(201)
+    expect((await postJson(fx.app, { name: `   ${name}   `, price: 1 })).status).toBe(201)
     expect(await fx.stored(name)).not.toBeNull()
   })
 
@@ -64,7 +64,7 @@ describe('name', () => {
   })
 
   it.each(['.', '..', ' .. '])('is refused when it is %j, a name no URL could read back', async (name) => {
-    const answer = await postJson(fx.baseUrl, { name, price: 1 })
+    const answer = await postJson(fx.app, { name, price: 1 })
     expect(answer.status).toBe(422)
     expect((answer.json as Detail).detail).toEqual([
       { loc: ['body', 'name'], msg: expect.stringContaining('must not be "." or ".."') as unknown, type: 'name_reserved' },
@@ -72,8 +72,8 @@ describe('name', () => {
   })
 
   it('may contain dots otherwise, readable through its encoded path', async () => {
-    expect((await postJson(fx.baseUrl, { name: '...', price: 1 })).status).toBe(201)
-    expect((await get(fx.baseUrl, '/items/.../')).json).toMatchObject({ name: '...' })
+    expect((await postJson(fx.app, { name: '...', price: 1 })).status).toBe(201)
+    expect((await get(fx.app, '/items/.../')).json).toMatchObject({ name: '...' })
   })
 
   it('is required and must be a string', async () => {
@@ -89,7 +89,7 @@ describe('description', () => {
       ['desc-emoji', '🪣'.repeat(DESCRIPTION_MAX_LENGTH)],
       ['desc-lines', 'line one\nline two\r\n\ttabbed'],
     ] as const) {
-      const answer = await postJson(fx.baseUrl, { name, price: 1, description })
+      const answer = await postJson(fx.app, { name, price: 1, description })
       expect(answer.status, name).toBe(201)
       expect(answer.json).toMatchObject({ description })
       expect((await fx.stored(name))?.description).toBe(description)
@@ -106,11 +106,11 @@ describe('description', () => {
       ['desc-missing', undefined, null],
       ['desc-empty', '', ''],
     ] as const) {
-      const answer = await postJson(fx.baseUrl, { name, price: 1, description: sent })
+      const answer = await postJson(fx.app, { name, price: 1, description: sent })
       expect(answer.status).toBe(201)
       expect((answer.json as { description: unknown }).description).toBe(expected)
       expect((await fx.stored(name))?.description).toBe(expected)
-      expect((await get(fx.baseUrl, `/items/${name}/`)).json).toMatchObject({ description: expected })
+      expect((await get(fx.app, `/items/${name}/`)).json).toMatchObject({ description: expected })
     }
   })
 })
@@ -123,12 +123,12 @@ describe('tax', () => {
     ['tax-null', null, null, null],
     ['tax-missing', undefined, null, null],
   ] as const)('%s: sent %o, answered %o', async (name, sent, answered, storedCents) => {
-    const answer = await postJson(fx.baseUrl, { name, price: 1, tax: sent })
+    const answer = await postJson(fx.app, { name, price: 1, tax: sent })
     expect(answer.status).toBe(201)
     expect((answer.json as { tax: unknown }).tax).toBe(answered)
     const stored = await fx.stored(name)
     expect(stored?.taxCents === null ? null : Number(stored?.taxCents.toString())).toBe(storedCents)
-    expect((await get(fx.baseUrl, `/items/${name}/`)).json).toMatchObject({ tax: answered })
+    expect((await get(fx.app, `/items/${name}/`)).json).toMatchObject({ tax: answered })
   })
 
   it.each([
@@ -147,14 +147,14 @@ describe('text that is not Unicode', () => {
     ['a description', '{"name": "lone-desc", "price": 1, "description": "d\\udfffe"}'],
   ])('refuses a lone surrogate escape in %s with 400 and stores nothing', async (_label, body) => {
     const before = await fx.count()
-    const answer = await postJson(fx.baseUrl, body)
+    const answer = await postJson(fx.app, body)
     expect(answer.status).toBe(400)
     expect(answer.json).toEqual({ detail: expect.stringContaining('surrogate') as string })
     expect(await fx.count()).toBe(before)
   })
 
   it('accepts an escaped surrogate pair as the character it encodes', async () => {
-    const answer = await postJson(fx.baseUrl, '{"name": "smile \\ud83d\\ude00", "price": 1}')
+    const answer = await postJson(fx.app, '{"name": "smile \\ud83d\\ude00", "price": 1}')
     expect(answer.status).toBe(201)
     expect(answer.json).toMatchObject({ name: 'smile 😀' })
     expect(await fx.stored('smile 😀')).not.toBeNull()
@@ -163,7 +163,7 @@ describe('text that is not Unicode', () => {
 
 describe('unknown fields', () => {
   it('are ignored: neither answered nor stored, and cannot override the key or the money', async () => {
-    const answer = await postJson(fx.baseUrl, {
+    const answer = await postJson(fx.app, {
       name: 'extra-fields',
       price: 3,
       color: 'red',

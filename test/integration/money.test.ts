@@ -1,4 +1,4 @@
-// Money over real HTTP: exact parsing of what was written, int64 hundredths in the database (never a
+// Money through inject (no socket needed): exact parsing of what was written, int64 hundredths in the database (never a
 // double), and the exact value back as a JSON number.
 import { Long } from 'mongodb'
 import { describe, expect, it } from 'vitest'
@@ -9,7 +9,7 @@ const fx = useApp('money')
 
 describe('stored shape', () => {
   it('keeps priceCents and taxCents as BSON int64 (Long), not double, even for small amounts', async () => {
-    expect((await postJson(fx.baseUrl, { name: 'shape', price: 12.34, tax: 0.5 })).status).toBe(201)
+    expect((await postJson(fx.app, { name: 'shape', price: 12.34, tax: 0.5 })).status).toBe(201)
     const stored = await fx.stored('shape')
     expect(stored?.priceCents).toBeInstanceOf(Long)
     expect(stored?.taxCents).toBeInstanceOf(Long)
@@ -31,12 +31,12 @@ describe('exact JSON numbers out', () => {
     ['0', 'p-0', 0],
     ['9999999999999.99', 'p-max', 999999999999999],
   ])('%s is stored as its hundredths and written back as %s', async (text, name, cents) => {
-    const created = await postJson(fx.baseUrl, `{"name": "${name}", "price": ${text}, "tax": ${text}}`)
+    const created = await postJson(fx.app, `{"name": "${name}", "price": ${text}, "tax": ${text}}`)
     expect(created.status).toBe(201)
     expect(created.text).toContain(`"price":${text},`)
     expect(created.text).toContain(`"tax":${text}}`)
     expect((await fx.stored(name))?.priceCents.toString()).toBe(String(cents))
-    const read = await get(fx.baseUrl, `/items/${name}/`)
+    const read = await get(fx.app, `/items/${name}/`)
     expect(read.text).toBe(`{"name":"${name}","price":${text},"description":null,"tax":${text}}`)
   })
 })
@@ -51,7 +51,7 @@ describe('what the client wrote is what counts', () => {
     ['the string "-0"', '"-0"', 0, '0'],
   ])('%s is stored as %i hundredths', async (label, json, cents, answered) => {
     const name = `in ${label}`
-    const created = await postJson(fx.baseUrl, `{"name": ${JSON.stringify(name)}, "price": ${json}}`)
+    const created = await postJson(fx.app, `{"name": ${JSON.stringify(name)}, "price": ${json}}`)
     expect(created.status).toBe(201)
     expect(created.text).toContain(`"price":${answered},`)
     expect((await fx.stored(name))?.priceCents.toString()).toBe(String(cents))
@@ -74,7 +74,7 @@ describe('what the client wrote is what counts', () => {
     ['true', 'decimal_type'],
   ])('%s is refused with type %s, not rounded', async (json, type) => {
     const before = await fx.count()
-    const refused = await postJson(fx.baseUrl, `{"name": "refused", "price": ${json}}`)
+    const refused = await postJson(fx.app, `{"name": "refused", "price": ${json}}`)
     expect(refused.status).toBe(422)
     expect(refused.json).toEqual({ detail: [{ loc: ['body', 'price'], msg: expect.any(String) as string, type }] })
     expect(await fx.count()).toBe(before)

@@ -26,6 +26,8 @@ export function serverUri(): string {
 export interface TestApp {
   readonly running: RunningApp
   readonly baseUrl: string
+  /** The app itself, for requests through inject (no socket). */
+  readonly app: RunningApp['app']
   readonly items: ItemsCollection
   /** The stored document, int64 values as Long. */
   stored(name: string): Promise<StoredItem | null>
@@ -53,6 +55,9 @@ export function useApp(name: string, options: Omit<AppOptions, 'mongodbUri'> = {
     },
     get baseUrl() {
       return started().running.baseUrl
+    },
+    get app() {
+      return started().running.app
     },
     get items() {
       return started().items
