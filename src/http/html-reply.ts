@@ -1,5 +1,10 @@
 import type { FastifyReply } from 'fastify'
 
+/** A response's entry for /docs when the route answers an HTML page (the page is a string, sent as it is). */
+export function htmlAnswer(description: string) {
+  return { description, content: { 'text/html': { schema: { type: 'string' } } } }
+}
+
 /** Answers a rendered page. */
 export function sendHtml(reply: FastifyReply, statusCode: number, body: string): FastifyReply {
   return reply.code(statusCode).type('text/html; charset=utf-8').send(body)

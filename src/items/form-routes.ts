@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
 import { requireContentType } from '../http/content-type.js'
 import { classifyError, FieldErrors } from '../http/errors.js'
-import { sendHtml } from '../http/html-reply.js'
+import { htmlAnswer, sendHtml } from '../http/html-reply.js'
 import { acceptMultipartText } from '../http/multipart.js'
 import { conflictPage, errorPage, invalidPage, type FormValues } from '../views/item-pages.js'
 import { DuplicateItemError } from './errors.js'
@@ -59,10 +59,6 @@ function keepTypedValues(request: FastifyRequest, _reply: FastifyReply, done: Ho
   done()
 }
 
-function htmlPage(description: string) {
-  return { description, content: { 'text/html': { schema: { type: 'string' } } } }
-}
-
 const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   await acceptMultipartText(fastify)
 
@@ -89,13 +85,13 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
               'Stored (Location: /catalogue/<name>/?result=created), or that identical item was already stored and ' +
               'nothing new was written (?result=unchanged)',
           },
-          409: htmlPage('Already present: the form again, with what was typed'),
-          413: htmlPage(`The body is over ${BODY_LIMIT_TEXT}`),
-          415: htmlPage('Neither application/x-www-form-urlencoded nor multipart/form-data'),
-          422: htmlPage('The form again, with what was typed and each problem beside its field'),
-          429: htmlPage('Over RATE_LIMIT_CREATES a minute from this address: says when to try again (also in Retry-After)'),
-          503: htmlPage('The database is unavailable; nothing was stored'),
-          504: htmlPage('The database did not confirm the write in time: the outcome is unknown'),
+          409: htmlAnswer('Already present: the form again, with what was typed'),
+          413: htmlAnswer(`The body is over ${BODY_LIMIT_TEXT}`),
+          415: htmlAnswer('Neither application/x-www-form-urlencoded nor multipart/form-data'),
+          422: htmlAnswer('The form again, with what was typed and each problem beside its field'),
+          429: htmlAnswer('Over RATE_LIMIT_CREATES a minute from this address: says when to try again (also in Retry-After)'),
+          503: htmlAnswer('The database is unavailable; nothing was stored'),
+          504: htmlAnswer('The database did not confirm the write in time: the outcome is unknown'),
         },
       },
       errorHandler(error, request, reply) {

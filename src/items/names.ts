@@ -12,9 +12,14 @@ export interface NameProblem {
   msg: string
 }
 
-/** The name as it is stored and looked up: trimmed, then composed (NFC), so "Čajník" has one spelling. */
+/** The composed (NFC) spelling of a text, as names are stored. */
+export function nfc(text: string): string {
+  return text.normalize('NFC')
+}
+
+/** The name as it is stored and looked up: trimmed, then composed, so "Čajník" has one spelling. */
 function normalizeName(name: string): string {
-  return name.trim().normalize('NFC')
+  return nfc(name.trim())
 }
 
 /** Why `name` cannot be a name beyond its length and control characters, or undefined when it can. */
@@ -34,7 +39,6 @@ export function nameProblem(field: string, name: string): NameProblem | undefine
   return undefined
 }
 
-const nfc = (text: string): string => text.normalize('NFC')
 
 function normalizeMember(holder: unknown, key: string, normalize: (text: string) => string): void {
   if (typeof holder !== 'object' || holder === null) return

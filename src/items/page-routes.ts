@@ -4,10 +4,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { classifyError } from '../http/errors.js'
-import { sendHtml } from '../http/html-reply.js'
+import { htmlAnswer, sendHtml } from '../http/html-reply.js'
 import { cataloguePage, itemNotFoundPage, itemPage } from '../views/catalogue-pages.js'
 import { errorPage } from '../views/item-pages.js'
 import { CATALOGUE_PATH } from './item-path.js'
+import { nfc } from './names.js'
 import { ItemParams, LIST_LIMIT_DEFAULT, NAME_MAX_LENGTH, NamePrefix } from './schemas.js'
 
 const CatalogueQuery = Type.Object({
@@ -23,10 +24,6 @@ const ItemPageQuery = Type.Object({
   ),
 })
 
-function htmlPage(description: string) {
-  return { description, content: { 'text/html': { schema: { type: 'string' } } } }
-}
-
 /** Query mistakes and database outages, as a page in the same look. */
 function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const outcome = classifyError(error)
@@ -39,8 +36,6 @@ function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: F
 }
 
 const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const nfc = (text: string | undefined): string | undefined => text?.normalize('NFC')
-
   fastify.get(
     CATALOGUE_PATH,
     {
@@ -51,15 +46,15 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         querystring: CatalogueQuery,
         produces: ['text/html'],
         response: {
-          200: htmlPage('A page of items, with links to the next and the first page'),
-          422: htmlPage('A search text that breaks the name rules'),
-          503: htmlPage('The database is unavailable'),
+          200: htmlAnswer('A page of items, with links to the next and the first page'),
+          422: htmlAnswer('A search text that breaks the name rules'),
+          503: htmlAnswer('The database is unavailable'),
         },
       },
     },
     async (request, reply) => {
-      const q = nfc(request.query.q) ?? ''
-      const after = nfc(request.query.after)
+      const q = nfc(request.query.q ?? '')
+      const after = request.query.after === undefined ? undefined : nfc(request.query.after)
       const page = await fastify.items.list({ limit: LIST_LIMIT_DEFAULT, after, prefix: q })
       return sendHtml(reply, 200, cataloguePage({ items: page.items, q, after, next: page.next }))
     },
@@ -76,9 +71,9 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         querystring: ItemPageQuery,
         produces: ['text/html'],
         response: {
-          200: htmlPage('The item'),
-          404: htmlPage('No item has that name'),
-          503: htmlPage('The database is unavailable'),
+          200: htmlAnswer('The item'),
+          404: htmlAnswer('No item has that name'),
+          503: htmlAnswer('The database is unavailable'),
         },
       },
     },

@@ -5,7 +5,7 @@ import { Schema, mongo, type Model } from 'mongoose'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { withTimeout } from '../plugins/database.js'
 import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError, isDuplicateKey } from './errors.js'
-import { prefixUpperBound } from './names.js'
+import { nfc, prefixUpperBound } from './names.js'
 
 /** An item as the service handles it: money in integer hundredths. */
 export interface ItemRecord {
@@ -131,7 +131,6 @@ export default fp(
       try {
         return await timeDbCall(operation, () => withTimeout(call(), operationTimeoutMs))
       } catch (err) {
-        if (isDuplicateKey(err)) throw err
         fastify.log.warn({ err, operation }, 'database call failed')
         throw new DatabaseUnavailableError(`database ${operation} failed`, { cause: err })
       }
@@ -203,7 +202,7 @@ export default fp(
       async findByName(name) {
         const find = (id: string): Promise<LeanItem | null> =>
           run('find', () => itemsCollection.findOne<LeanItem>({ _id: id }, { projection: READ_FIELDS }))
-        const composed = name.normalize('NFC')
+        const composed = nfc(name)
         const doc = (await find(composed)) ?? (composed === name ? null : await find(name))
         return doc === null ? null : toRecord(doc)
       },
