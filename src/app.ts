@@ -18,6 +18,7 @@ import itemRoutes from './items/routes.js'
 import database from './plugins/database.js'
 import docs from './plugins/docs.js'
 import gracefulClose from './plugins/graceful-close.js'
+import loadLimits, { type LoadLimitOptions } from './plugins/load-limits.js'
 import metrics from './plugins/metrics.js'
 import createLimit from './plugins/rate-limit.js'
 import requestGuards from './plugins/request-guards.js'
@@ -34,6 +35,8 @@ export interface AppOptions {
   metrics?: boolean
   /** Creates per minute per client address. Default 0, no limit: server.ts passes RATE_LIMIT_CREATES (default 120). */
   rateLimitCreates?: number
+  /** Connection cap, body budget and load shedding; none when absent. server.ts passes them from the environment. */
+  loadLimits?: LoadLimitOptions
 }
 
 /** Fastify's own options: limits and timeouts that hold for every route. */
@@ -73,6 +76,7 @@ export const itemStore = fp<AppOptions>(
     await fastify.register(formbody, { parser: parseFormBody })
     await fastify.register(security)
     await fastify.register(requestGuards, { routerOptions: serverOptions.routerOptions })
+    if (options.loadLimits !== undefined) await fastify.register(loadLimits, options.loadLimits)
     await fastify.register(metrics, { enabled: options.metrics ?? true })
     await fastify.register(createLimit, { perMinute: options.rateLimitCreates ?? 0 })
     await fastify.register(database, {

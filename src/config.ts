@@ -1,7 +1,9 @@
 // Configuration comes only from the environment and is checked once at start, so a typo stops the
 // process with a message naming the variable instead of surfacing later as a strange failure.
 import { mongo } from 'mongoose'
+import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
+import { getHeapStatistics } from 'node:v8'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 type LogLevel = (typeof LOG_LEVELS)[number]
@@ -17,6 +19,8 @@ interface Config {
   rateLimitCreates: number
   /** Fastify's trustProxy: false, a hop count, or the proxies' addresses and CIDRs. */
   trustProxy: false | number | string[]
+  /** Connection cap, body budget and load-shedding thresholds (src/plugins/load-limits.ts). */
+  loadLimits: LoadLimits
 }
 
 export class ConfigError extends Error {
@@ -31,6 +35,10 @@ const DEFAULTS = {
   METRICS: 'on',
   RATE_LIMIT_CREATES: '120',
   TRUST_PROXY: 'off',
+  MAX_CONNECTIONS: '2048',
+  BODY_BUFFER_MB: '16',
+  MEMORY_LIMIT_MB: '',
+  MAX_EVENT_LOOP_DELAY_MS: '1000',
 } as const
 
 function readPort(raw: string): number {
@@ -134,5 +142,61 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: readMetrics(get('METRICS')),
     rateLimitCreates: readRateLimit(get('RATE_LIMIT_CREATES')),
     trustProxy: readTrustProxy(get('TRUST_PROXY')),
+    loadLimits: readLoadLimits(get),
+  }
+}
+
+export interface LoadLimits {
+  maxConnections: number
+  bodyBudgetBytes: number
+  maxEventLoopDelayMs: number
+  maxHeapUsedBytes: number
+  maxRssBytes: number
+  /** The memory the thresholds were derived from, in MiB, and where that figure came from. */
+  memoryLimitMb: number
+  memoryLimitFrom: 'MEMORY_LIMIT_MB' | 'cgroup' | 'default'
+}
+
+const MIB = 2 ** 20
+// The compose file's mem_limit, assumed when neither MEMORY_LIMIT_MB nor a cgroup limit says otherwise.
+const DEFAULT_MEMORY_LIMIT_MB = 256
+// Shed load at this share of the memory limit (RSS) and of V8's heap limit (--max-old-space-size).
+const RSS_SHARE = 0.8
+const HEAP_SHARE = 0.9
+
+function readWhole(name: string, raw: string, max: number, what: string): number {
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from 0 (${what}) to ${max}, got "${raw}"`)
+  }
+  return Number(raw)
+}
+
+/** The cgroup (v2, then v1) memory limit of this process in MiB, or undefined when there is none. */
+function cgroupMemoryLimitMb(): number | undefined {
+  for (const file of ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes']) {
+    try {
+      const bytes = Number(readFileSync(file, 'utf8').trim())
+      // "max", or v1's "no limit" (a number near 2^63).
+      if (Number.isSafeInteger(bytes) && bytes > 0) return Math.floor(bytes / MIB)
+    } catch {
+      // No such file: not this cgroup version, or no cgroup at all.
+    }
+  }
+  return undefined
+}
+
+function readLoadLimits(get: (name: keyof typeof DEFAULTS) => string): LoadLimits {
+  const rawLimit = get('MEMORY_LIMIT_MB')
+  const fromCgroup = rawLimit === '' ? cgroupMemoryLimitMb() : undefined
+  const memoryLimitMb =
+    rawLimit !== '' ? readWhole('MEMORY_LIMIT_MB', rawLimit, 1_048_576, 'no RSS threshold') : (fromCgroup ?? DEFAULT_MEMORY_LIMIT_MB)
+  return {
+    maxConnections: readWhole('MAX_CONNECTIONS', get('MAX_CONNECTIONS'), 1_000_000, 'no cap'),
+    bodyBudgetBytes: readWhole('BODY_BUFFER_MB', get('BODY_BUFFER_MB'), 1_048_576, 'no budget') * MIB,
+    maxEventLoopDelayMs: readWhole('MAX_EVENT_LOOP_DELAY_MS', get('MAX_EVENT_LOOP_DELAY_MS'), 60_000, 'not checked'),
+    maxHeapUsedBytes: Math.floor(getHeapStatistics().heap_size_limit * HEAP_SHARE),
+    maxRssBytes: Math.floor(memoryLimitMb * MIB * RSS_SHARE),
+    memoryLimitMb,
+    memoryLimitFrom: rawLimit !== '' ? 'MEMORY_LIMIT_MB' : fromCgroup !== undefined ? 'cgroup' : 'default',
   }
 }

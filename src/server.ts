@@ -21,7 +21,7 @@ const LOG_FLUSH_MS = 250
 const logStream = pino.destination({ dest: 1, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS })
 
 const app = await buildApp(
-  { mongodbUri: config.mongodbUri, metrics: config.metrics, rateLimitCreates: config.rateLimitCreates },
+  { mongodbUri: config.mongodbUri, metrics: config.metrics, rateLimitCreates: config.rateLimitCreates, loadLimits: config.loadLimits },
   {
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'], stream: logStream },
     // Whom to believe about the client address (X-Forwarded-For), which the create limit counts by.
@@ -36,8 +36,13 @@ closeWithGrace({ delay: 10_000, logger: app.log }, async ({ signal, err }) => {
   await app.close()
 })
 
+const { loadLimits } = config
+app.log.info({ loadLimits }, `memory limit ${loadLimits.memoryLimitMb} MiB (from ${loadLimits.memoryLimitFrom})`)
+
 try {
-  await app.listen({ port: config.port, host: config.host })
+  // A backlog as deep as the connection cap, so a burst of connects waits in the kernel's accept queue rather
+  // than having its SYNs dropped and retried seconds later (the kernel caps it at net.core.somaxconn).
+  await app.listen({ port: config.port, host: config.host, backlog: loadLimits.maxConnections || undefined })
 } catch (err) {
   // A HOST that does not resolve or is not this machine's, or a PORT in use, names the variables.
   const reason = err instanceof Error ? err.message : String(err)

@@ -1,0 +1,115 @@
+// Bounds on what strangers can make the process hold, and load shedding when it is saturated
+// (docs/reliability.md: the limits, their defaults and the figures behind them).
+//  - At most `maxConnections` open sockets (Node's server.maxConnections: one beyond it is closed at once).
+//  - At most `bodyBudgetBytes` of request bodies being read at once, counted by their declared length before
+//    any byte is read; a body that does not fit is answered 503 + Retry-After unread, and its connection
+//    closed, rather than left waiting: a waiting connection holds its socket and kernel buffers and tells the
+//    client nothing, while an answer frees both at once and says when to come back.
+//  - @fastify/under-pressure: past an event-loop delay, heap or RSS threshold every new request is answered
+//    503 + Retry-After, except /healthz (the process is alive) and /readyz (which says "not ready").
+import underPressure from '@fastify/under-pressure'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import fp from 'fastify-plugin'
+import { BODY_LIMIT_BYTES } from '../http/body-limit.js'
+
+export interface LoadLimitOptions {
+  /** Open connections at most; 0 = no cap. */
+  maxConnections: number
+  /** Request body bytes being read at once across all requests; 0 = no budget. */
+  bodyBudgetBytes: number
+  /** Shed load past this mean event-loop delay over a second, in ms; 0 = not checked. */
+  maxEventLoopDelayMs: number
+  /** Shed load past this V8 heap use, in bytes; 0 = not checked. */
+  maxHeapUsedBytes: number
+  /** Shed load past this resident set size, in bytes; 0 = not checked. */
+  maxRssBytes: number
+}
+
+/** Seconds a client is told to wait when its body did not fit the budget: bodies are read in milliseconds. */
+const BUDGET_RETRY_AFTER_S = 1
+/** Seconds a client is told to wait when the process is saturated: pressure is sampled once a second. */
+const PRESSURE_RETRY_AFTER_S = 5
+
+const PRESSURE_TEXT: Record<string, string> = {
+  eventLoopDelay: 'event-loop delay',
+  heapUsedBytes: 'heap use',
+  rssBytes: 'memory use (RSS)',
+  eventLoopUtilization: 'event-loop utilisation',
+  healthCheck: 'health check',
+}
+
+/** The bytes a request's body may take while it is read: its declared length, or the limit when chunked. */
+function bodyBytes(request: FastifyRequest): number {
+  const declared = request.headers['content-length']
+  if (declared !== undefined) {
+    const length = Number(declared)
+    // A length over the limit is refused 413 unread; a malformed one 400: neither is read.
+    return Number.isSafeInteger(length) && length > 0 && length <= BODY_LIMIT_BYTES ? length : 0
+  }
+  return request.headers['transfer-encoding'] === undefined ? 0 : BODY_LIMIT_BYTES
+}
+
+export default fp<LoadLimitOptions>(
+  async function loadLimits(fastify, options) {
+    if (options.maxConnections > 0) fastify.server.maxConnections = options.maxConnections
+
+    const pressureChecked = options.maxEventLoopDelayMs > 0 || options.maxHeapUsedBytes > 0 || options.maxRssBytes > 0
+    if (pressureChecked) {
+      await fastify.register(underPressure, {
+        maxEventLoopDelay: options.maxEventLoopDelayMs,
+        maxHeapUsedBytes: options.maxHeapUsedBytes,
+        maxRssBytes: options.maxRssBytes,
+        // A value returned is sent by under-pressure as the answer (its types say void); undefined lets the request through.
+        pressureHandler: ((request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined): { detail: string } | undefined => {
+          const path = request.url.split('?', 1)[0]
+          if (path === '/healthz') return undefined
+          const what = PRESSURE_TEXT[type] ?? type
+          const shown = type === 'eventLoopDelay' ? `${Math.round(value ?? 0)} ms` : `${Math.round((value ?? 0) / 2 ** 20)} MiB`
+          if (path === '/readyz') {
+            void reply.code(503)
+            return { detail: `Not ready: the service is under pressure (${what} ${shown})` }
+          }
+          void reply.code(503).header('retry-after', PRESSURE_RETRY_AFTER_S).header('connection', 'close')
+          return { detail: `The service is overloaded (${what} ${shown}); try again in ${PRESSURE_RETRY_AFTER_S} s` }
+        }) as (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => void,
+      })
+    }
+
+    // Every 503 says when to come back, also the database's (src/http/errors.ts) and the closing server's.
+    fastify.addHook('onSend', (_request, reply, payload, done) => {
+      if (reply.statusCode === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', BUDGET_RETRY_AFTER_S)
+      done(null, payload)
+    })
+
+    const budget = options.bodyBudgetBytes
+    if (budget <= 0) return
+    let reserved = 0
+    // Callback hook: it runs on every request, and an async one costs a promise each time.
+    fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      const bytes = bodyBytes(request)
+      if (bytes === 0) {
+        done()
+        return
+      }
+      if (reserved + bytes > budget) {
+        // Unread: `connection: close` keeps Node from reading the body to reuse the socket.
+        void reply
+          .code(503)
+          .header('retry-after', BUDGET_RETRY_AFTER_S)
+          .header('connection', 'close')
+          .send({ detail: `The service is reading as many request bodies as it holds at once; try again in ${BUDGET_RETRY_AFTER_S} s` })
+        return
+      }
+      reserved += bytes
+      let released = false
+      // 'close' comes once the answer is sent or the socket is gone (timeout, client abort), whichever first.
+      reply.raw.once('close', () => {
+        if (released) return
+        released = true
+        reserved -= bytes
+      })
+      done()
+    })
+  },
+  { name: 'load-limits' },
+)

@@ -1,0 +1,224 @@
+// Memory and load bounds of the built server, started as `npm start` starts it (the start script's node flags,
+// dist/server.js, the default limits): a flood of sockets holding partial 64 KiB bodies, and far more
+// concurrent creates than the machine can serve. docs/reliability.md gives the figures these print.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Worker } from 'node:worker_threads'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { procStatusKb, startScriptNodeFlags } from '../../bench/lib/processes.js'
+import { startFlood } from '../../harness/flood.js'
+import { postJson, send, JSON_TYPE } from '../../harness/http.js'
+import { openItems, type ItemsCollection } from '../../harness/items.js'
+import { ServerProcess } from '../../harness/server-process.js'
+import { testDbUri } from '../setup/test-app.js'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+const ENTRY = join(ROOT, 'dist', 'server.js')
+
+// The container's memory limit (docker-compose.yml's mem_limit); the peak must stay under this share of it.
+const COMPOSE_LIMIT_MB = Number(/mem_limit:\s*(\d+)m/.exec(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'))?.[1] ?? NaN)
+const PEAK_SHARE = 0.75
+
+// The flood: sockets in all, each declaring a 64 KiB body and sending all but its last 100 bytes, held open.
+const FLOOD_SOCKETS = 6_000
+const BODY_BYTES = 64 * 1024
+const WITHHELD_BYTES = 100
+const HOLD_MS = 3_000
+// Sockets being opened at once: the flood comes in about as fast as a 2-core machine accepts and answers it.
+const FLOOD_CONCURRENCY = 20
+// /healthz during the flood: one probe every PROBE_EVERY_MS, each answered within PROBE_LIMIT_MS.
+const PROBE_EVERY_MS = 200
+const PROBE_LIMIT_MS = 1_000
+
+// The overload: this many clients, each sending creates one after another on fresh connections for LOAD_MS.
+const LOAD_CLIENTS = 2_000
+const LOAD_MS = 10_000
+// Every answer within this long (the server's requestTimeout, 10 s, plus slack for a busy machine).
+const ANSWER_LIMIT_MS = 15_000
+
+/** dist/ as `npm run build` makes it from the current src/: built here when missing or older than a source file. */
+function ensureBuilt(): void {
+  const newestSource = (dir: string): number =>
+    Math.max(
+      0,
+      ...readdirSync(dir, { withFileTypes: true }).map((entry) =>
+        entry.isDirectory() ? newestSource(join(dir, entry.name)) : statSync(join(dir, entry.name)).mtimeMs,
+      ),
+    )
+  if (existsSync(ENTRY) && statSync(ENTRY).mtimeMs >= newestSource(join(ROOT, 'src'))) return
+  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' })
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`)
+}
+
+const mongodbUri = testDbUri('flood')
+const logDir = mkdtempSync(join(tmpdir(), 'item-store-flood-'))
+let server: ServerProcess | undefined
+let items: ItemsCollection | undefined
+/** Every create answered 201 in this file: name -> price in cents. */
+const acknowledged = new Map<string, number>()
+
+const running = (): ServerProcess => {
+  if (server === undefined) throw new Error('the server did not start')
+  return server
+}
+
+beforeAll(async () => {
+  ensureBuilt()
+  server = await ServerProcess.start({
+    args: [...startScriptNodeFlags(join(ROOT, 'package.json')), ENTRY],
+    cwd: ROOT,
+    // Every client here shares one address: RATE_LIMIT_CREATES=0 stands for a flood from many addresses.
+    env: { MONGODB_URI: mongodbUri, LOG_LEVEL: 'warn', RATE_LIMIT_CREATES: '0', ...(process.env.FLOOD_ENV === undefined ? {} : Object.fromEntries(new URLSearchParams(process.env.FLOOD_ENV))) },
+    logPath: join(logDir, 'server.log'),
+  })
+  items = await openItems(mongodbUri)
+}, 120_000)
+
+afterAll(async () => {
+  await server?.stop(5_000)
+  await items?.dropAndClose()
+  rmSync(logDir, { recursive: true, force: true })
+})
+
+/**
+ * /healthz probed from a worker thread of its own, so the flood's client work in this thread cannot delay
+ * the probe: what it measures is the server. Probes at most every `everyMs` until stop(), at most 600.
+ */
+function startProber(baseUrl: string, everyMs: number, limitMs: number): { stop(): Promise<{ probes: number[]; failures: string[] }> } {
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads')
+    const { request } = require('node:http')
+    const { baseUrl, everyMs, limitMs } = workerData
+    let stopping = false
+    parentPort.once('message', () => { stopping = true })
+    const probe = () => new Promise((resolve) => {
+      const started = performance.now()
+      const req = request(baseUrl + '/healthz', { agent: false, timeout: limitMs }, (res) => {
+        res.resume()
+        res.on('end', () => resolve({ ms: performance.now() - started, failure: res.statusCode === 200 ? undefined : 'healthz ' + res.statusCode }))
+      })
+      req.on('timeout', () => req.destroy(new Error('no answer within ' + limitMs + ' ms')))
+      req.on('error', (error) => resolve({ ms: performance.now() - started, failure: 'healthz: ' + error.message }))
+      req.end()
+    })
+    ;(async () => {
+      const probes = [], failures = []
+      for (let i = 0; i < 600 && !stopping; i++) {
+        const { ms, failure } = await probe()
+        probes.push(ms)
+        if (failure !== undefined) failures.push(failure)
+        await new Promise((resolve) => setTimeout(resolve, everyMs))
+      }
+      parentPort.postMessage({ probes, failures })
+    })()
+  `
+  const worker = new Worker(source, { eval: true, workerData: { baseUrl, everyMs, limitMs } })
+  const done = new Promise<{ probes: number[]; failures: string[] }>((resolve, reject) => {
+    worker.once('message', resolve)
+    worker.once('error', reject)
+  })
+  return {
+    async stop() {
+      worker.postMessage('stop')
+      const result = await done
+      await worker.terminate()
+      return result
+    },
+  }
+}
+
+async function create(name: string, cents: number): Promise<void> {
+  const answer = await postJson(running().baseUrl, { name, price: cents / 100 })
+  expect(answer.status, answer.text).toBe(201)
+  acknowledged.set(name, cents)
+}
+
+/** Every acknowledged create is stored with its price. */
+async function expectAcknowledgedStored(): Promise<void> {
+  if (items === undefined) throw new Error('no database client')
+  const stored = await items.prices()
+  const lost = [...acknowledged].filter(([name, cents]) => stored.get(name) !== cents)
+  expect(lost).toEqual([])
+}
+
+describe('memory bound', () => {
+  it(`${FLOOD_SOCKETS} sockets holding partial ${BODY_BYTES / 1024} KiB bodies (JSON, form, multipart): peak RSS under ${PEAK_SHARE * 100} % of the compose limit, /healthz within ${PROBE_LIMIT_MS} ms`, async () => {
+    const { baseUrl, pid, port } = running()
+    for (let i = 0; i < 10; i++) await create(`before-flood-${i}`, 100 + i)
+
+    const prober = startProber(baseUrl, PROBE_EVERY_MS, PROBE_LIMIT_MS)
+    const flood = startFlood({ port, sockets: FLOOD_SOCKETS, kinds: ['json', 'form', 'multipart'], bodyBytes: BODY_BYTES, withheldBytes: WITHHELD_BYTES, openConcurrency: FLOOD_CONCURRENCY })
+    await flood.opened
+    await sleep(HOLD_MS)
+    const peakKb = procStatusKb(pid, 'VmHWM')
+    const result = await flood.release()
+    const { probes, failures } = await prober.stop()
+
+    // Once the flood ends, a normal create succeeds and nothing acknowledged is lost.
+    await sleep(500)
+    await create('after-flood', 4200)
+    await expectAcknowledgedStored()
+    const rssAfterKb = procStatusKb(pid, 'VmRSS')
+
+    process.stderr.write(
+      `[reliability] flood: ${result.opened} sockets, ${(result.bytesSent / 2 ** 20).toFixed(0)} MiB sent, answers ${JSON.stringify(result.answers)}, ` +
+        `${result.dropped} dropped unanswered, ${result.heldOpen} held open at release; peak RSS (VmHWM) ${(peakKb / 1024).toFixed(0)} MB, ` +
+        `RSS after ${(rssAfterKb / 1024).toFixed(0)} MB; /healthz slowest ${Math.max(...probes).toFixed(0)} ms over ${probes.length} probes\n`,
+    )
+    expect(failures).toEqual([])
+    expect(Math.max(...probes)).toBeLessThan(PROBE_LIMIT_MS)
+    expect(peakKb / 1024).toBeLessThan(COMPOSE_LIMIT_MB * PEAK_SHARE)
+    // The flood was refused rather than read: most sockets were answered 503 at once.
+    expect(result.answers['503'] ?? 0).toBeGreaterThan(FLOOD_SOCKETS / 2)
+  }, 120_000)
+})
+
+describe('overload', () => {
+  it(`${LOAD_CLIENTS} clients sending creates for ${LOAD_MS / 1000} s: every request answered 201, or 503 with Retry-After, within ${ANSWER_LIMIT_MS / 1000} s; every 201 stored`, async () => {
+    const { baseUrl, pid } = running()
+    const counts: Record<string, number> = {}
+    const problems: string[] = []
+    let slowestMs = 0
+    let slowest = ''
+    const deadline = Date.now() + LOAD_MS
+    const clients = Array.from({ length: LOAD_CLIENTS }, async (_, client) => {
+      // Bounded: at most 50 creates per client.
+      for (let i = 0; i < 50 && Date.now() < deadline; i++) {
+        const name = `load-${client}-${i}`
+        const cents = client * 100 + i
+        const started = performance.now()
+        try {
+          const answer = await send(
+            baseUrl,
+            { method: 'POST', path: '/items/new/', headers: JSON_TYPE, body: JSON.stringify({ name, price: cents / 100 }) },
+            { timeoutMs: ANSWER_LIMIT_MS },
+          )
+          if (performance.now() - started > slowestMs) {
+            slowestMs = performance.now() - started
+            slowest = `${answer.status} ${answer.text.slice(0, 100)}`
+          }
+          counts[answer.status] = (counts[answer.status] ?? 0) + 1
+          if (answer.status === 201) acknowledged.set(name, cents)
+          else if (answer.status !== 503 || !/^\d+$/.test(answer.headers['retry-after'] ?? '')) problems.push(`${answer.status} ${answer.text.slice(0, 200)}`)
+          else await sleep(Number(answer.headers['retry-after']) * 1000 * Math.random())
+        } catch (error) {
+          slowestMs = Math.max(slowestMs, performance.now() - started)
+          problems.push(`no answer after ${(performance.now() - started).toFixed(0)} ms: ${error instanceof Error ? error.message : String(error)}`)
+        }
+      }
+    })
+    await Promise.all(clients)
+    const peakKb = procStatusKb(pid, 'VmHWM')
+    await expectAcknowledgedStored()
+    process.stderr.write(
+      `[reliability] overload: ${LOAD_CLIENTS} clients for ${LOAD_MS / 1000} s, answers ${JSON.stringify(counts)}, ` +
+        `${problems.length} problems ${JSON.stringify(problems.slice(0, 5))}, slowest answer ${slowestMs.toFixed(0)} ms (${slowest}), peak RSS (VmHWM) so far ${(peakKb / 1024).toFixed(0)} MB\n`,
+    )
+    expect(problems.slice(0, 10)).toEqual([])
+    expect(counts['201'] ?? 0).toBeGreaterThan(0)
+    expect(slowestMs).toBeLessThan(ANSWER_LIMIT_MS)
+  }, 120_000)
+})
