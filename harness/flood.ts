@@ -33,6 +33,8 @@ export interface FloodOptions {
   withheldBytes: number
   /** Sockets opening at once, so the client itself stays within bounds. */
   openConcurrency?: number
+  /** At most this many sockets opened per second (no pacing when absent). */
+  opensPerSecond?: number
 }
 
 export interface FloodResult {
@@ -101,8 +103,16 @@ export function startFlood(options: FloodOptions): Flood {
 
   const opened = (async () => {
     let next = 0
+    const started = performance.now()
     const workers = Array.from({ length: concurrency }, async () => {
-      while (next < options.sockets) await openOne(next++)
+      while (next < options.sockets) {
+        const index = next++
+        if (options.opensPerSecond !== undefined) {
+          const due = started + (index * 1000) / options.opensPerSecond - performance.now()
+          if (due > 0) await sleep(due)
+        }
+        await openOne(index)
+      }
     })
     await Promise.all(workers)
   })()
