@@ -4,8 +4,18 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 
 // Explicit embeddings, overrides and isolates make a name display as a different one ("Trojan Source").
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u
-// Whitespace, format characters (Cf) and other default-ignorable code points draw nothing on screen.
-const INVISIBLE_ONLY = /^[\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}]*$/u
+// Whitespace, format characters (Cf) and other default-ignorable code points draw nothing on screen; nor does
+// U+2800 BRAILLE PATTERN BLANK, which Unicode leaves out of Default_Ignorable_Code_Point as a Braille cell.
+const INVISIBLE_ONLY = /^[\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]*$/u
+// Inside a name they are refused, not removed (docs: names): "Item1" and "Item1<U+200B>" look alike, and
+// dropping one silently would store a name other than the one sent. PRECIS (RFC 8264) disallows
+// Default_Ignorable_Code_Point in its string classes for the same reason.
+const INVISIBLE_INSIDE = /[\p{Default_Ignorable_Code_Point}\u2800]/u
+
+/** A code point as people look it up, e.g. "U+200B". */
+export function codePointName(char: string): string {
+  return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
+}
 
 export interface NameProblem {
   type: string
@@ -34,6 +44,13 @@ export function nameProblem(field: string, name: string): NameProblem | undefine
     return {
       type: 'name_invisible',
       msg: `${field} must contain a visible character, not only spaces, zero-width or other invisible characters`,
+    }
+  }
+  const invisible = INVISIBLE_INSIDE.exec(name)?.[0]
+  if (invisible !== undefined) {
+    return {
+      type: 'name_invisible_character',
+      msg: `${field} must not contain ${codePointName(invisible)}, a character that is not drawn: the name would look like another one; remove it`,
     }
   }
   return undefined

@@ -19,9 +19,9 @@ const Name = Type.String({
   pattern: '^[^\\p{Cc}]*$',
   // "." and ".." could be stored but never read back: URL parsers resolve /items/../ to / (even encoded).
   not: { enum: ['.', '..'] },
-  // Invisible-only names and bidirectional controls (src/items/names.ts).
+  // Invisible characters and bidirectional controls (src/items/names.ts).
   'x-name': {},
-  description: `Unique item name, the primary key; trimmed and normalized to Unicode NFC, then 1 to ${NAME_MAX_LENGTH} characters, no control characters, not only invisible characters, no bidirectional controls, not "." or ".."`,
+  description: `Unique item name, the primary key; trimmed and normalized to Unicode NFC, then 1 to ${NAME_MAX_LENGTH} characters, no control characters, no characters that are not drawn (Unicode Default_Ignorable_Code_Point, U+2800), no bidirectional controls, not "." or ".."`,
   examples: ['Item1'],
 })
 

@@ -84,8 +84,8 @@ describe('names nobody can see, or that display as another', () => {
     expect(await fx.stored(name)).toBeNull()
   })
 
-  it('visible names with invisible characters inside, and right-to-left scripts, are fine', async () => {
-    for (const name of ['a\u200Db', 'שלום', 'مرحبا', 'e\u0301']) {
+  it('right-to-left scripts and combining marks are fine', async () => {
+    for (const name of ['שלום', 'مرحبا', 'e\u0301']) {
       expect((await postItem(fx.baseUrl, { name, price: 1 })).status, name).toBe(201)
     }
   })
