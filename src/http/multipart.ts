@@ -1,17 +1,23 @@
-// multipart/form-data for the form route, as FastAPI's Form accepts it: text fields only, under the same
-// body limit as every other body. @fastify/multipart reads the body as a stream, past Fastify's bodyLimit,
-// so the limit is enforced here on the declared length.
-import multipart from '@fastify/multipart'
+// multipart/form-data for the form route, as FastAPI's Form accepts it: text fields only, UTF-8 only, under
+// the same body limit as every other body. The body is read whole (at most 64 KiB, Fastify's bodyLimit),
+// checked in one linear pass, then parsed by @fastify/busboy:
+//  - at most MAX_PARTS parts: busboy costs about 40 µs per part even after its own limit, so a body of
+//    thousands of delimiters would hold the event loop for tenths of a second (docs/reliability.md);
+//  - every text part's bytes are valid UTF-8 and it declares no other charset: busboy would store invalid
+//    bytes as U+FFFD, a name the client never sent (the JSON route refuses them too).
+import { Busboy, type BusboyInstance } from '@fastify/busboy'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { BODY_LIMIT_BYTES, BODY_LIMIT_TEXT } from './body-limit.js'
 import { FieldErrors, HttpError } from './errors.js'
 
+/** More parts than any form here sends (it has four fields). */
+export const MAX_PARTS = 100
+
 /**
- * preParsing hook: a multipart body must declare its length, within the limit. Node's parser then holds the
- * body to that length, so the limit holds for the whole body without counting it again here.
+ * preParsing hook: a multipart body must declare its length, within the limit, so that a refusal comes
+ * before any byte of it is read.
  */
 async function limitMultipartBody(request: FastifyRequest): Promise<void> {
-  // isMultipart() is only known once the body is being parsed, after this hook.
   if (request.headers['content-type']?.toLowerCase().startsWith('multipart/') !== true) return
   const declared = request.headers['content-length']
   if (declared === undefined) throw new HttpError(411, `A multipart body must declare its Content-Length (at most ${BODY_LIMIT_TEXT})`)
@@ -22,43 +28,117 @@ function fileRefused(fieldname: string): FieldErrors {
   return new FieldErrors([{ loc: ['body', fieldname], msg: `${fieldname} must be text; this form takes no files`, type: 'file_not_accepted' }])
 }
 
-/** The parser's own refusals (limits) keep their 4xx; anything else it throws is a malformed body. */
-function refusal(error: unknown): Error {
-  if (error instanceof FieldErrors || error instanceof HttpError) return error
-  const { message = 'unreadable', statusCode } = error as { message?: string; statusCode?: unknown }
-  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    return new HttpError(statusCode, `The multipart body is refused: ${message}`)
-  }
+function malformed(message: string): HttpError {
   return new HttpError(400, `The multipart body is malformed (${message}); send multipart/form-data with its boundary`)
 }
 
+/** busboy's own refusals (limits, malformed input) as answers. */
+function refusal(error: unknown): Error {
+  if (error instanceof FieldErrors || error instanceof HttpError) return error
+  const message = error instanceof Error ? error.message : 'unreadable'
+  if (/limit/i.test(message)) return new HttpError(413, `The multipart body is refused: ${message}`)
+  return malformed(message)
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+const UTF8_NAMES = new Set(['utf-8', 'utf8', 'us-ascii'])
+
+function boundaryOf(contentType: string): string | undefined {
+  const match = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i.exec(contentType)
+  return match?.[1] ?? match?.[2]
+}
+
 /**
- * Registers multipart parsing on `fastify` (a route plugin's own scope): the text fields become the body,
- * a repeated one an array, as with a URL-encoded form; a file is refused by its field's name.
+ * One pass over the raw body: too many parts, or a text part whose bytes are not UTF-8 or which declares
+ * another charset, is refused. Anything else malformed is left to busboy, which says what.
  */
+function checkRawParts(body: Buffer, boundary: string): void {
+  const delimiter = Buffer.from(`\r\n--${boundary}`, 'latin1')
+  // The first delimiter may open the body without the CRLF before it.
+  let at = body.subarray(0, delimiter.length - 2).equals(delimiter.subarray(2)) ? -2 : body.indexOf(delimiter)
+  const starts: number[] = []
+  while (at !== -1) {
+    starts.push(at)
+    if (starts.length > MAX_PARTS + 1) throw new HttpError(413, `The multipart body has more than ${MAX_PARTS} parts`)
+    at = body.indexOf(delimiter, at + delimiter.length)
+  }
+  for (let i = 0; i + 1 < starts.length; i++) {
+    const partStart = (starts[i] ?? 0) + delimiter.length
+    // "--" after a delimiter closes the body.
+    if (body[partStart] === 0x2d && body[partStart + 1] === 0x2d) return
+    const part = body.subarray(partStart, starts[i + 1])
+    const headerEnd = part.indexOf('\r\n\r\n')
+    if (headerEnd === -1) continue
+    const headers = part.subarray(0, headerEnd).toString('latin1')
+    if (/filename\*?=/i.test(headers)) continue
+    const name = /\bname="([^"]*)"/i.exec(headers)?.[1] ?? /\bname=([^\s;]+)/i.exec(headers)?.[1] ?? 'unnamed'
+    const charset = /;\s*charset="?([^";\s]+)/i.exec(headers)?.[1]?.toLowerCase()
+    if (charset !== undefined && !UTF8_NAMES.has(charset)) {
+      throw new HttpError(400, `The ${name} field of the multipart body declares charset ${charset.slice(0, 40)}; send it as UTF-8`)
+    }
+    try {
+      utf8.decode(part.subarray(headerEnd + 4))
+    } catch {
+      throw new HttpError(400, `The ${name} field of the multipart body is not valid UTF-8 text; send UTF-8`)
+    }
+  }
+}
+
+/** The text fields of a whole multipart body; a repeated one gives an array, as with a URL-encoded form. */
+function parseMultipart(contentType: string, body: Buffer): Promise<Record<string, string | string[]>> {
+  const boundary = boundaryOf(contentType)
+  if (boundary === undefined) return Promise.reject(malformed('no boundary parameter in the Content-Type'))
+  checkRawParts(body, boundary)
+  return new Promise((resolve, reject) => {
+    // No prototype, so a field named __proto__ is plain data.
+    const fields = Object.create(null) as Record<string, string | string[]>
+    let failed = false
+    const fail = (error: unknown): void => {
+      if (failed) return
+      failed = true
+      reject(refusal(error))
+    }
+    let parser: BusboyInstance
+    try {
+      parser = new Busboy({
+        headers: { 'content-type': contentType },
+        limits: { fieldNameSize: 100, fieldSize: BODY_LIMIT_BYTES, fields: MAX_PARTS, parts: MAX_PARTS, headerPairs: 20 },
+      })
+    } catch (error) {
+      fail(error)
+      return
+    }
+    parser.on('field', (name: string, value: string) => {
+      const existing = fields[name]
+      if (existing === undefined) fields[name] = value
+      else if (Array.isArray(existing)) existing.push(value)
+      else fields[name] = [existing, value]
+    })
+    parser.on('file', (name: string, stream: NodeJS.ReadableStream) => {
+      stream.resume()
+      fail(fileRefused(name))
+    })
+    parser.on('partsLimit', () => { fail(new HttpError(413, `The multipart body has more than ${MAX_PARTS} parts`)); })
+    parser.on('fieldsLimit', () => { fail(new HttpError(413, `The multipart body has more than ${MAX_PARTS} fields`)); })
+    parser.on('error', fail)
+    parser.on('finish', () => {
+      if (!failed) resolve(fields)
+    })
+    parser.end(body)
+  })
+}
+
+/** Registers multipart parsing on `fastify` (a route plugin's own scope): its text fields become the body. */
 export async function acceptMultipartText(fastify: FastifyInstance): Promise<void> {
   fastify.addHook('preParsing', limitMultipartBody)
-  await fastify.register(multipart, {
-    limits: { fieldNameSize: 100, fieldSize: BODY_LIMIT_BYTES, fields: 100, parts: 100, headerPairs: 20 },
-  })
-  fastify.addHook('preValidation', async (request) => {
-    if (!request.isMultipart()) return
-    const body = Object.create(null) as Record<string, string | string[]>
-    try {
-      for await (const part of request.parts()) {
-        if (part.type === 'file') {
-          part.file.resume()
-          throw fileRefused(part.fieldname)
-        }
-        const value = String(part.value)
-        const existing = body[part.fieldname]
-        if (existing === undefined) body[part.fieldname] = value
-        else if (Array.isArray(existing)) existing.push(value)
-        else body[part.fieldname] = [existing, value]
-      }
-    } catch (error) {
-      throw refusal(error)
-    }
-    request.body = body
+  fastify.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (request, body, done) => {
+    parseMultipart(request.headers['content-type'] ?? '', body as Buffer).then(
+      (fields) => {
+        done(null, fields)
+      },
+      (error: unknown) => {
+        done(error as Error, undefined)
+      },
+    )
   })
 }
