@@ -20,10 +20,26 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
 
 const RAW_SECURITY_HEADERS = SECURITY_HEADERS.map(([name, value]) => `${name}: ${value}\r\n`).join('')
 
+// Connections whose request was already answered with a refusal that ends them (src/plugins/request-guards.ts).
+const answeredAndClosing = new WeakSet<Duplex>()
+
+/**
+ * After this answer the connection closes, unparsed: a parse error in what follows on it (such as the body of
+ * an unknown transfer coding) is not answered a second time.
+ */
+export function closeAfterAnswer(socket: Duplex): void {
+  answeredAndClosing.add(socket)
+}
+
 /** Fastify's `clientErrorHandler` option: requests Node could not parse, or that came too slowly. */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
   // A reset connection has no one left to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return
+  if (answeredAndClosing.has(socket)) {
+    // end(), not destroy(): the answer already written still reaches the client.
+    socket.end()
+    return
+  }
   const [status, detail] =
     error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? [408, 'The request did not arrive in time']

@@ -5,7 +5,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { classifyError } from '../http/errors.js'
 import { htmlAnswer, sendHtml } from '../http/html-reply.js'
-import { cataloguePage, itemNotFoundPage, itemPage } from '../views/catalogue-pages.js'
+import { cataloguePage, itemNotFoundPage, itemPage, type ItemPageNotice } from '../views/catalogue-pages.js'
 import { errorPage } from '../views/item-pages.js'
 import { CATALOGUE_PATH } from './item-path.js'
 import { nfc } from './names.js'
@@ -18,11 +18,16 @@ const CatalogueQuery = Type.Object({
 
 const ItemPageQuery = Type.Object({
   result: Type.Optional(
-    Type.Union([Type.Literal('created'), Type.Literal('unchanged')], {
-      description: 'Set by the form’s redirect: the item was just stored, or was already stored as sent',
+    Type.String({
+      description: 'Set by the form’s redirect: created (the item was just stored) or unchanged (it was already stored as sent); any other value is ignored',
     }),
   ),
 })
+
+/** The notice the form's redirect asked for; an unknown `result` (a stale or edited link) shows none. */
+function noticeOf(result: string | undefined): ItemPageNotice {
+  return result === 'created' || result === 'unchanged' ? result : undefined
+}
 
 /** Query mistakes and database outages, as a page in the same look. */
 function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
@@ -80,7 +85,7 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request, reply) => {
       const item = await fastify.items.findByName(request.params.name)
       if (item === null) return sendHtml(reply, 404, itemNotFoundPage(request.params.name))
-      return sendHtml(reply, 200, itemPage(item, request.query.result))
+      return sendHtml(reply, 200, itemPage(item, noticeOf(request.query.result)))
     },
   )
 }

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
 import { HttpError } from '../http/errors.js'
+import { closeAfterAnswer } from '../http/framework-errors.js'
 
 const PLAIN_TRANSFER_CODINGS = new Set(['chunked', 'identity'])
 
@@ -56,6 +57,10 @@ export default fp<RequestGuardsOptions>(
       }
       const transferCodings = request.headers['transfer-encoding']?.toLowerCase().split(',').map((coding) => coding.trim())
       if (transferCodings?.some((coding) => !PLAIN_TRANSFER_CODINGS.has(coding)) === true) {
+        // Where the body ends is unknown, so the connection cannot carry another request (RFC 9112, 6.3):
+        // one answer, then close, rather than parsing the body's bytes as a next request.
+        void reply.header('connection', 'close')
+        closeAfterAnswer(request.raw.socket)
         return new HttpError(415, `Transfer-Encoding "${transferCodings.join(', ').slice(0, 100)}" is not supported; send the body uncompressed (chunked is fine)`)
       }
       const queryAt = request.url.indexOf('?')

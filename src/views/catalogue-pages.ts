@@ -6,6 +6,7 @@ import { NAME_MAX_LENGTH } from '../items/schemas.js'
 import { formatCents } from '../money.js'
 import { html, type Html } from './html.js'
 import { page } from './layout.js'
+import { visibleText } from './visible-text.js'
 
 /** The catalogue's URL for a search and a cursor; empty parts are left out, so the first page is plain. */
 function cataloguePath(query: { q?: string | undefined; after?: string | undefined }): string {
@@ -72,14 +73,14 @@ export interface CatalogueView {
 /** The catalogue: a page of items in name order, the search box, and links to the next and first page. */
 export function cataloguePage({ items, q, after, next }: CatalogueView): string {
   const searching = q !== ''
-  const title = searching ? `Names starting with “${q}”` : 'Catalogue'
+  const title = searching ? `Names starting with “${visibleText(q)}”` : 'Catalogue'
   let body: Html
   if (items.length > 0) {
     body = table(items)
   } else if (after !== undefined) {
     body = html`<p class="notice info">No more items here.</p>`
   } else if (searching) {
-    body = html`<p class="notice info">No item’s name starts with “${q}”. <a href="${CATALOGUE_PATH}">Show all items</a></p>`
+    body = html`<p class="notice info">No item’s name starts with “${visibleText(q)}”. <a href="${CATALOGUE_PATH}">Show all items</a></p>`
   } else {
     body = html`<p class="notice info">The catalogue is empty. <a href="/">Add the first item</a></p>`
   }
@@ -131,7 +132,7 @@ export function itemNotFoundPage(name: string): string {
   return page(
     'Not found',
     html`<h1>Not found</h1>
-<div class="notice error" role="alert"><p>No item is named “${name}”.</p></div>
+<div class="notice error" role="alert"><p>No item is named “${visibleText(name)}”.</p></div>
 <p class="actions"><a class="button" href="${cataloguePath({ q: name })}">Search the catalogue</a> <a href="/">Add it</a></p>`,
   )
 }
