@@ -7,6 +7,7 @@ import { useApp } from '../setup/test-app.js'
 
 const fx = useApp('echoes')
 
+// eslint-disable-next-line no-control-regex -- the control characters are what this looks for
 const RAW_HIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/u
 const tagText = (page: string, tag: string): string => new RegExp(`<${tag}[^>]*>([^<]*)</${tag}>`).exec(page)?.[1] ?? ''
 
