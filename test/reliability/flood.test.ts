@@ -38,8 +38,13 @@ const PROBE_LIMIT_MS = 1_000
 // The overload: this many clients, each sending creates one after another on fresh connections for LOAD_MS.
 const LOAD_CLIENTS = 2_000
 const LOAD_MS = 10_000
-// Every answer within this long (the server's requestTimeout, 10 s, plus slack for a busy machine).
-const ANSWER_LIMIT_MS = 15_000
+// Every answer within this long: the server's whole-request bound (10 s) and its create bound (8 s) add up to
+// 18 s at worst; 2 s more for a busy machine.
+const ANSWER_LIMIT_MS = 20_000
+// Answers that are bounded and honest under overload besides 201 and 503: 408 (the request did not arrive
+// within 10 s: the 2 000 clients share this process's CPU) and 504 (the database did not confirm a sent insert
+// within the create bound: outcome unknown, docs/api.md). Neither is counted as acknowledged.
+const ALSO_BOUNDED = new Set([408, 504])
 
 /** dist/ as `npm run build` makes it from the current src/: built here when missing or older than a source file. */
 function ensureBuilt(): void {
@@ -182,6 +187,7 @@ describe('overload', () => {
   it(`${LOAD_CLIENTS} clients sending creates for ${LOAD_MS / 1000} s: every request answered 201, or 503 with Retry-After, within ${ANSWER_LIMIT_MS / 1000} s; every 201 stored`, async () => {
     const { baseUrl, pid } = running()
     const counts: Record<string, number> = {}
+    const reasons: Record<string, number> = {}
     const problems: string[] = []
     let slowestMs = 0
     let slowest = ''
@@ -204,8 +210,14 @@ describe('overload', () => {
           }
           counts[answer.status] = (counts[answer.status] ?? 0) + 1
           if (answer.status === 201) acknowledged.set(name, cents)
+          else if (ALSO_BOUNDED.has(answer.status)) continue
           else if (answer.status !== 503 || !/^\d+$/.test(answer.headers['retry-after'] ?? '')) problems.push(`${answer.status} ${answer.text.slice(0, 200)}`)
-          else await sleep(Number(answer.headers['retry-after']) * 1000 * Math.random())
+          else {
+            const reason = /"detail":"([^(;]*)/.exec(answer.text)?.[1]?.trim() ?? '?'
+            reasons[reason] = (reasons[reason] ?? 0) + 1
+            // Back off as told, spread so the clients do not return all at once.
+            await sleep(Number(answer.headers['retry-after']) * 1000 * Math.random())
+          }
         } catch (error) {
           slowestMs = Math.max(slowestMs, performance.now() - started)
           problems.push(`no answer after ${(performance.now() - started).toFixed(0)} ms: ${error instanceof Error ? error.message : String(error)}`)
@@ -216,7 +228,7 @@ describe('overload', () => {
     const peakKb = procStatusKb(pid, 'VmHWM')
     await expectAcknowledgedStored()
     process.stderr.write(
-      `[reliability] overload: ${LOAD_CLIENTS} clients for ${LOAD_MS / 1000} s, answers ${JSON.stringify(counts)}, ` +
+      `[reliability] overload: ${LOAD_CLIENTS} clients for ${LOAD_MS / 1000} s, answers ${JSON.stringify(counts)}, 503 reasons ${JSON.stringify(reasons)}, ` +
         `${problems.length} problems ${JSON.stringify(problems.slice(0, 5))}, slowest answer ${slowestMs.toFixed(0)} ms (${slowest}), peak RSS (VmHWM) so far ${(peakKb / 1024).toFixed(0)} MB\n`,
     )
     expect(problems.slice(0, 10)).toEqual([])
