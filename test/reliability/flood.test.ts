@@ -72,7 +72,17 @@ const running = (): ServerProcess => {
   return server
 }
 
+/** The open-file limit (soft, hard) of a process, from /proc; Node raises its soft limit to the hard one at start. */
+function openFileLimits(pid: number | 'self'): [number, number] {
+  const line = /^Max open files\s+(\S+)\s+(\S+)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))
+  const read = (value: string | undefined): number => (value === undefined || value === 'unlimited' ? Infinity : Number(value))
+  return [read(line?.[1]), read(line?.[2])]
+}
+
 beforeAll(async () => {
+  // The server needs a descriptor per connection up to its cap, and this process one per client socket.
+  const [clientSoft] = openFileLimits('self')
+  if (clientSoft < LOAD_CLIENTS + 1_000) throw new Error(`ulimit -n is ${clientSoft} here; the overload test needs ${LOAD_CLIENTS + 1_000}: raise it (ulimit -n 65536)`)
   ensureBuilt()
   server = await ServerProcess.start({
     args: [...startScriptNodeFlags(join(ROOT, 'package.json')), ENTRY],
@@ -81,6 +91,8 @@ beforeAll(async () => {
     env: { MONGODB_URI: mongodbUri, LOG_LEVEL: 'warn', RATE_LIMIT_CREATES: '0', ...(process.env.FLOOD_ENV === undefined ? {} : Object.fromEntries(new URLSearchParams(process.env.FLOOD_ENV))) },
     logPath: join(logDir, 'server.log'),
   })
+  const [serverSoft] = openFileLimits(server.pid)
+  if (serverSoft < 2_048 + 100) throw new Error(`the server may open only ${serverSoft} files, fewer than its 2 048 connections: raise ulimit -n`)
   items = await openItems(mongodbUri)
 }, 120_000)
 
