@@ -22,6 +22,8 @@ The unit tests run now; the run ends with a failure until a database is there.
 `
 
 const withDatabase = databaseSource() !== undefined
+// The flood and overload test (project `load`).
+const LOAD_TESTS = 'test/reliability/flood.test.ts'
 // `npm run test:unit` (--project unit), or files of test/unit and test/views only, ask for no database, so
 // there is nothing to explain or fail.
 const args = process.argv.slice(2)
@@ -60,8 +62,19 @@ export default defineConfig({
               test: {
                 name: 'db',
                 include: ['test/**/*.test.ts'],
-                exclude: ['test/unit/**', 'test/views/**', '**/node_modules/**'],
+                exclude: ['test/unit/**', 'test/views/**', LOAD_TESTS, '**/node_modules/**'],
                 globalSetup: ['test/setup/mongo-server.ts'],
+              },
+            },
+            {
+              extends: true as const,
+              test: {
+                name: 'load',
+                include: [LOAD_TESTS],
+                globalSetup: ['test/setup/mongo-server.ts'],
+                // After every other file, alone: it saturates the machine's CPU and the database on purpose,
+                // which would fail the timing-bound tests of files running beside it.
+                sequence: { groupOrder: 1 },
               },
             },
           ]

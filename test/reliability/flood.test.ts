@@ -23,14 +23,14 @@ const COMPOSE_LIMIT_MB = Number(/mem_limit:\s*(\d+)m/.exec(readFileSync(join(ROO
 const PEAK_SHARE = 0.75
 
 // The flood: sockets in all, each declaring a 64 KiB body and sending all but its last 100 bytes, held open.
-const FLOOD_SOCKETS = 4_500
+const FLOOD_SOCKETS = 3_000
 const BODY_BYTES = 64 * 1024
 const WITHHELD_BYTES = 100
 const HOLD_MS = 3_000
 // The flood comes in at most this fast: each refused socket still costs the server about a millisecond of
 // CPU (accept, parse, answer, close; docs/reliability.md), which a shared 2-core machine must absorb.
 const FLOOD_CONCURRENCY = 50
-const FLOOD_PER_SECOND = 500
+const FLOOD_PER_SECOND = 300
 // /healthz during the flood: one probe every PROBE_EVERY_MS, each answered within PROBE_LIMIT_MS.
 const PROBE_EVERY_MS = 200
 const PROBE_LIMIT_MS = 1_000
