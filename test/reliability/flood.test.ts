@@ -149,6 +149,11 @@ function startProber(baseUrl: string, everyMs: number, limitMs: number): { stop(
   }
 }
 
+function percentile(values: number[], share: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? NaN
+}
+
 async function create(name: string, cents: number): Promise<void> {
   const answer = await postJson(running().baseUrl, { name, price: cents / 100 })
   expect(answer.status, answer.text).toBe(201)
@@ -185,7 +190,7 @@ describe('memory bound', () => {
     process.stderr.write(
       `[reliability] flood: ${result.opened} sockets, ${(result.bytesSent / 2 ** 20).toFixed(0)} MiB sent, answers ${JSON.stringify(result.answers)}, ` +
         `${result.dropped} dropped unanswered, ${result.heldOpen} held open at release; peak RSS (VmHWM) ${(peakKb / 1024).toFixed(0)} MB, ` +
-        `RSS after ${(rssAfterKb / 1024).toFixed(0)} MB; /healthz slowest ${Math.max(...probes).toFixed(0)} ms over ${probes.length} probes\n`,
+        `RSS after ${(rssAfterKb / 1024).toFixed(0)} MB; /healthz median ${percentile(probes, 0.5).toFixed(0)} ms, 90th percentile ${percentile(probes, 0.9).toFixed(0)} ms, slowest ${Math.max(...probes).toFixed(0)} ms over ${probes.length} probes\n`,
     )
     expect(failures).toEqual([])
     expect(Math.max(...probes)).toBeLessThan(PROBE_LIMIT_MS)
