@@ -8,7 +8,8 @@ const OPENAPI_PATH = '/openapi.json'
 const DOCS_TITLE = 'API documentation · Item store'
 
 // swagger-ui's start script, in place of @fastify/swagger-ui's, which always loads (and shows) /docs/json.
-// The site's bar goes before swagger-ui's root, outside what React redraws.
+// The site's bar goes before swagger-ui's root, outside what React redraws; it replaces swagger-ui's own top
+// bar (BaseLayout), whose address box has no label. The document's address shows under the title.
 const INITIALIZER = `window.onload = function () {
   var bar = document.createElement('nav')
   bar.className = 'item-store-bar'
@@ -27,7 +28,7 @@ const INITIALIZER = `window.onload = function () {
     deepLinking: true,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
     plugins: [SwaggerUIBundle.plugins.DownloadUrl],
-    layout: 'StandaloneLayout',
+    layout: 'BaseLayout',
     validatorUrl: null
   })
 }
@@ -38,6 +39,12 @@ const BAR_CSS = `.item-store-bar { display: flex; flex-wrap: wrap; gap: 0.25rem 
 .item-store-bar a { color: #1d4ed8; padding: 0.5rem 0; }
 .item-store-bar a.brand { font-weight: 700; color: #1b1f24; text-decoration: none; margin-right: auto; }
 .item-store-bar a:focus-visible { outline: 3px solid #1d4ed8; outline-offset: 2px; }
+/* swagger-ui's own colours, darkened to WCAG AA contrast (4.5:1) for white text and for links. */
+.swagger-ui .opblock.opblock-get .opblock-summary-method { background: #1d5fa8; }
+.swagger-ui .opblock.opblock-post .opblock-summary-method { background: #17734a; }
+.swagger-ui .info .title small pre { background: #5b6270; }
+.swagger-ui .info .title small.version-stamp pre { background: #4b6b02; }
+.swagger-ui .info .url, .swagger-ui .info a { color: #1d4ed8; }
 `
 
 export default fp(
