@@ -2,7 +2,7 @@
 // dist/server.js, the default limits): a flood of sockets holding partial 64 KiB bodies, and far more
 // concurrent creates than the machine can serve. docs/reliability.md gives the figures these print.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -46,18 +46,10 @@ const ANSWER_LIMIT_MS = 20_000
 // within the create bound: outcome unknown, docs/api.md). Neither is counted as acknowledged.
 const ALSO_BOUNDED = new Set([408, 504])
 
-/** dist/ as `npm run build` makes it from the current src/: built here when missing or older than a source file. */
+/** dist/ built from the current sources, as `npm start`'s prestart makes sure of (scripts/build-if-needed.js). */
 function ensureBuilt(): void {
-  const newestSource = (dir: string): number =>
-    Math.max(
-      0,
-      ...readdirSync(dir, { withFileTypes: true }).map((entry) =>
-        entry.isDirectory() ? newestSource(join(dir, entry.name)) : statSync(join(dir, entry.name)).mtimeMs,
-      ),
-    )
-  if (existsSync(ENTRY) && statSync(ENTRY).mtimeMs >= newestSource(join(ROOT, 'src'))) return
-  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' })
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`)
+  const build = spawnSync(process.execPath, ['scripts/build-if-needed.js'], { cwd: ROOT, encoding: 'utf8' })
+  if (build.status !== 0) throw new Error(`scripts/build-if-needed.js failed:\n${build.stdout}${build.stderr}`)
 }
 
 const mongodbUri = testDbUri('flood')
