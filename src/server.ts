@@ -36,8 +36,9 @@ closeWithGrace({ delay: 10_000, logger: app.log }, async ({ signal, err }) => {
   await app.close()
 })
 
+// The limits in effect (LOG_LEVEL=debug), with where the memory limit came from.
 const { loadLimits } = config
-app.log.info({ loadLimits }, `memory limit ${loadLimits.memoryLimitMb} MiB (from ${loadLimits.memoryLimitFrom})`)
+app.log.debug({ loadLimits }, `memory limit ${loadLimits.memoryLimitMb} MiB (from ${loadLimits.memoryLimitFrom})`)
 
 try {
   // A backlog as deep as the connection cap, so a burst of connects waits in the kernel's accept queue rather
