@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Server } from 'node:http'
+import { OneLineAccessLog } from './http/access-log.js'
 import { BODY_LIMIT_BYTES } from './http/body-limit.js'
 import { classifyError } from './http/errors.js'
 import { parseFormBody } from './http/form-body.js'
@@ -58,6 +59,8 @@ export const serverOptions = {
     maxParamLength: 4096,
   },
   requestIdHeader: 'x-request-id',
+  // One access line per request (request and answer together), see src/http/access-log.ts.
+  logController: new OneLineAccessLog(),
   // Slow clients. Whole request (headers + up to a BODY_LIMIT_BYTES body) within 10 s: ample on any real link.
   requestTimeout: 10_000,
   // A socket with no traffic at all for 15 s is dropped (a trickling client is caught by the bounds above).
