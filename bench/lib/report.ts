@@ -140,7 +140,9 @@ function textTable(head: string[], rows: string[][]): string[] {
 }
 
 function markdownTable(head: string[], rows: string[][]): string[] {
-  return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)]
+  // `<name>` in a title would be read as an HTML tag, and `|` as a column break.
+  const cell = (text: string): string => text.replace(/</g, '&lt;').replace(/\|/g, '\\|')
+  return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)]
 }
 
 const CPU_NOTE =
