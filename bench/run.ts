@@ -71,6 +71,8 @@ const CPU_REFERENCE = 'express'
 const TARGETS = { rssMB: 150, growth: 1.2 }
 // A create limit the bench never reaches, so its check runs on every create as it does under `npm start`.
 const BENCH_CREATE_LIMIT = '1000000'
+// The cost table runs the service with everything on once per this many variants.
+const COST_GROUP = 2
 
 const log = (message: string): void => {
   process.stderr.write(`[bench +${(performance.now() / 1000).toFixed(0)}s] ${message}\n`)
@@ -328,8 +330,37 @@ async function priceFeatures(bench: Bench): Promise<CostResult[]> {
   log(`cost table: ${contenders.length} servers, ${settings.costSeconds} s per run`)
   await warmUp(bench, scenarios, contenders)
   await resetDatabases(bench, names)
-  const results = await rounds(bench, scenarios, contenders, settings.rounds, settings.costSeconds, () => resetDatabases(bench, names))
-  const base = costVariantLabel(null)
+  const [base, ...variants] = contenders
+  if (base === undefined) return []
+  // Each variant is paired with a run of the base next to it in time (one base run per COST_GROUP variants,
+  // before them in even rounds and after them in odd ones), so drift on a shared machine hits both alike.
+  const paired = new Map<string, Map<ScenarioId, { base: LoadResult[]; without: LoadResult[] }>>(
+    variants.map((v) => [v.label, new Map(scenarios.map((sc) => [sc.id, { base: [], without: [] }]))]),
+  )
+  for (let r = 0; r < settings.rounds; r++) {
+    for (const scenario of scenarios) {
+      for (let g = 0; g < variants.length; g += COST_GROUP) {
+        const group = variants.slice(g, g + COST_GROUP)
+        const order = r % 2 === 0 ? [base, ...group] : [...group, base]
+        const runs = new Map<string, LoadResult>()
+        for (const contender of order) {
+          const result = await measure(bench, contender, scenario, settings.costSeconds, settings.connections)
+          runs.set(contender.label, result)
+          logRun(`cost ${r + 1}/${settings.rounds}`, contender.label, scenario.id, result)
+        }
+        for (const v of group) {
+          const entry = paired.get(v.label)?.get(scenario.id)
+          const b = runs.get(base.label)
+          const w = runs.get(v.label)
+          if (entry !== undefined && b !== undefined && w !== undefined) {
+            entry.base.push(b)
+            entry.without.push(w)
+          }
+        }
+      }
+    }
+    await resetDatabases(bench, names)
+  }
   const costs = COST_ROWS.map((row) => {
     const label = costVariantLabel(row)
     const server = contenders.find((c) => c.label === label)?.server
@@ -337,12 +368,10 @@ async function priceFeatures(bench: Bench): Promise<CostResult[]> {
       feature: row.feature,
       how: row.how,
       peakRssMB: server === undefined ? null : round(Math.max(server.peakRssKb, server.hwmKb()) / 1024, 1),
-      scenarios: scenarios.map((s) => {
-        const byLabel = results.get(s.id)
-        const all = byLabel?.get(base) ?? []
-        const without = byLabel?.get(label) ?? []
-        const diffs = perRound(all, without, (mine, theirs) => mine - theirs)
-        return { scenario: s.id, withMs: aggregate(all).cpuServer, withoutMs: aggregate(without).cpuServer, costMs: diffs.length === 0 ? null : judge(diffs, 0) }
+      scenarios: scenarios.map((sc) => {
+        const pair = paired.get(label)?.get(sc.id) ?? { base: [], without: [] }
+        const diffs = perRound(pair.base, pair.without, (mine, theirs) => mine - theirs)
+        return { scenario: sc.id, withMs: aggregate(pair.base).cpuServer, withoutMs: aggregate(pair.without).cpuServer, costMs: diffs.length === 0 ? null : judge(diffs, 0) }
       }),
     }
   })
