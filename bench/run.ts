@@ -21,7 +21,7 @@ import { BenchServer, BenchSetupError, cpuMs, makeWorkDir, rssKb, settle, startS
 import { formatSoak, formatTable, toMarkdown, writeDocsSection, type Aggregate, type BenchResults, type CostResult, type GrowthRow, type ScenarioSummary, type Target } from './lib/report.js'
 import { preload } from './lib/seed.js'
 import { judgeSoak, runSoak, soakIntervalSeconds, type SoakSettings } from './lib/soak.js'
-import { judge, median, round } from './lib/stats.js'
+import { judge, judgedNote, median, round } from './lib/stats.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SERVICE_ENTRY = join(ROOT, 'dist', 'server.js')
@@ -449,7 +449,7 @@ function judgeTargets(results: Omit<BenchResults, 'targets'>): Target[] {
     const row = results.comparison.scenarios.find((s) => s.id === id)
     const ratio = row?.servers.find((s) => s.label === CPU_REFERENCE)?.cpuRatio
     if (row !== undefined && ratio !== undefined && ratio !== null) {
-      targets.push(target(`${row.title}: CPU/req vs ${CPU_REFERENCE}`, `<= x${want.toFixed(2)}`, `x${ratio.median.toFixed(3)} (rounds x${ratio.min.toFixed(2)}-x${ratio.max.toFixed(2)})`, ratio.median <= want))
+      targets.push(target(`${row.title}: CPU/req vs ${CPU_REFERENCE}`, `<= x${want.toFixed(2)}`, `x${ratio.median.toFixed(3)} (rounds x${ratio.min.toFixed(2)}-x${ratio.max.toFixed(2)})${judgedNote(ratio)}`, ratio.median <= want))
     }
   }
   const peakMB = Math.max(results.memory.servicePeakRssMB, results.memory.serviceHwmMB)

@@ -16,7 +16,7 @@ export interface CostRow {
 }
 
 export const COST_ROWS: CostRow[] = [
-  { id: 'logs', feature: 'access logs (a line per request and per response)', how: 'LOG_LEVEL=warn', env: { LOG_LEVEL: 'warn' } },
+  { id: 'logs', feature: 'access log (one line per request)', how: 'LOG_LEVEL=warn', env: { LOG_LEVEL: 'warn' } },
   { id: 'metrics', feature: 'metrics (prom-client)', how: 'METRICS=off', env: { METRICS: 'off' } },
   { id: 'headers', feature: 'security headers', how: 'without security-headers', without: 'security-headers' },
   { id: 'create-limit', feature: 'create limit', how: 'RATE_LIMIT_CREATES=0', env: { RATE_LIMIT_CREATES: '0' } },
