@@ -23,8 +23,8 @@ import createLimit from './plugins/rate-limit.js'
 import requestGuards from './plugins/request-guards.js'
 import security from './plugins/security.js'
 import staticFiles from './plugins/static-files.js'
-import healthRoutes from './routes/health.js'
-import metricsRoutes from './routes/metrics.js'
+import healthRoutes from './ops/health.js'
+import metricsRoutes from './ops/metrics.js'
 
 export interface AppOptions {
   mongodbUri: string

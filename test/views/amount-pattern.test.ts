@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parseMoney } from '../../src/money.js'
-import { AMOUNT_PATTERN } from '../../src/views/item-pages.js'
+import { AMOUNT_PATTERN } from '../../src/views/form-pages.js'
 
 const browser = new RegExp(`^(?:${AMOUNT_PATTERN})$`, 'v')
 const serverTakes = (text: string): boolean => parseMoney('price', text).ok

@@ -5,7 +5,7 @@ import { parse, type DefaultTreeAdapterTypes } from 'parse5'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { cataloguePage, itemNotFoundPage, itemPage } from '../../src/views/catalogue-pages.js'
-import { conflictPage, errorPage, invalidPage, type FormValues } from '../../src/views/item-pages.js'
+import { conflictPage, errorPage, invalidPage, type FormValues } from '../../src/views/form-pages.js'
 
 type Node = DefaultTreeAdapterTypes.Node
 type Element = DefaultTreeAdapterTypes.Element
