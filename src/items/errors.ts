@@ -18,8 +18,3 @@ export class WriteOutcomeUnknownError extends Error {
     super(`the insert of "${itemName}" was not confirmed in time`, options)
   }
 }
-
-/** The database refused an insert because the name is taken: an answer, not a failure. */
-export function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000
-}

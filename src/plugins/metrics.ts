@@ -4,7 +4,7 @@
 import fp from 'fastify-plugin'
 import { performance } from 'node:perf_hooks'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import { isDuplicateKey } from '../items/errors.js'
+import { isDuplicateKey } from './database.js'
 
 export type DbOperation = 'insert' | 'find' | 'list' | 'ping'
 
