@@ -14,18 +14,18 @@ import { itemPagePath } from './item-path.js'
 import { normalizeBodyName } from './names.js'
 import { ItemForm } from './schemas.js'
 
+const FORM_FIELDS = Object.keys(ItemForm.properties) as (keyof ItemForm)[]
+
 /** What the person typed, kept as text so the form can show it again. */
 function typedValues(body: unknown): FormValues {
   const values: FormValues = {}
   if (typeof body !== 'object' || body === null) return values
-  for (const key of ['name', 'price', 'description', 'tax'] as const) {
+  for (const key of FORM_FIELDS) {
     const value = (body as Record<string, unknown>)[key]
     if (typeof value === 'string') values[key] = value
   }
   return values
 }
-
-const FORM_FIELDS = ['name', 'price', 'description', 'tax'] as const
 
 /**
  * preValidation hook: no field of the form repeats, so a repeated one is named as such; and browsers send

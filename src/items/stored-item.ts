@@ -71,6 +71,7 @@ export function isMoney(field: ItemField): boolean {
 
 /** The field's name in the API and the form: price for priceCents. */
 export type ApiName<K extends string> = K extends `${infer Base}Cents` ? Base : K
+export type ApiField = ApiName<ItemField>
 export function apiName<K extends ItemField>(field: K): ApiName<K> {
   return field.replace(/Cents$/, '') as ApiName<K>
 }
