@@ -6,12 +6,13 @@ import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifySer
 import fp from 'fastify-plugin'
 import type { Server } from 'node:http'
 import { BODY_LIMIT_BYTES } from './http/body-limit.js'
-import { classifyError } from './http/errors.js'
+import { sendError } from './http/errors.js'
 import { parseFormBody } from './http/form-body.js'
 import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js'
 import { registerJsonBodyParser } from './http/json-body.js'
 import { registerValidation } from './http/validation.js'
 import formRoutes from './items/form-routes.js'
+import { nameKeyword } from './items/names.js'
 import itemsRepository from './items/repository.js'
 import pageRoutes from './items/page-routes.js'
 import itemRoutes from './items/routes.js'
@@ -65,10 +66,13 @@ export const serverOptions = {
   clientErrorHandler,
 } satisfies FastifyHttpOptions<Server>
 
+// The domain's own validation keywords; one array, so every app in a process shares the compiled schemas.
+const VALIDATION_KEYWORDS = [nameKeyword]
+
 export const itemStore = fp<AppOptions>(
   async function itemStore(fastify, options) {
     registerJsonBodyParser(fastify)
-    registerValidation(fastify)
+    registerValidation(fastify, VALIDATION_KEYWORDS)
     await fastify.register(gracefulClose)
     await fastify.register(formbody, { parser: parseFormBody })
     await fastify.register(security)
@@ -83,12 +87,7 @@ export const itemStore = fp<AppOptions>(
     await fastify.register(docs)
     await fastify.register(staticFiles)
 
-    fastify.setErrorHandler((error, request, reply) => {
-      const outcome = classifyError(error)
-      if ('fieldErrors' in outcome) return reply.code(422).send({ detail: outcome.fieldErrors })
-      if (outcome.log) request.log.error({ err: error }, 'request failed')
-      return reply.code(outcome.statusCode).send({ detail: outcome.detail })
-    })
+    fastify.setErrorHandler((error, request, reply) => sendError(error, request, reply))
     fastify.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }))
 
     await fastify.register(healthRoutes)

@@ -5,8 +5,8 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import { createHash } from 'node:crypto'
 import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
 import { requireContentType } from '../http/content-type.js'
-import { classifyError, FieldErrors } from '../http/errors.js'
-import { htmlAnswer, sendHtml } from '../http/html-reply.js'
+import { FieldErrors, sendError } from '../http/errors.js'
+import { htmlAnswer } from '../http/html-reply.js'
 import { acceptMultipartText } from '../http/multipart.js'
 import { conflictPage, entryPage, errorPage, invalidPage, type FormValues } from '../views/form-pages.js'
 import { DuplicateItemError } from './errors.js'
@@ -129,15 +129,12 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         },
       },
       errorHandler(error, request, reply) {
-        const outcome = classifyError(error)
-        if ('fieldErrors' in outcome) {
-          sendHtml(reply, 422, invalidPage(typedBeforeValidation.get(request) ?? {}, outcome.fieldErrors))
-        } else if (error instanceof DuplicateItemError) {
-          sendHtml(reply, 409, conflictPage(error.itemName, typedBeforeValidation.get(request) ?? {}))
-        } else {
-          if (outcome.log) request.log.error({ err: error }, 'form request failed')
-          sendHtml(reply, outcome.statusCode, errorPage(outcome.statusCode, outcome.detail))
-        }
+        // The form again with what was typed, for a problem the person can fix; else what happened.
+        const typed = typedBeforeValidation.get(request) ?? {}
+        sendError(error, request, reply, {
+          invalid: (fieldErrors) => invalidPage(typed, fieldErrors),
+          failed: (statusCode, detail) => (error instanceof DuplicateItemError ? conflictPage(error.itemName, typed) : errorPage(statusCode, detail)),
+        })
       },
     },
     async (request, reply) => {

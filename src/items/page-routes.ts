@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { classifyError } from '../http/errors.js'
+import { sendError, type ErrorPages } from '../http/errors.js'
 import { htmlAnswer, sendHtml } from '../http/html-reply.js'
 import { cataloguePage, itemNotFoundPage, itemPage } from '../views/catalogue-pages.js'
 import { errorPage } from '../views/form-pages.js'
@@ -25,14 +25,13 @@ const ItemPageQuery = Type.Object({
 })
 
 /** Query mistakes and database outages, as a page in the same look. */
+const PAGE_ERRORS: ErrorPages = {
+  invalid: (fieldErrors) => errorPage(422, fieldErrors.map((field) => field.msg).join('; '), 'Not shown'),
+  failed: (statusCode, detail) => errorPage(statusCode, detail, 'Not shown'),
+}
+
 function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const outcome = classifyError(error)
-  if ('fieldErrors' in outcome) {
-    sendHtml(reply, 422, errorPage(422, outcome.fieldErrors.map((field) => field.msg).join('; '), 'Not shown'))
-    return
-  }
-  if (outcome.log) request.log.error({ err: error }, 'page request failed')
-  sendHtml(reply, outcome.statusCode, errorPage(outcome.statusCode, outcome.detail, 'Not shown'))
+  sendError(error, request, reply, PAGE_ERRORS)
 }
 
 const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {

@@ -109,14 +109,14 @@ export default fp(
         return await timeDbCall(operation, () => withTimeout(call(), operationTimeoutMs))
       } catch (err) {
         fastify.log.warn({ err, operation }, 'database call failed')
-        throw new DatabaseUnavailableError(`database ${operation} failed`, { cause: err })
+        throw new DatabaseUnavailableError({ cause: err })
       }
     }
 
     /** The name is taken: by our own insert (sent earlier), by the same item, or by another one. */
     async function settleDuplicate(item: ItemRecord, doc: StoredItem): Promise<CreateResult> {
       const stored = await run('find', () => findOne(doc._id, { ...READ_PROJECTION, writeToken: 1 }))
-      if (stored === null) throw new DatabaseUnavailableError('an item reported as present was not found')
+      if (stored === null) throw new DatabaseUnavailableError({ cause: new Error('an item reported as present was not found') })
       if (stored.writeToken?.equals(doc.writeToken) === true) {
         itemCreated()
         return { item, created: true }
@@ -165,7 +165,7 @@ export default fp(
           // Refused by the schema before anything was sent: a bug of ours (the API let it through), a 500.
           if (err instanceof Error && err.name === 'ValidationError') throw err
           fastify.log.warn({ err, operation: 'insert' }, 'database call failed')
-          if (neverSent(err)) throw new DatabaseUnavailableError('database insert failed', { cause: err })
+          if (neverSent(err)) throw new DatabaseUnavailableError({ cause: err })
           return confirm(item, doc, deadline, err)
         }
       },

@@ -7,7 +7,8 @@ import { fromJson } from './input.js'
 import { itemPath } from './item-path.js'
 import { normalizeBodyName, normalizeListQuery } from './names.js'
 import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
-import { described, ErrorMessage, Item, ItemCreate, ItemList, ItemListQuery, ItemParams, ValidationFailure } from './schemas.js'
+import { described, ErrorMessage, ValidationFailure } from '../http/schemas.js'
+import { Item, ItemCreate, ItemList, ItemListQuery, ItemParams } from './schemas.js'
 import { apiName, isMoney, ITEM_FIELDS, type ApiField, type ItemRecord } from './stored-item.js'
 
 // The response schema names every field of the stored item: this fails to compile until it does.

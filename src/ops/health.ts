@@ -1,7 +1,7 @@
 // Probes for orchestrators: /healthz says the process answers, /readyz that the database does too.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { described, ErrorMessage } from '../items/schemas.js'
+import { described, ErrorMessage } from '../http/schemas.js'
 
 const Status = Type.Object({ status: Type.String() })
 
