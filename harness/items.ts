@@ -3,9 +3,11 @@
 import { type Collection, type Long, MongoClient } from 'mongodb'
 import type { StoredItem as Declared } from '../src/items/stored-item.js'
 
-/** The stored document as the driver reads it with promoteLongs: false: int64 values as Long. The service
- * writes every field (null when empty), so none is missing. */
-export type StoredItem = { [K in keyof Declared]-?: LongFor<Exclude<Declared[K], undefined>> }
+/**
+ * The stored document as the driver reads it with promoteLongs: false: int64 values as Long. A field that is
+ * not required may be missing (a document stored before the field existed); the service writes null.
+ */
+export type StoredItem = { [K in keyof Declared]: LongFor<Declared[K]> }
 type LongFor<T> = T extends bigint ? Long : T
 
 export interface ItemsCollection {
