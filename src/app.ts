@@ -5,10 +5,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Server } from 'node:http'
+import { prefersHtml } from './http/accept.js'
 import { BODY_LIMIT_BYTES } from './http/body-limit.js'
 import { sendError } from './http/errors.js'
 import { parseFormBody } from './http/form-body.js'
 import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js'
+import { sendHtml } from './http/html-reply.js'
 import { registerJsonBodyParser } from './http/json-body.js'
 import { registerValidation } from './http/validation.js'
 import formRoutes from './items/form-routes.js'
@@ -26,6 +28,7 @@ import security from './plugins/security.js'
 import staticFiles from './plugins/static-files.js'
 import healthRoutes from './ops/health.js'
 import metricsRoutes from './ops/metrics.js'
+import { notFoundPage } from './views/not-found-page.js'
 
 export interface AppOptions {
   mongodbUri: string
@@ -87,8 +90,14 @@ export const itemStore = fp<AppOptions>(
     await fastify.register(docs)
     await fastify.register(staticFiles)
 
-    fastify.setErrorHandler((error, request, reply) => sendError(error, request, reply))
-    fastify.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }))
+    fastify.setErrorHandler((error, request, reply) => {
+      // A mistyped address in a browser gets a page with the ways in; programs keep the JSON 404.
+      if (request.is404 && (error as { statusCode?: unknown }).statusCode === 404 && prefersHtml(request)) return sendHtml(reply, 404, notFoundPage())
+      return sendError(error, request, reply)
+    })
+    fastify.setNotFoundHandler((request, reply) =>
+      prefersHtml(request) ? sendHtml(reply, 404, notFoundPage()) : reply.code(404).send({ detail: 'Not Found' }),
+    )
 
     await fastify.register(healthRoutes)
     await fastify.register(metricsRoutes)

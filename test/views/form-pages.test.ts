@@ -1,8 +1,10 @@
-// The pages the form route answers besides its redirect: the form shown again after a 409 or 422 keeps
-// what was typed, and the 409 says what is wrong once, where it is.
+// The pages the form route answers besides its redirect, and every page for keyboards and screen readers:
+// the form shown again after a 409 or 422 keeps what was typed, and the 409 says what is wrong where it is.
 import { parse, type DefaultTreeAdapterTypes } from 'parse5'
 import { describe, expect, it } from 'vitest'
-import { conflictPage, invalidPage, type FormValues } from '../../src/views/form-pages.js'
+import { cataloguePage, itemNotFoundPage, itemPage } from '../../src/views/catalogue-pages.js'
+import { conflictPage, entryPage, errorPage, invalidPage, type FormValues } from '../../src/views/form-pages.js'
+import { notFoundPage } from '../../src/views/not-found-page.js'
 
 type Node = DefaultTreeAdapterTypes.Node
 type Element = DefaultTreeAdapterTypes.Element
@@ -20,6 +22,12 @@ function find(node: Node, test: (element: Element) => boolean): Element | undefi
   return undefined
 }
 
+function findAll(node: Node, test: (element: Element) => boolean, found: Element[] = []): Element[] {
+  if (isElement(node) && test(node)) found.push(node)
+  for (const child of 'childNodes' in node ? node.childNodes : []) findAll(child, test, found)
+  return found
+}
+
 function attribute(element: Element, name: string): string | undefined {
   return element.attrs.find((attr) => attr.name === name)?.value
 }
@@ -28,6 +36,44 @@ function byTag(document: Node, tag: string): Element {
   const element = find(document, (candidate) => candidate.tagName === tag)
   if (element === undefined) throw new Error(`no <${tag}>`)
   return element
+}
+
+// What the person typed and what is wrong with it, left out of an outline.
+const STATE_ATTRIBUTES = new Set(['value', 'aria-invalid', 'autofocus'])
+
+function isProblemMessage(node: Node): boolean {
+  return isElement(node) && attribute(node, 'class') === 'field-error'
+}
+
+/**
+ * One line per element (tag and sorted attributes) and per text, indented by depth, without the form's
+ * state (typed values, problem messages and the attributes that point at them).
+ */
+function outline(node: Node, depth = 0, lines: string[] = []): string[] {
+  const indent = '  '.repeat(depth)
+  if (node.nodeName === '#text' && 'value' in node) {
+    const text = node.value.trim()
+    if (text !== '') lines.push(`${indent}${JSON.stringify(text)}`)
+    return lines
+  }
+  if (!isElement(node)) {
+    // The document itself: its doctype and <html>.
+    if (node.nodeName === '#documentType') lines.push('<!doctype>')
+    for (const child of 'childNodes' in node ? node.childNodes : []) outline(child, depth, lines)
+    return lines
+  }
+  const attrs = node.attrs
+    .filter((attr) => !STATE_ATTRIBUTES.has(attr.name))
+    .map((attr) =>
+      attr.name === 'aria-describedby'
+        ? `${attr.name}=${attr.value.split(' ').filter((id) => !id.endsWith('-error')).join(' ')}`
+        : `${attr.name}=${attr.value}`,
+    )
+    .sort()
+  lines.push(`${indent}<${node.tagName} ${attrs.join(' ')}>`)
+  if (node.tagName === 'textarea') return lines
+  for (const child of node.childNodes) if (!isProblemMessage(child)) outline(child, depth + 1, lines)
+  return lines
 }
 
 const TYPED: Required<FormValues> = { name: 'Lamp', price: '1.234', tax: '1.5', description: '\nBrass desk lamp' }
@@ -56,11 +102,34 @@ describe('the form shown again', () => {
   })
 })
 
+const LAMP = { name: 'Lamp', priceCents: 1234, description: null, taxCents: 0 }
+
+describe('every page, for keyboards and screen readers', () => {
+  it.each<[string, string, string | undefined]>([
+    ['entry form', entryPage, 'New item'],
+    ['item', itemPage(LAMP, 'created'), undefined],
+    ['catalogue', cataloguePage({ items: [LAMP], q: '', after: undefined, next: null }), 'Catalogue'],
+    ['not found', itemNotFoundPage('Lamp'), undefined],
+    ['page not found', notFoundPage(), undefined],
+    ['error', errorPage(503, 'The database is unavailable'), undefined],
+    ['invalid', invalidPage(TYPED, PROBLEMS), 'New item'],
+    ['conflict', conflictPage('Lamp', TYPED), 'New item'],
+  ])('the %s page starts with a "Skip to content" link, and marks its menu entry as the current page', (_label, pageHtml, current) => {
+    const body = byTag(parse(pageHtml), 'body')
+    const first = body.childNodes.find(isElement)
+    expect(first === undefined ? undefined : [first.tagName, attribute(first, 'href'), outline(first).at(-1)?.trim()]).toEqual(['a', '#main', '"Skip to content"'])
+    const marked = findAll(byTag(body, 'nav'), (element) => attribute(element, 'aria-current') === 'page')
+    expect(marked.map((link) => outline(link).at(-1)?.trim())).toEqual(current === undefined ? [] : [JSON.stringify(current)])
+  })
+})
+
 describe('the 409 page', () => {
-  it('says it once, beside the name, with a link to the item that has it', () => {
+  it('has the 422 page’s error summary, linking to the name, and the full message beside the name', () => {
     const pageHtml = conflictPage('Lamp & co', TYPED)
+    const summary = find(parse(pageHtml), (element) => attribute(element, 'class') === 'error-summary')
+    expect(summary === undefined ? undefined : [attribute(summary, 'role'), attribute(summary, 'aria-labelledby')]).toEqual(['alert', 'error-summary-title'])
+    expect(pageHtml).toContain('<li><a href="#name">The name “Lamp &amp; co” is taken: choose another name</a></li>')
     expect(pageHtml.match(/already present/g)).toHaveLength(1)
-    expect(pageHtml).not.toContain('error-summary')
     const message = find(parse(pageHtml), (element) => attribute(element, 'id') === 'name-error')
     expect(message).toBeDefined()
     const link = message === undefined ? undefined : find(message, (element) => element.tagName === 'a')
