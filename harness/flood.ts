@@ -1,6 +1,7 @@
 // Hostile clients for the reliability tests: a flood of sockets that each send a create's head and all but the
 // last bytes of a large body, then wait; and a crowd of clients that each send creates as fast as they are
 // answered. Bounded in sockets, requests and time; loopback only.
+import { readFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -127,5 +128,15 @@ export function startFlood(options: FloodOptions): Flood {
       await sleep(100)
       return result
     },
+  }
+}
+
+/** A memory figure of a process from /proc/<pid>/status in kB (VmHWM: its peak RSS; VmRSS: now); 0 when gone. */
+export function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return match?.[1] === undefined ? 0 : Number(match[1])
+  } catch {
+    return 0
   }
 }
