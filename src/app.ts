@@ -2,10 +2,11 @@
 // Infrastructure plugins come first, then the feature routes; error handling is defined once here.
 import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Server } from 'node:http'
 import { prefersHtml } from './http/accept.js'
+import { OneLineAccessLog } from './http/access-log.js'
 import { BODY_LIMIT_BYTES } from './http/body-limit.js'
 import { classifyError } from './http/errors.js'
 import { parseFormBody } from './http/form-body.js'
@@ -14,6 +15,7 @@ import { sendHtml } from './http/html-reply.js'
 import { registerJsonBodyParser } from './http/json-body.js'
 import { registerValidation } from './http/validation.js'
 import formRoutes from './items/form-routes.js'
+import { normalizeBodyName, normalizeListQuery } from './items/names.js'
 import itemsRepository from './items/repository.js'
 import pageRoutes from './items/page-routes.js'
 import itemRoutes from './items/routes.js'
@@ -37,6 +39,18 @@ export interface AppOptions {
   metrics?: boolean
   /** Creates per minute per client address. Default 0, no limit: server.ts passes RATE_LIMIT_CREATES (default 120). */
   rateLimitCreates?: number
+  /** Bench only (bench/servers/service.ts, the cost table): per-request features left out. server.ts never sets it. */
+  without?: readonly CostedFeature[]
+}
+
+/** The per-request features the bench prices by leaving one out at a time (docs/performance.md). */
+export const COSTED_FEATURES = ['security-headers', 'request-guards', 'name-normalization', 'exact-json-numbers', 'money-check', 'db-call-bound'] as const
+export type CostedFeature = (typeof COSTED_FEATURES)[number]
+
+/** With name-normalization left out: the routes' hooks that compose names are dropped as routes are added. */
+function dropNameHooks(route: RouteOptions): void {
+  const hooks = [route.preValidation ?? []].flat()
+  route.preValidation = hooks.filter((hook) => hook !== normalizeBodyName && hook !== normalizeListQuery)
 }
 
 /** Fastify's own options: limits and timeouts that hold for every route. */
@@ -48,6 +62,8 @@ export const serverOptions = {
     maxParamLength: 4096,
   },
   requestIdHeader: 'x-request-id',
+  // One access line per request (request and answer together), see src/http/access-log.ts.
+  logController: new OneLineAccessLog(),
   // Slow clients. Whole request (headers + up to a BODY_LIMIT_BYTES body) within 10 s: ample on any real link.
   requestTimeout: 10_000,
   // A socket with no traffic at all for 15 s is dropped (a trickling client is caught by the bounds above).
@@ -70,17 +86,20 @@ export const serverOptions = {
 
 export const itemStore = fp<AppOptions>(
   async function itemStore(fastify, options) {
-    registerJsonBodyParser(fastify)
-    registerValidation(fastify)
+    const off = new Set(options.without)
+    if (!off.has('exact-json-numbers')) registerJsonBodyParser(fastify)
+    registerValidation(fastify, { exactMoney: !off.has('money-check') })
+    if (off.has('name-normalization')) fastify.addHook('onRoute', dropNameHooks)
     await fastify.register(gracefulClose)
     await fastify.register(formbody, { parser: parseFormBody })
-    await fastify.register(security)
-    await fastify.register(requestGuards, { routerOptions: serverOptions.routerOptions })
+    await fastify.register(security, { headers: !off.has('security-headers') })
+    if (!off.has('request-guards')) await fastify.register(requestGuards, { routerOptions: serverOptions.routerOptions })
     await fastify.register(metrics, { enabled: options.metrics ?? true })
     await fastify.register(createLimit, { perMinute: options.rateLimitCreates ?? 0 })
     await fastify.register(database, {
       mongodbUri: options.mongodbUri,
       operationTimeoutMs: options.dbOperationTimeoutMs,
+      boundCalls: !off.has('db-call-bound'),
     })
     await fastify.register(itemsRepository)
     await fastify.register(docs)

@@ -58,9 +58,15 @@ const validateName: SchemaValidateFunction = (_options: unknown, data: unknown, 
   return false
 }
 
-function createAjv(options: Options): Ajv {
+// Bench only (the cost table's money-check row): hundredths by plain rounding, with no check at all.
+const roundMoney: SchemaValidateFunction = (_rules: MoneyRules, data: unknown, _parentSchema?: unknown, cxt?: DataValidationCxt): boolean => {
+  if (cxt !== undefined) (cxt.parentData as Record<string | number, unknown>)[cxt.parentDataProperty] = data === null || data === '' ? null : Math.round(Number(data) * 100)
+  return true
+}
+
+function createAjv(options: Options, money = validateMoney): Ajv {
   const ajv = new Ajv({ strict: true, strictTypes: false, ...options })
-  ajv.addKeyword({ keyword: 'x-money', schemaType: 'object', errors: true, modifying: true, validate: validateMoney })
+  ajv.addKeyword({ keyword: 'x-money', schemaType: 'object', errors: true, modifying: true, validate: money })
   ajv.addKeyword({ keyword: 'x-name', schemaType: 'object', errors: true, validate: validateName })
   return ajv
 }
@@ -70,8 +76,9 @@ const bodyAjv = createAjv({ allErrors: true, coerceTypes: false, useDefaults: tr
 // Query strings and path parameters are text, so numbers in them are coerced.
 const textAjv = createAjv({ allErrors: true, coerceTypes: true, useDefaults: true, verbose: true })
 
-export function registerValidation(fastify: FastifyInstance): void {
-  fastify.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? bodyAjv : textAjv).compile(schema),
-  )
+/** exactMoney: false only in the bench's cost table (AppOptions.without). */
+export function registerValidation(fastify: FastifyInstance, { exactMoney = true } = {}): void {
+  const body = exactMoney ? bodyAjv : createAjv({ allErrors: true, coerceTypes: false, useDefaults: true, verbose: true }, roundMoney)
+  const text = exactMoney ? textAjv : createAjv({ allErrors: true, coerceTypes: true, useDefaults: true, verbose: true }, roundMoney)
+  fastify.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? body : text).compile(schema))
 }
