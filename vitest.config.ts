@@ -37,7 +37,7 @@ export default defineConfig({
   test: {
     environment: 'node',
     reporters: ['default', new SummaryLine(missingDatabase ? 'no database: see the start of the output' : undefined)],
-    // Few files at once: the database server shares the machine with them (docs/testing.md).
+    // Few workers: the database server shares the machine with the tests (docs/testing.md).
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -8,14 +8,14 @@ import type { Server } from 'node:http'
 import { prefersHtml } from './http/accept.js'
 import { OneLineAccessLog } from './http/access-log.js'
 import { BODY_LIMIT_BYTES } from './http/body-limit.js'
-import { classifyError } from './http/errors.js'
+import { sendError } from './http/errors.js'
 import { parseFormBody } from './http/form-body.js'
 import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js'
 import { sendHtml } from './http/html-reply.js'
 import { registerJsonBodyParser } from './http/json-body.js'
 import { registerValidation } from './http/validation.js'
 import formRoutes from './items/form-routes.js'
-import { normalizeBodyName, normalizeListQuery } from './items/names.js'
+import { nameKeyword, normalizeBodyName, normalizeListQuery } from './items/names.js'
 import itemsRepository from './items/repository.js'
 import pageRoutes from './items/page-routes.js'
 import itemRoutes from './items/routes.js'
@@ -27,8 +27,8 @@ import createLimit from './plugins/rate-limit.js'
 import requestGuards from './plugins/request-guards.js'
 import security from './plugins/security.js'
 import staticFiles from './plugins/static-files.js'
-import healthRoutes from './routes/health.js'
-import metricsRoutes from './routes/metrics.js'
+import healthRoutes from './ops/health.js'
+import metricsRoutes from './ops/metrics.js'
 import { notFoundPage } from './views/not-found-page.js'
 
 export interface AppOptions {
@@ -84,11 +84,14 @@ export const serverOptions = {
   clientErrorHandler,
 } satisfies FastifyHttpOptions<Server>
 
+// The domain's own validation keywords; one array, so every app in a process shares the compiled schemas.
+const VALIDATION_KEYWORDS = [nameKeyword]
+
 export const itemStore = fp<AppOptions>(
   async function itemStore(fastify, options) {
     const off = new Set(options.without)
     if (!off.has('exact-json-numbers')) registerJsonBodyParser(fastify)
-    registerValidation(fastify, { exactMoney: !off.has('money-check') })
+    registerValidation(fastify, VALIDATION_KEYWORDS, { exactMoney: !off.has('money-check') })
     if (off.has('name-normalization')) fastify.addHook('onRoute', dropNameHooks)
     await fastify.register(gracefulClose)
     await fastify.register(formbody, { parser: parseFormBody })
@@ -106,12 +109,9 @@ export const itemStore = fp<AppOptions>(
     await fastify.register(staticFiles)
 
     fastify.setErrorHandler((error, request, reply) => {
-      const outcome = classifyError(error)
-      if ('fieldErrors' in outcome) return reply.code(422).send({ detail: outcome.fieldErrors })
-      if (outcome.log) request.log.error({ err: error }, 'request failed')
       // A mistyped address in a browser gets a page with the ways in; programs keep the JSON 404.
-      if (outcome.statusCode === 404 && request.is404 && prefersHtml(request)) return sendHtml(reply, 404, notFoundPage())
-      return reply.code(outcome.statusCode).send({ detail: outcome.detail })
+      if (request.is404 && (error as { statusCode?: unknown }).statusCode === 404 && prefersHtml(request)) return sendHtml(reply, 404, notFoundPage())
+      return sendError(error, request, reply)
     })
     fastify.setNotFoundHandler((request, reply) =>
       prefersHtml(request) ? sendHtml(reply, 404, notFoundPage()) : reply.code(404).send({ detail: 'Not Found' }),

@@ -17,6 +17,11 @@ interface Database {
   operationTimeoutMs: number
   /** Answers when the database replies to a ping within the operation timeout. */
   ping(): Promise<boolean>
+  /**
+   * Once connected, gives `collection` this validator (creating the collection if needed) where the server
+   * supports validators; logs and carries on where it does not (FerretDB). Never delays or fails the start.
+   */
+  applyValidator(collection: string, validator: Record<string, unknown>): void
 }
 
 declare module 'fastify' {
@@ -28,6 +33,11 @@ declare module 'fastify' {
 const RETRY_MIN_MS = 250
 const RETRY_MAX_MS = 5_000
 const SENT_CALL_MAX_MS = 10_000
+// Server error codes.
+const NAMESPACE_NOT_FOUND = 26
+const NAMESPACE_EXISTS = 48
+const COMMAND_NOT_FOUND = 59
+const NOT_IMPLEMENTED = 238
 
 /** The database used when MONGODB_URI names none. */
 export const DEFAULT_DATABASE = 'items'
@@ -61,6 +71,10 @@ export default fp<DatabaseOptions>(
     const connection = mongoose.createConnection()
     const closing = new AbortController()
     const isClosing = (): boolean => closing.signal.aborted
+    let markConnected: () => void = () => undefined
+    const connected = new Promise<void>((resolve) => {
+      markConnected = resolve
+    })
 
     const connectOptions = {
       serverSelectionTimeoutMS: operationTimeoutMs,
@@ -90,6 +104,7 @@ export default fp<DatabaseOptions>(
           await connection.openUri(options.mongodbUri, connectOptions)
           everConnected = true
           fastify.log.info({ attempt }, 'database connected')
+          markConnected()
           return
         } catch (err) {
           if (isClosing()) return
@@ -122,7 +137,35 @@ export default fp<DatabaseOptions>(
       }
     }
 
-    fastify.decorate('db', { connection, operationTimeoutMs, ping })
+    function applyValidator(collection: string, validator: Record<string, unknown>): void {
+      void connected.then(async () => {
+        const db = connection.db
+        if (db === undefined || isClosing()) return
+        const run = (command: Record<string, unknown>): Promise<unknown> => withTimeout(db.command(command), operationTimeoutMs)
+        const modify = (): Promise<unknown> => run({ collMod: collection, validator })
+        try {
+          await modify().catch(async (err: unknown) => {
+            if (errorCode(err) !== NAMESPACE_NOT_FOUND) throw err
+            // Another instance may create it meanwhile; then it is modified like an existing one.
+            await run({ create: collection, validator }).catch((createError: unknown) => {
+              if (errorCode(createError) !== NAMESPACE_EXISTS) throw createError
+              return modify()
+            })
+          })
+          fastify.log.info({ collection }, 'collection validator in place')
+        } catch (err) {
+          if (isClosing()) return
+          const code = errorCode(err)
+          if (code === NOT_IMPLEMENTED || code === COMMAND_NOT_FOUND) {
+            fastify.log.info({ collection, code }, 'the database server has no collection validators; the schema alone checks writes')
+          } else {
+            fastify.log.warn({ err, collection }, 'could not set the collection validator; the schema alone checks writes')
+          }
+        }
+      })
+    }
+
+    fastify.decorate('db', { connection, operationTimeoutMs, ping, applyValidator })
 
     fastify.addHook('onClose', async () => {
       closing.abort()
@@ -132,6 +175,15 @@ export default fp<DatabaseOptions>(
   },
   { name: 'database', dependencies: ['metrics'] },
 )
+
+function errorCode(err: unknown): unknown {
+  return typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+}
+
+/** The database refused a write because the key is taken: an answer, not a failure. */
+export function isDuplicateKey(err: unknown): boolean {
+  return errorCode(err) === 11000
+}
 
 class TimeoutError extends Error {
   override name = 'TimeoutError'
