@@ -106,6 +106,13 @@ export function detailOf(answer: Answer): unknown {
   return answer.contentType.startsWith('application/json') ? (answer.json as { detail?: unknown } | undefined)?.detail : undefined
 }
 
+/** Runs `request` and reports how long it took to settle, in ms. */
+export async function timed<T>(request: () => Promise<T>): Promise<{ answer: T; ms: number }> {
+  const started = performance.now()
+  const answer = await request()
+  return { answer, ms: performance.now() - started }
+}
+
 /** Polls /readyz until it answers 200; bounded by `timeoutMs`. */
 export async function waitUntilReady(baseUrl: string, timeoutMs = 20_000, everyMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs

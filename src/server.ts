@@ -14,7 +14,7 @@ try {
 }
 
 // Log lines are written in blocks of LOG_BUFFER_BYTES, and at least every LOG_FLUSH_MS: one write per
-// line handed each line to libuv's thread pool, a cost per request (README, Benchmarks). pino flushes the
+// line handed each line to libuv's thread pool, a cost per request (docs/performance.md). pino flushes the
 // rest synchronously when the process exits, also after a crash.
 const LOG_BUFFER_BYTES = 4096
 const LOG_FLUSH_MS = 250

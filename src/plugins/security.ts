@@ -70,7 +70,7 @@ export default fp<{ headers?: boolean }>(
     // false only in the bench's cost table (AppOptions.without).
     if (options.headers === false) return
     // Not @fastify/helmet: it rebuilds helmet's middleware (parsing the CSP again) on every request,
-    // a cost shown in the README's Benchmarks.
+    // a cost shown in docs/performance.md.
     fastify.addHook('onRequest', (_request, reply, done) => {
       for (const [name, value] of SECURITY_HEADERS) reply.raw.setHeader(name, value)
       done()

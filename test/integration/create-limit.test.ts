@@ -2,18 +2,12 @@
 // the limit answers 429 with Retry-After and stores nothing, reads are never limited, and with TRUST_PROXY the
 // address comes from X-Forwarded-For.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { FastifyServerOptions } from 'fastify'
-import type { AppOptions } from '../../src/app.js'
 import { fastifyTrustProxy } from '../../src/config.js'
-import { startApp as startAppOn, type RunningApp } from '../../harness/app.js'
+import type { RunningApp } from '../../harness/app.js'
 import { JSON_TYPE, get, postForm, postJson, send } from '../../harness/http.js'
-import { testDbUri } from '../setup/test-app.js'
+import { startTestApp } from '../setup/test-app.js'
 
 const LIMIT = 5
-
-function startApp(name: string, options: Omit<AppOptions, 'mongodbUri'>, fastify: FastifyServerOptions = {}): Promise<RunningApp> {
-  return startAppOn({ mongodbUri: testDbUri(name), ...options }, { fastify })
-}
 
 async function postJsonFrom(baseUrl: string, body: unknown, forwardedFor: string): Promise<number> {
   const answer = await send(baseUrl, {
@@ -34,7 +28,7 @@ function retryAfterSeconds(headers: Record<string, string>): number {
 describe('the create limit', () => {
   let running: RunningApp
   beforeAll(async () => {
-    running = await startApp('create-limit', { rateLimitCreates: LIMIT })
+    running = await startTestApp('create-limit', { rateLimitCreates: LIMIT })
   })
   afterAll(async () => {
     await running.close()
@@ -88,7 +82,7 @@ describe('the create limit', () => {
 
 describe('the create limit and the client address', () => {
   it('counts each X-Forwarded-For address on its own when the proxy is trusted (TRUST_PROXY=1)', async () => {
-    const running = await startApp('limit-proxy', { rateLimitCreates: 2 }, { trustProxy: fastifyTrustProxy(1) })
+    const running = await startTestApp('limit-proxy', { rateLimitCreates: 2 }, { fastify: { trustProxy: fastifyTrustProxy(1) } })
     try {
       const first = [
         await postJsonFrom(running.baseUrl, { name: 'a-1', price: 1 }, '203.0.113.1'),
@@ -103,7 +97,7 @@ describe('the create limit and the client address', () => {
   })
 
   it('ignores X-Forwarded-For by default, so a client cannot dodge the limit by inventing addresses', async () => {
-    const running = await startApp('limit-noproxy', { rateLimitCreates: 2 })
+    const running = await startTestApp('limit-noproxy', { rateLimitCreates: 2 })
     try {
       const statuses = [
         await postJsonFrom(running.baseUrl, { name: 'c-1', price: 1 }, '198.51.100.1'),

@@ -3,16 +3,9 @@
 // with no internals in the body while the log gets them.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startApp, type RunningApp } from '../../harness/app.js'
-import { FORM_TYPE, get, postForm, postJson, send } from '../../harness/http.js'
+import { FORM_TYPE, get, postForm, postJson, send, timed } from '../../harness/http.js'
 import { freeLoopbackPort } from '../../harness/ports.js'
 import { testDbUri } from '../setup/test-app.js'
-
-/** Runs a request and reports how long the answer took, in ms. */
-async function timed<T>(request: () => Promise<T>): Promise<{ answer: T; ms: number }> {
-  const started = performance.now()
-  const answer = await request()
-  return { answer, ms: performance.now() - started }
-}
 
 // Never connected: the fast path (calls fail before they are sent). A database that dies after the service
 // connected, the slow path, is test/reliability/database-outage.test.ts.

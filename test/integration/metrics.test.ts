@@ -1,18 +1,12 @@
 // GET /metrics over real HTTP: a create and a read move the counters a dashboard would watch, route labels
 // are patterns (an item's name never becomes a label), and METRICS=off removes the route.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { AppOptions } from '../../src/app.js'
 import { UNMATCHED_ROUTE } from '../../src/plugins/metrics.js'
-import { startApp as startAppOn, type RunningApp } from '../../harness/app.js'
+import { startApp, type RunningApp } from '../../harness/app.js'
 import { findDatabase, type StoppableDatabase } from '../../harness/database.js'
 import { get, postForm, postJson } from '../../harness/http.js'
 import { withDatabase } from '../../harness/mongo-uri.js'
-import { testDbUri } from '../setup/test-app.js'
-
-/** The app on a database of its own, named after `name`. */
-function startApp(name: string, options: Omit<AppOptions, 'mongodbUri'> & { mongodbUri?: string } = {}): Promise<RunningApp> {
-  return startAppOn({ mongodbUri: testDbUri(name), ...options })
-}
+import { startTestApp } from '../setup/test-app.js'
 
 interface Sample {
   name: string
@@ -56,7 +50,7 @@ const READ = { method: 'GET', route: '/items/:name/', status_code: '200' }
 describe('/metrics', () => {
   let running: RunningApp
   beforeAll(async () => {
-    running = await startApp('metrics')
+    running = await startTestApp('metrics')
   })
   afterAll(async () => {
     await running.close()
@@ -115,7 +109,7 @@ describe('/metrics', () => {
   })
 
   it('keeps each app instance on its own registry', async () => {
-    const other = await startApp('metrics-other')
+    const other = await startTestApp('metrics-other')
     try {
       expect((await postJson(other.baseUrl, { name: 'Only here', price: 1 })).status).toBe(201)
       expect(value((await scrape(other.baseUrl)).samples, 'items_created_total')).toBe(1)
@@ -128,7 +122,7 @@ describe('/metrics', () => {
 
 describe('/metrics with METRICS=off', () => {
   it('is not served, and the service works as before', async () => {
-    const running = await startApp('metrics-off', { metrics: false })
+    const running = await startTestApp('metrics-off', { metrics: false })
     try {
       expect((await get(running.baseUrl, '/metrics')).status).toBe(404)
       expect((await postJson(running.baseUrl, { name: 'No metrics', price: 1 })).status).toBe(201)
@@ -145,7 +139,7 @@ describe('database failures in /metrics', () => {
   let running: RunningApp
   beforeAll(async () => {
     db = await findDatabase(['ferretdb', 'container'])
-    running = await startApp('metrics-failures', { mongodbUri: withDatabase(db.uri, 'metrics_failures'), dbOperationTimeoutMs: 300 })
+    running = await startApp({ mongodbUri: withDatabase(db.uri, 'metrics_failures'), dbOperationTimeoutMs: 300 })
   })
   afterAll(async () => {
     try {

@@ -3,7 +3,7 @@
 import { connect } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { DESCRIPTION_MAX_LENGTH } from '../../src/items/schemas.js'
-import { get, postForm, send } from '../../harness/http.js'
+import { FORM_TYPE, JSON_TYPE, get, postForm, send } from '../../harness/http.js'
 import { useApp } from '../setup/test-app.js'
 
 const fx = useApp('request_guards')
@@ -59,7 +59,7 @@ describe('before any route runs', () => {
     const answer = await send(fx.baseUrl, {
       method: 'POST',
       path: '/items/new/',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { ...JSON_TYPE, ...headers },
       body: '{"name":"coded","price":1}',
     })
     expect(answer.status).toBe(415)
@@ -73,7 +73,7 @@ describe('the form route', () => {
     const answer = await send(fx.baseUrl, {
       method: 'POST',
       path: '/items/new/form/',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: FORM_TYPE,
       body: 'name=twice&price=1&price=2',
     })
     expect(answer.status).toBe(422)

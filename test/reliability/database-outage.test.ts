@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { CREATE_MAX_MS } from '../../src/items/repository.js'
 import { startApp } from '../../harness/app.js'
 import { findDatabase, type StoppableDatabase } from '../../harness/database.js'
-import { FORM_TYPE, JSON_TYPE, detailOf, get, postJson, send, waitUntilReady, type Answer } from '../../harness/http.js'
+import { FORM_TYPE, JSON_TYPE, detailOf, get, postJson, send, timed, waitUntilReady, type Answer } from '../../harness/http.js'
 import { withDatabase } from '../../harness/mongo-uri.js'
 
 // docs/reliability.md promises 503 within 2 s while the database is unreachable. The app bounds each database call
@@ -33,10 +33,8 @@ interface Timed {
   detail: unknown
 }
 
-async function timed(label: string, request: () => Promise<Answer>, name?: string): Promise<Timed> {
-  const started = performance.now()
-  const answer = await request()
-  const ms = performance.now() - started
+async function outcome(label: string, request: () => Promise<Answer>, name?: string): Promise<Timed> {
+  const { answer, ms } = await timed(request)
   return { label, name, status: answer.status, ms, detail: detailOf(answer) ?? (answer.text.includes('<html') ? 'html' : undefined) }
 }
 
@@ -57,11 +55,11 @@ describe('database outage', () => {
         answers.push(
           ...(await Promise.all([
             // Sent with room past the create bound, within which a create with a lost answer settles.
-            timed('create', () => send(base, { method: 'POST', path: '/items/new/', headers: JSON_TYPE, body: JSON.stringify({ name, price: 1 }) }, LATE), name),
-            timed('form create', () => send(base, { method: 'POST', path: '/items/new/form/', headers: FORM_TYPE, body: `name=refused-form-${round}&price=2` }, LATE), `refused-form-${round}`),
-            timed('read', () => get(base, '/items/kept-00/')),
-            timed('list', () => get(base, '/items/')),
-            timed('readyz', () => get(base, '/readyz')),
+            outcome('create', () => send(base, { method: 'POST', path: '/items/new/', headers: JSON_TYPE, body: JSON.stringify({ name, price: 1 }) }, LATE), name),
+            outcome('form create', () => send(base, { method: 'POST', path: '/items/new/form/', headers: FORM_TYPE, body: `name=refused-form-${round}&price=2` }, LATE), `refused-form-${round}`),
+            outcome('read', () => get(base, '/items/kept-00/')),
+            outcome('list', () => get(base, '/items/')),
+            outcome('readyz', () => get(base, '/readyz')),
           ])),
         )
       }
@@ -80,7 +78,7 @@ describe('database outage', () => {
       expect(unknown.length, 'at most the creates written to a pooled connection before the driver saw the database die').toBeLessThanOrEqual(2)
       const refusedNames = refused.flatMap((answer) => (answer.name === undefined ? [] : [answer.name]))
       const unknownNames = unknown.flatMap((answer) => (answer.name === undefined ? [] : [answer.name]))
-      const health = await timed('healthz', () => get(base, '/healthz'))
+      const health = await outcome('healthz', () => get(base, '/healthz'))
       expect(health.status).toBe(200)
       const slowest = Math.max(...refused.map((a) => a.ms))
 
@@ -114,11 +112,11 @@ describe('database outage', () => {
     const running = await startApp({ mongodbUri: withDatabase(db.uri, 'cold_start') }, { waitForReady: false })
     const base = running.baseUrl
     try {
-      expect((await timed('healthz', () => get(base, '/healthz'))).status).toBe(200)
+      expect((await outcome('healthz', () => get(base, '/healthz'))).status).toBe(200)
       const answers = await Promise.all([
-        timed('readyz', () => get(base, '/readyz')),
-        timed('create', () => postJson(base, { name: 'cold', price: 1 })),
-        timed('read', () => get(base, '/items/cold/')),
+        outcome('readyz', () => get(base, '/readyz')),
+        outcome('create', () => postJson(base, { name: 'cold', price: 1 })),
+        outcome('read', () => get(base, '/items/cold/')),
       ])
       for (const answer of answers) {
         expect(answer.status, answer.label).toBe(503)
@@ -126,7 +124,7 @@ describe('database outage', () => {
       }
       // Still not ready a little later: it really is the database, not a start-up delay.
       await new Promise((resolve) => setTimeout(resolve, 1_000))
-      expect((await timed('readyz', () => get(base, '/readyz'))).status).toBe(503)
+      expect((await outcome('readyz', () => get(base, '/readyz'))).status).toBe(503)
 
       await db.start()
       await waitUntilReady(base, RECOVERY_TIMEOUT_MS)
@@ -152,9 +150,9 @@ describe('database outage', () => {
         for (let round = 0; round < 3; round++) {
           answers.push(
             ...(await Promise.all([
-              timed('read', () => get(base, '/items/frozen/')),
-              timed('list', () => get(base, '/items/')),
-              timed('readyz', () => get(base, '/readyz')),
+              outcome('read', () => get(base, '/items/frozen/')),
+              outcome('list', () => get(base, '/items/')),
+              outcome('readyz', () => get(base, '/readyz')),
             ])),
           )
         }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CREATE_MAX_MS } from '../../src/items/repository.js'
 import { startApp, type RunningApp } from '../../harness/app.js'
 import { findDatabase, type StoppableDatabase } from '../../harness/database.js'
-import { postForm, postJson } from '../../harness/http.js'
+import { postForm, postJson, timed } from '../../harness/http.js'
 import { withDatabase } from '../../harness/mongo-uri.js'
 
 const STREAM_INTERVAL_MS = 40
@@ -48,14 +48,12 @@ interface Answer {
 }
 
 async function create(name: string, channel: 'json' | 'form'): Promise<Answer> {
-  const started = performance.now()
-  const answer =
-    channel === 'json'
-      ? await postJson(app().baseUrl, { name, price: 1.25 })
-      : await postForm(app().baseUrl, { name, price: '1.25' })
+  const { answer, ms } = await timed(() =>
+    channel === 'json' ? postJson(app().baseUrl, { name, price: 1.25 }) : postForm(app().baseUrl, { name, price: '1.25' }),
+  )
   // The form answers a stored item with a redirect to its page.
   const status = channel === 'form' && answer.status === 303 ? 201 : answer.status
-  return { name, channel, status, ms: performance.now() - started }
+  return { name, channel, status, ms }
 }
 
 describe('database stall', () => {

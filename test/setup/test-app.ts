@@ -1,7 +1,7 @@
 // Per test file: a database of its own on the server the global setup found, and the app running on it.
 import { afterAll, beforeAll, inject } from 'vitest'
 import type { AppOptions } from '../../src/app.js'
-import { startApp, type RunningApp } from '../../harness/app.js'
+import { startApp, type RunningApp, type StartOptions } from '../../harness/app.js'
 import type { ItemsCollection, StoredItem } from '../../harness/items.js'
 import { uniqueDatabaseName, withDatabase } from '../../harness/mongo-uri.js'
 
@@ -34,12 +34,17 @@ export interface TestApp {
   count(): Promise<number>
 }
 
+/** Starts the app now on a database of its own named after `name`, for a test that closes it itself. */
+export function startTestApp(name: string, options: Omit<AppOptions, 'mongodbUri'> = {}, start: StartOptions = {}): Promise<RunningApp> {
+  return startApp({ mongodbUri: testDbUri(name), ...options }, start)
+}
+
 /** Starts the app on a database named after `name` before this file's tests, and closes both after them. */
 export function useApp(name: string, options: Omit<AppOptions, 'mongodbUri'> = {}): TestApp {
   let running: RunningApp | undefined
   let items: ItemsCollection | undefined
   beforeAll(async () => {
-    running = await startApp({ mongodbUri: testDbUri(name), ...options })
+    running = await startTestApp(name, options)
     items = await running.items()
   })
   afterAll(async () => {

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { DESCRIPTION_MAX_LENGTH, ItemListQuery, LIST_LIMIT_MAX, NAME_MAX_LENGTH } from '../../src/items/schemas.js'
+import { get, postJson, type Answer } from '../../harness/http.js'
 import { freeLoopbackPort } from '../../harness/ports.js'
 
 interface FieldError {
@@ -14,7 +15,6 @@ interface FieldError {
 }
 
 let app: FastifyInstance
-
 
 beforeAll(async () => {
   const port = await freeLoopbackPort()
@@ -26,19 +26,17 @@ afterAll(async () => {
   await app.close()
 })
 
+function failure(answer: Answer): { status: number; detail: FieldError[] } {
+  return { status: answer.status, detail: (answer.json as { detail: FieldError[] }).detail }
+}
+
+/** POSTs `body` serialized as JSON (a string too, so that a string body is a JSON string). */
 async function postItem(body: unknown): Promise<{ status: number; detail: FieldError[] }> {
-  const response = await app.inject({
-    method: 'POST',
-    url: '/items/new/',
-    headers: { 'content-type': 'application/json' },
-    payload: JSON.stringify(body),
-  })
-  return { status: response.statusCode, detail: (response.json<{ detail: FieldError[] }>()).detail }
+  return failure(await postJson(app, JSON.stringify(body)))
 }
 
 async function listItems(query: string): Promise<{ status: number; detail: FieldError[] }> {
-  const response = await app.inject({ method: 'GET', url: `/items/?${query}` })
-  return { status: response.statusCode, detail: (response.json<{ detail: FieldError[] }>()).detail }
+  return failure(await get(app, `/items/?${query}`))
 }
 
 const valid = { name: 'Item1', price: 12.34 }
@@ -126,14 +124,9 @@ describe('422 body errors', () => {
   })
 
   it('checks the number as written, not its double: 12.3400000000000000001 is refused', async () => {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/items/new/',
-      headers: { 'content-type': 'application/json' },
-      payload: '{"name": "a", "price": 12.3400000000000000001}',
-    })
-    expect(response.statusCode).toBe(422)
-    expect(response.json()).toEqual({
+    const answer = await postJson(app, '{"name": "a", "price": 12.3400000000000000001}')
+    expect(answer.status).toBe(422)
+    expect(answer.json).toEqual({
       detail: [{ loc: ['body', 'price'], msg: expect.any(String) as string, type: 'decimal_max_places' }],
     })
   })
