@@ -5,6 +5,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Server } from 'node:http'
+import access from './auth/access.js'
+import { OPEN_ACCESS, type AccessConfig } from './auth/config.js'
+import type { SigninLimits } from './auth/signin-routes.js'
 import { BODY_LIMIT_BYTES } from './http/body-limit.js'
 import { classifyError } from './http/errors.js'
 import { parseFormBody } from './http/form-body.js'
@@ -34,6 +37,10 @@ export interface AppOptions {
   metrics?: boolean
   /** Creates per minute per client address. Default 0, no limit: server.ts passes RATE_LIMIT_CREATES (default 120). */
   rateLimitCreates?: number
+  /** Who may write (API keys, editors), the metrics token and CORS origins. Default: writes open to all. */
+  access?: AccessConfig
+  /** Sign-in attempts allowed per address and per name (defaults in src/auth/signin-routes.ts). */
+  signinLimits?: Partial<SigninLimits>
 }
 
 /** Fastify's own options: limits and timeouts that hold for every route. */
@@ -75,6 +82,7 @@ export const itemStore = fp<AppOptions>(
     await fastify.register(requestGuards, { routerOptions: serverOptions.routerOptions })
     await fastify.register(metrics, { enabled: options.metrics ?? true })
     await fastify.register(createLimit, { perMinute: options.rateLimitCreates ?? 0 })
+    await fastify.register(access, { access: options.access ?? OPEN_ACCESS, signinLimits: options.signinLimits })
     await fastify.register(database, {
       mongodbUri: options.mongodbUri,
       operationTimeoutMs: options.dbOperationTimeoutMs,

@@ -67,7 +67,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       onRequest: requireContentType('application/x-www-form-urlencoded', 'multipart/form-data'),
       preValidation: [normalizeBodyName, keepTypedValues, checkFormFields],
-      config: { limitCreates: true },
+      config: { limitCreates: true, access: 'editor' },
       schema: {
         tags: ['form'],
         summary: 'Create an item from the HTML form',
@@ -107,7 +107,8 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const { item, created } = await fastify.items.create(fromForm(request.body))
+      const { item, created } = await fastify.items.create(fromForm(request.body), request.createdBy)
+      if (created) request.log.info({ item: item.name, createdBy: request.createdBy }, 'item created')
       return reply.redirect(`${itemPagePath(item.name)}?result=${created ? 'created' : 'unchanged'}`, 303)
     },
   )

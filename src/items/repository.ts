@@ -24,6 +24,8 @@ interface ItemDocument {
   createdAt: Date
   /** Unique to one create request: tells our own insert from another client's with the same name. */
   writeToken: mongo.ObjectId
+  /** Who created it (issue 19): `key:<label>` or `editor:<name>`; absent while writes are open. Never read back. */
+  createdBy?: string
 }
 
 export interface ItemPage {
@@ -43,7 +45,7 @@ export interface ItemsRepository {
    * DatabaseUnavailableError when the insert was never sent, and WriteOutcomeUnknownError when it was sent
    * and the database neither confirmed nor refused it within the create bound.
    */
-  create(item: ItemRecord): Promise<CreateResult>
+  create(item: ItemRecord, createdBy?: string | null): Promise<CreateResult>
   /** The item under `name` in NFC, or, for one stored before names were normalized, under `name` as given. */
   findByName(name: string): Promise<ItemRecord | null>
   /** Items in name order, after `after` when given, and only names starting with `prefix` when given. */
@@ -68,6 +70,7 @@ const itemSchema = new Schema<ItemDocument>(
     taxCents: BigInt,
     createdAt: Date,
     writeToken: Schema.Types.ObjectId,
+    createdBy: String,
   },
   // bufferCommands: false makes calls fail at once while disconnected instead of running later,
   // after the client was already told 503.
@@ -176,7 +179,7 @@ export default fp(
     }
 
     const repository: ItemsRepository = {
-      async create(item) {
+      async create(item, createdBy) {
         const deadline = Date.now() + CREATE_MAX_MS
         const doc: ItemDocument = {
           _id: item.name,
@@ -185,6 +188,7 @@ export default fp(
           taxCents: item.taxCents === null ? null : BigInt(item.taxCents),
           createdAt: new Date(),
           writeToken: new mongo.ObjectId(),
+          ...(createdBy === null || createdBy === undefined ? {} : { createdBy }),
         }
         try {
           // Straight to the driver: the document is already typed and validated.

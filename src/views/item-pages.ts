@@ -4,6 +4,7 @@
 import type { FieldError } from '../http/errors.js'
 import { itemPagePath } from '../items/item-path.js'
 import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from '../items/schemas.js'
+import { CSRF_SLOT } from './account.js'
 import { html, type Html } from './html.js'
 import { page } from './layout.js'
 
@@ -55,6 +56,7 @@ function entryForm(fields: Record<FieldName, Field>): Html {
   const { name, price, tax, description } = fields
   return html`<p class="lead">Add an item to the catalogue. A stored item is never changed or replaced, so check it before you store it.</p>
 <form method="post" action="/items/new/form/" class="card">
+${CSRF_SLOT}
 <div class="field">
 <label for="name">Name</label>
 <p class="hint" id="name-hint">Unique; up to ${NAME_MAX_LENGTH} characters.</p>
@@ -115,6 +117,18 @@ function formWithProblems(title: string, summaryHeading: string, values: FormVal
 ${summaryItems.map((item, i) => [i > 0 && '\n', item])}
 </ul>
 </div>
+${entryForm({ name: field('name'), price: field('price'), tax: field('tax'), description: field('description') })}
+`,
+  )
+}
+
+/** GET / rendered (when editors sign in, the form needs its CSRF slot, which public/index.html cannot have). */
+export function newItemPage(): string {
+  const field = (id: FieldName): Field => ({ id, value: undefined, problem: undefined, autofocus: false })
+  return page(
+    'New item',
+    html`
+<h1>New item</h1>
 ${entryForm({ name: field('name'), price: field('price'), tax: field('tax'), description: field('description') })}
 `,
   )

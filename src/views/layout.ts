@@ -1,5 +1,6 @@
 // The one layout of every page the service renders. It is public/index.html's, whose look the form's
 // result pages share; test/views/ checks that the two stay alike.
+import { ACCOUNT_SLOT } from './account.js'
 import { html, type Html } from './html.js'
 
 const SITE_NAME = 'Item store'
@@ -21,6 +22,7 @@ export function page(title: string, main: Html): string {
 <div class="bar">
 <a class="brand" href="/">${SITE_NAME}</a>
 <nav aria-label="Site"><a href="/">New item</a> <a href="/catalogue/">Catalogue</a> <a href="/docs">API documentation</a></nav>
+${ACCOUNT_SLOT}
 </div>
 </header>
 <main id="main">
