@@ -9,6 +9,8 @@ export interface StoredItem {
   taxCents: Long | null
   createdAt: Date
   writeToken: ObjectId
+  /** Who created it (`key:<label>`, `editor:<name>`); absent while writes are open. */
+  createdBy?: string
 }
 
 export interface ItemsCollection {

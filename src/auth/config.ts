@@ -46,7 +46,7 @@ export function writesClosed(access: AccessConfig): boolean {
 const MIN_SECRET_LENGTH = 32
 const LABEL = /^[a-z0-9][a-z0-9_-]{0,31}$/
 // Names are shown in the page header and logged, so a plain word.
-const EDITOR_NAME = /^[\p{L}\p{N}][\p{L}\p{N}._-]{0,63}$/u
+export const EDITOR_NAME = /^[\p{L}\p{N}][\p{L}\p{N}._-]{0,63}$/u
 const MAKE_KEY = 'make one with `openssl rand -base64 32`'
 
 type Env = NodeJS.ProcessEnv

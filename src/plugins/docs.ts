@@ -23,7 +23,15 @@ export default fp(
           { name: 'pages', description: 'The catalogue for people: HTML pages for reading' },
           { name: 'health', description: 'Probes' },
           { name: 'metrics', description: 'Prometheus metrics (absent with METRICS=off)' },
+          { name: 'sign-in', description: 'Editors sign in to use the form (with EDITORS_FILE)' },
         ],
+        // Which routes need them depends on the configuration: src/auth/access.ts marks those routes.
+        components: {
+          securitySchemes: {
+            apiKey: { type: 'http', scheme: 'bearer', description: 'One of the API_KEYS: creating items through the JSON API, when keys or editors are configured' },
+            metricsToken: { type: 'http', scheme: 'bearer', description: 'The METRICS_TOKEN, when set' },
+          },
+        },
       },
     })
     await fastify.register(swaggerUi, {

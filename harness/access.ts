@@ -1,0 +1,60 @@
+// Access set-ups for tests and the bench: keys and editors as the service reads them, and a cookie jar
+// small enough to follow one signed-in person through the pages.
+import { randomBytes } from 'node:crypto'
+import { OPEN_ACCESS, type AccessConfig } from '../src/auth/config.js'
+import { hashPassword, parseHash, type ScryptHash } from '../src/auth/passwords.js'
+import { FORM_TYPE, send, type Answer, type Target } from './http.js'
+
+/** A key as `openssl rand -base64 32` makes one. */
+export function newKey(): string {
+  return randomBytes(32).toString('base64')
+}
+
+export async function editor(name: string, password: string): Promise<{ name: string; hash: ScryptHash }> {
+  return { name, hash: parseHash(await hashPassword(password)) as ScryptHash }
+}
+
+export function accessConfig(parts: Partial<AccessConfig>): AccessConfig {
+  return { ...OPEN_ACCESS, ...parts }
+}
+
+/** The session cookie's name=value from an answer's Set-Cookie, or undefined when none was set. */
+export function sessionCookie(answer: Answer): string | undefined {
+  const header = answer.headers['set-cookie']
+  return header === undefined ? undefined : header.split(';', 1)[0]
+}
+
+/** The CSRF token of the first form on a page. */
+export function csrfToken(page: string): string {
+  const token = /name="_csrf" value="([^"]+)"/.exec(page)?.[1]
+  if (token === undefined) throw new Error('the page has no CSRF token')
+  return token
+}
+
+/** One browser's cookie: sends it with each request and keeps what the answers set. */
+export class Visitor {
+  cookie: string | undefined
+
+  constructor(readonly target: Target) {}
+
+  async get(path: string): Promise<Answer> {
+    return this.keep(await send(this.target, { path, headers: this.cookie === undefined ? {} : { cookie: this.cookie } }))
+  }
+
+  async postForm(path: string, fields: Record<string, string>): Promise<Answer> {
+    const headers = { ...FORM_TYPE, ...(this.cookie === undefined ? {} : { cookie: this.cookie }) }
+    return this.keep(await send(this.target, { method: 'POST', path, headers, body: new URLSearchParams(fields).toString() }))
+  }
+
+  /** Signs in through the sign-in page; returns the answer to the POST. */
+  async signIn(name: string, password: string, next = '/'): Promise<Answer> {
+    const page = await this.get(`/signin?next=${encodeURIComponent(next)}`)
+    return this.postForm('/signin', { name, password, next, _csrf: csrfToken(page.text) })
+  }
+
+  private keep(answer: Answer): Answer {
+    const set = sessionCookie(answer)
+    if (set !== undefined) this.cookie = set.endsWith('=') ? undefined : set
+    return answer
+  }
+}
