@@ -143,10 +143,10 @@ export default fp<AccessOptions>(
     }
 
     // GET /: only a signed-in editor is offered the form; anyone else is sent to sign in.
-    const frontPage: onRequestHookHandler = function frontPage(request, reply, done) {
+    // Answering from the hook ends the request there (done is not called), so the static file is not sent.
+    const frontPage: onRequestHookHandler = function frontPage(request, reply) {
       if (editorOf(request) === undefined) void reply.redirect(FORM_SIGNIN_PATH, 303)
       else void sendHtml(reply, 200, newItemPage())
-      done()
     }
 
     fastify.addHook('onRoute', (route: RouteOptions) => {

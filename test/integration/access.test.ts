@@ -217,6 +217,19 @@ describe('editors who sign in', () => {
     expect(await (await running.items()).stored('after sign-out')).toBeNull()
   })
 
+  it('keeps the CSRF token and the header in the form it shows again (422), so the corrected form is accepted', async () => {
+    const visitor = new Visitor(running.baseUrl)
+    await visitor.signIn('alice', PASSWORD)
+    expect((await visitor.get('/index.html')).status).toBe(200)
+    const front = await visitor.get('/')
+    const invalid = await visitor.postForm('/items/new/form/', { ...formItem('fixed later'), price: 'twelve', _csrf: csrfToken(front.text) })
+    expect(invalid.status).toBe(422)
+    expect(invalid.text).toContain('Signed in as')
+    const fixed = await visitor.postForm('/items/new/form/', { ...formItem('fixed later'), _csrf: csrfToken(invalid.text) })
+    expect(fixed.status).toBe(303)
+    expect((await get(running.baseUrl, '/index.html')).headers.location).toBe('/signin?next=/')
+  })
+
   it('answers a wrong password and an unknown name with the same message', async () => {
     const wrongPassword = await new Visitor(running.baseUrl).signIn('alice', 'not the password')
     const unknownName = await new Visitor(running.baseUrl).signIn('mallory', 'not the password')
