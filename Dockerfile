@@ -32,5 +32,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/readyz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form: node gets SIGTERM directly (the server handles it; it needs no init as PID 1).
-# The heap flags are package.json's start script's (README, Benchmarks: why, and what they cost).
+# The heap flags are package.json's start script's (docs/performance.md: why, and what they cost).
 CMD ["node", "--max-semi-space-size=2", "--max-old-space-size=128", "dist/server.js"]

@@ -1,5 +1,5 @@
 // examples/original-exchange.ts, run as a reader would run it, against the service: each of the original
-// demo's three calls answers as the README says.
+// demo's three calls answers as docs/original-demo.md says.
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'

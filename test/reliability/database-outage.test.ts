@@ -10,7 +10,7 @@ import { findDatabase, type StoppableDatabase } from '../../harness/database.js'
 import { FORM_TYPE, JSON_TYPE, detailOf, get, postJson, send, waitUntilReady, type Answer } from '../../harness/http.js'
 import { withDatabase } from '../../harness/mongo-uri.js'
 
-// The README promises 503 within 2 s while the database is unreachable. The app bounds each database call
+// docs/reliability.md promises 503 within 2 s while the database is unreachable. The app bounds each database call
 // at 1.5 s, which leaves 0.5 s for HTTP on loopback and a busy event loop; asserting the 2 s itself keeps
 // the test honest.
 const OUTAGE_BOUND_MS = 2_000

@@ -1,4 +1,4 @@
-// The money rules of the README's API section, checked on src/money.ts alone: exact decimal parsing, the bounds, every
+// The money rules of docs/api.md, checked on src/money.ts alone: exact decimal parsing, the bounds, every
 // refused form with its error type, and the way amounts go back out as JSON numbers.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'

@@ -1,4 +1,4 @@
-// The node flags the service runs with are a documented default (README, Benchmarks): `npm start`, the image
+// The node flags the service runs with are a documented default (docs/performance.md): `npm start`, the image
 // and the bench must all use the same ones.
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
