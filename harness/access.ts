@@ -10,8 +10,13 @@ export function newKey(): string {
   return randomBytes(32).toString('base64')
 }
 
+// The lowest cost the editors file accepts (N = 2^14, p = 1), an eighth of the default's CPU: the tests sign in
+// dozens of times on a shared machine. The default is what `npm run editor` writes, tested there.
+const TEST_COST = { ln: 14, r: 8, p: 1 } as const
+
+/** An editor as EDITORS_FILE gives one: the name and a parsed scrypt hash of `password`. */
 export async function editor(name: string, password: string): Promise<{ name: string; hash: ScryptHash }> {
-  return { name, hash: parseHash(await hashPassword(password)) as ScryptHash }
+  return { name, hash: parseHash(await hashPassword(password, TEST_COST)) as ScryptHash }
 }
 
 export function accessConfig(parts: Partial<AccessConfig>): AccessConfig {

@@ -33,7 +33,7 @@ function derive(password: string, salt: Buffer, { ln, r, p }: { ln: number; r: n
 }
 
 /** A new hash of `password` with a fresh salt, as a PHC string. */
-export async function hashPassword(password: string, params = SCRYPT_DEFAULTS): Promise<string> {
+export async function hashPassword(password: string, params: { ln: number; r: number; p: number } = SCRYPT_DEFAULTS): Promise<string> {
   const salt = randomBytes(SALT_BYTES)
   const hash = await derive(password, salt, params, HASH_BYTES)
   return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${b64(salt)}$${b64(hash)}`
