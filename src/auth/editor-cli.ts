@@ -17,39 +17,58 @@ class CliError extends Error {
   }
 }
 
-/** One line typed at the terminal, not echoed. */
-function askHidden(prompt: string): Promise<string> {
+/**
+ * Lines typed at the terminal, not echoed: raw mode, so the terminal shows nothing. Characters after a line's
+ * end (pasted text) are kept for the next question.
+ */
+function hiddenLines(): { ask(prompt: string): Promise<string>; close(): void } {
   const { stdin, stderr } = process
-  stderr.write(prompt)
-  return new Promise((resolve, reject) => {
-    let typed = ''
-    stdin.setRawMode(true)
-    stdin.resume()
-    stdin.setEncoding('utf8')
-    const onData = (chunk: string): void => {
-      for (const char of chunk) {
-        if (char === '\r' || char === '\n' || char === '\u0004') {
-          finish()
-          resolve(typed)
-          return
-        }
-        if (char === '\u0003') {
-          finish()
-          reject(new CliError('cancelled', 130))
-          return
-        }
-        if (char === '\u007f' || char === '\b') typed = typed.slice(0, -1)
-        else typed += char
+  let typed = ''
+  const lines: string[] = []
+  let waiting: { resolve: (line: string) => void; reject: (err: Error) => void } | undefined
+  const deliver = (): void => {
+    const line = lines.shift()
+    if (waiting === undefined || line === undefined) return
+    const { resolve } = waiting
+    waiting = undefined
+    stderr.write('\n')
+    resolve(line)
+  }
+  const onData = (chunk: string): void => {
+    for (const char of chunk) {
+      if (char === '\r' || char === '\n' || char === '\u0004') {
+        lines.push(typed)
+        typed = ''
+      } else if (char === '\u0003') {
+        waiting?.reject(new CliError('cancelled', 130))
+        waiting = undefined
+        return
+      } else if (char === '\u007f' || char === '\b') {
+        typed = typed.slice(0, -1)
+      } else {
+        typed += char
       }
     }
-    function finish(): void {
+    deliver()
+  }
+  stdin.setRawMode(true)
+  stdin.setEncoding('utf8')
+  stdin.on('data', onData)
+  stdin.resume()
+  return {
+    ask(prompt) {
+      stderr.write(prompt)
+      return new Promise((resolve, reject) => {
+        waiting = { resolve, reject }
+        deliver()
+      })
+    },
+    close() {
       stdin.off('data', onData)
       stdin.setRawMode(false)
       stdin.pause()
-      stderr.write('\n')
-    }
-    stdin.on('data', onData)
-  })
+    },
+  }
 }
 
 /** The first line of standard input (a pipe or a file). */
@@ -70,10 +89,15 @@ function readLine(): Promise<string> {
 
 async function readPassword(): Promise<string> {
   if (process.stdin.isTTY) {
-    const first = await askHidden('Password: ')
-    const second = await askHidden('The same password again: ')
-    if (first !== second) throw new CliError('the two passwords differ; nothing was printed', 1)
-    return first
+    const terminal = hiddenLines()
+    try {
+      const first = await terminal.ask('Password: ')
+      const second = await terminal.ask('The same password again: ')
+      if (first !== second) throw new CliError('the two passwords differ; nothing was printed', 1)
+      return first
+    } finally {
+      terminal.close()
+    }
   }
   return readLine()
 }
