@@ -22,12 +22,12 @@ The unit tests run now; the run ends with a failure until a database is there.
 `
 
 const withDatabase = databaseSource() !== undefined
-// `npm run test:unit` (--project unit), or files of test/unit and test/views only, ask for no database, so
+// `npm run test:unit` (--project unit), or files of test/unit, test/views and test/scripts only, ask for no database, so
 // there is nothing to explain or fail.
 const args = process.argv.slice(2)
 const projectChosen = args.some((arg) => arg === '--project' || arg.startsWith('--project='))
 const files = args.filter((arg) => !arg.startsWith('-') && arg !== 'run')
-const noDatabaseFilesOnly = files.length > 0 && files.every((file) => /^(\.\/)?test\/(unit|views)(\/|$)/.test(file))
+const noDatabaseFilesOnly = files.length > 0 && files.every((file) => /^(\.\/)?test\/(unit|views|scripts)(\/|$)/.test(file))
 const missingDatabase = !withDatabase && !projectChosen && !noDatabaseFilesOnly
 if (missingDatabase) process.stderr.write(NO_DATABASE)
 
@@ -51,7 +51,8 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/views/**/*.test.ts'] },
+        // test/scripts: npm's scripts run as a person would (slower, but no database).
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/views/**/*.test.ts', 'test/scripts/**/*.test.ts'] },
       },
       ...(withDatabase
         ? [
@@ -60,7 +61,7 @@ export default defineConfig({
               test: {
                 name: 'db',
                 include: ['test/**/*.test.ts'],
-                exclude: ['test/unit/**', 'test/views/**', '**/node_modules/**'],
+                exclude: ['test/unit/**', 'test/views/**', 'test/scripts/**', '**/node_modules/**'],
                 globalSetup: ['test/setup/mongo-server.ts'],
               },
             },

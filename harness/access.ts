@@ -23,10 +23,19 @@ export function accessConfig(parts: Partial<AccessConfig>): AccessConfig {
   return { ...OPEN_ACCESS, ...parts }
 }
 
+const SESSION_COOKIE = 'item-store-session'
+
+/** Each cookie an answer sets, as name=value (the harness joins repeated headers with ", "). */
+export function setCookies(answer: Answer): string[] {
+  const header = answer.headers['set-cookie']
+  if (header === undefined) return []
+  // A new cookie starts after ", " with name=; an Expires date's ", " is followed by a day number and a space.
+  return header.split(/,\s*(?=[\w!#$%&'*+.^`|~-]+=)/).map((cookie) => cookie.split(';', 1)[0] ?? '')
+}
+
 /** The session cookie's name=value from an answer's Set-Cookie, or undefined when none was set. */
 export function sessionCookie(answer: Answer): string | undefined {
-  const header = answer.headers['set-cookie']
-  return header === undefined ? undefined : header.split(';', 1)[0]
+  return setCookies(answer).find((cookie) => cookie.startsWith(`${SESSION_COOKIE}=`))
 }
 
 /** The CSRF token of the first form on a page. */
@@ -36,18 +45,34 @@ export function csrfToken(page: string): string {
   return token
 }
 
-/** One browser's cookie: sends it with each request and keeps what the answers set. */
+/** One browser's cookies: sends them with each request and keeps what the answers set (an empty value clears). */
 export class Visitor {
-  cookie: string | undefined
+  private readonly jar = new Map<string, string>()
 
   constructor(readonly target: Target) {}
 
+  /** The session cookie (name=value), or undefined when there is none. */
+  get cookie(): string | undefined {
+    const value = this.jar.get(SESSION_COOKIE)
+    return value === undefined ? undefined : `${SESSION_COOKIE}=${value}`
+  }
+
+  set cookie(pair: string | undefined) {
+    if (pair === undefined) this.jar.delete(SESSION_COOKIE)
+    else this.jar.set(SESSION_COOKIE, pair.slice(pair.indexOf('=') + 1))
+  }
+
+  private headers(): Record<string, string> {
+    const cookies = [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ')
+    return cookies === '' ? {} : { cookie: cookies }
+  }
+
   async get(path: string): Promise<Answer> {
-    return this.keep(await send(this.target, { path, headers: this.cookie === undefined ? {} : { cookie: this.cookie } }))
+    return this.keep(await send(this.target, { path, headers: this.headers() }))
   }
 
   async postForm(path: string, fields: Record<string, string>): Promise<Answer> {
-    const headers = { ...FORM_TYPE, ...(this.cookie === undefined ? {} : { cookie: this.cookie }) }
+    const headers = { ...FORM_TYPE, ...this.headers() }
     return this.keep(await send(this.target, { method: 'POST', path, headers, body: new URLSearchParams(fields).toString() }))
   }
 
@@ -58,8 +83,13 @@ export class Visitor {
   }
 
   private keep(answer: Answer): Answer {
-    const set = sessionCookie(answer)
-    if (set !== undefined) this.cookie = set.endsWith('=') ? undefined : set
+    for (const cookie of setCookies(answer)) {
+      const at = cookie.indexOf('=')
+      const name = cookie.slice(0, at)
+      const value = cookie.slice(at + 1)
+      if (value === '') this.jar.delete(name)
+      else this.jar.set(name, value)
+    }
     return answer
   }
 }

@@ -8,10 +8,12 @@ import type { Server } from 'node:http'
 import access from './auth/access.js'
 import { OPEN_ACCESS, type AccessConfig } from './auth/config.js'
 import type { SigninLimits } from './auth/signin-routes.js'
+import { prefersHtml } from './http/accept.js'
 import { BODY_LIMIT_BYTES } from './http/body-limit.js'
 import { classifyError } from './http/errors.js'
 import { parseFormBody } from './http/form-body.js'
 import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js'
+import { sendHtml } from './http/html-reply.js'
 import { registerJsonBodyParser } from './http/json-body.js'
 import { registerValidation } from './http/validation.js'
 import formRoutes from './items/form-routes.js'
@@ -28,6 +30,7 @@ import security from './plugins/security.js'
 import staticFiles from './plugins/static-files.js'
 import healthRoutes from './routes/health.js'
 import metricsRoutes from './routes/metrics.js'
+import { notFoundPage } from './views/not-found-page.js'
 
 export interface AppOptions {
   mongodbUri: string
@@ -95,9 +98,13 @@ export const itemStore = fp<AppOptions>(
       const outcome = classifyError(error)
       if ('fieldErrors' in outcome) return reply.code(422).send({ detail: outcome.fieldErrors })
       if (outcome.log) request.log.error({ err: error }, 'request failed')
+      // A mistyped address in a browser gets a page with the ways in; programs keep the JSON 404.
+      if (outcome.statusCode === 404 && request.is404 && prefersHtml(request)) return sendHtml(reply, 404, notFoundPage())
       return reply.code(outcome.statusCode).send({ detail: outcome.detail })
     })
-    fastify.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }))
+    fastify.setNotFoundHandler((request, reply) =>
+      prefersHtml(request) ? sendHtml(reply, 404, notFoundPage()) : reply.code(404).send({ detail: 'Not Found' }),
+    )
 
     await fastify.register(healthRoutes)
     await fastify.register(metricsRoutes)

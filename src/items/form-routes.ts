@@ -7,6 +7,7 @@ import { requireContentType } from '../http/content-type.js'
 import { classifyError, FieldErrors } from '../http/errors.js'
 import { htmlAnswer, sendHtml } from '../http/html-reply.js'
 import { acceptMultipartText } from '../http/multipart.js'
+import { setNotice } from '../http/notice-cookie.js'
 import { conflictPage, errorPage, invalidPage, type FormValues } from '../views/item-pages.js'
 import { DuplicateItemError } from './errors.js'
 import { fromForm } from './input.js'
@@ -82,8 +83,8 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         response: {
           303: {
             description:
-              'Stored (Location: /catalogue/<name>/?result=created), or that identical item was already stored and ' +
-              'nothing new was written (?result=unchanged)',
+              'Stored, or that identical item was already stored and nothing new was written: Location is the item’s page ' +
+              '(/catalogue/<name>/), which says which once (a cookie set here, cleared there)',
           },
           409: htmlAnswer('Already present: the form again, with what was typed'),
           413: htmlAnswer(`The body is over ${BODY_LIMIT_TEXT}`),
@@ -109,8 +110,17 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request, reply) => {
       const { item, created } = await fastify.items.create(fromForm(request.body), request.createdBy)
       if (created) request.log.info({ item: item.name, createdBy: request.createdBy }, 'item created')
-      return reply.redirect(`${itemPagePath(item.name)}?result=${created ? 'created' : 'unchanged'}`, 303)
+      const path = itemPagePath(item.name)
+      setNotice(reply, path, created ? 'created' : 'unchanged')
+      return reply.redirect(path, 303)
     },
+  )
+
+  // The address bar still shows this path after a 409 or 422; Enter there goes back to an empty form.
+  fastify.get(
+    '/items/new/form/',
+    { schema: { tags: ['form'], summary: 'The form’s address, asked for by a browser: a redirect to the form', response: { 303: { description: 'Location: /, the form' } } } },
+    async (_request, reply) => reply.redirect('/', 303),
   )
 }
 

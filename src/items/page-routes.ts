@@ -5,24 +5,28 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { classifyError } from '../http/errors.js'
 import { htmlAnswer, sendHtml } from '../http/html-reply.js'
+import { takeNotice } from '../http/notice-cookie.js'
 import { cataloguePage, itemNotFoundPage, itemPage } from '../views/catalogue-pages.js'
 import { errorPage } from '../views/item-pages.js'
-import { CATALOGUE_PATH } from './item-path.js'
+import { CATALOGUE_PATH, itemPagePath } from './item-path.js'
 import { nfc } from './names.js'
-import { ItemParams, LIST_LIMIT_DEFAULT, NAME_MAX_LENGTH, NamePrefix } from './schemas.js'
+import { ItemParams, LIST_LIMIT_DEFAULT, NAME_MAX_LENGTH } from './schemas.js'
+
+const Cursor = (description: string) => Type.String({ maxLength: 4 * NAME_MAX_LENGTH, description })
 
 const CatalogueQuery = Type.Object({
-  q: Type.Optional(NamePrefix),
-  after: Type.Optional(Type.String({ maxLength: 4 * NAME_MAX_LENGTH, description: 'The last name of the previous page' })),
+  // Checked by the route, which says what is wrong beside the search box (no bound here but the URL's own).
+  q: Type.Optional(Type.String({ description: `The start of the names to list; trimmed; at most ${NAME_MAX_LENGTH} characters` })),
+  after: Type.Optional(Cursor('The last name of the previous page (the "Next page" link)')),
+  before: Type.Optional(Cursor('The first name of the following page (the "Previous page" link)')),
 })
 
-const ItemPageQuery = Type.Object({
-  result: Type.Optional(
-    Type.Union([Type.Literal('created'), Type.Literal('unchanged')], {
-      description: 'Set by the form’s redirect: the item was just stored, or was already stored as sent',
-    }),
-  ),
-})
+/** What is wrong with a search text, said as it is beside the box; undefined when nothing is. */
+function searchProblem(q: string): string | undefined {
+  if (Array.from(q).length > NAME_MAX_LENGTH) return `Search text must be at most ${NAME_MAX_LENGTH} characters`
+  if (/\p{Cc}/u.test(q)) return 'Search text must not contain control characters'
+  return undefined
+}
 
 /** Query mistakes and database outages, as a page in the same look. */
 function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
@@ -46,17 +50,26 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         querystring: CatalogueQuery,
         produces: ['text/html'],
         response: {
-          200: htmlAnswer('A page of items, with links to the next and the first page'),
-          422: htmlAnswer('A search text that breaks the name rules'),
+          200: htmlAnswer('A page of items, where it is in the list ("Items 21–40"), and links to the first, previous and next page'),
+          422: htmlAnswer('The catalogue page with what is wrong with the search text beside the search box'),
           503: htmlAnswer('The database is unavailable'),
         },
       },
     },
     async (request, reply) => {
-      const q = nfc(request.query.q ?? '')
+      const q = nfc((request.query.q ?? '').trim())
+      const problem = searchProblem(q)
+      if (problem !== undefined) return sendHtml(reply, 422, cataloguePage({ items: [], q, problem, after: undefined, next: null }))
       const after = request.query.after === undefined ? undefined : nfc(request.query.after)
-      const page = await fastify.items.list({ limit: LIST_LIMIT_DEFAULT, after, prefix: q })
-      return sendHtml(reply, 200, cataloguePage({ items: page.items, q, after, next: page.next }))
+      const before = after !== undefined || request.query.before === undefined ? undefined : nfc(request.query.before)
+      const page = await fastify.items.list({ limit: LIST_LIMIT_DEFAULT, after, before, prefix: q })
+      const first = page.items[0]
+      const earlier = first === undefined ? 0 : await fastify.items.countBefore(first.name, q)
+      return sendHtml(
+        reply,
+        200,
+        cataloguePage({ items: page.items, q, after, before, next: page.next, previous: earlier > 0 && first !== undefined ? first.name : null, start: earlier + 1 }),
+      )
     },
   )
 
@@ -68,7 +81,6 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['pages'],
         summary: 'One item’s page, with a link to its JSON',
         params: ItemParams,
-        querystring: ItemPageQuery,
         produces: ['text/html'],
         response: {
           200: htmlAnswer('The item'),
@@ -80,7 +92,10 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request, reply) => {
       const item = await fastify.items.findByName(request.params.name)
       if (item === null) return sendHtml(reply, 404, itemNotFoundPage(request.params.name))
-      return sendHtml(reply, 200, itemPage(item, request.query.result))
+      // Said once, after the form's redirect (src/http/notice-cookie.ts); never cached, so never shown again.
+      const notice = takeNotice(request, reply, itemPagePath(item.name))
+      void reply.header('cache-control', 'no-store')
+      return sendHtml(reply, 200, itemPage(item, notice === 'created' || notice === 'unchanged' ? notice : undefined))
     },
   )
 }

@@ -48,8 +48,13 @@ export interface ItemsRepository {
   create(item: ItemRecord, createdBy?: string | null): Promise<CreateResult>
   /** The item under `name` in NFC, or, for one stored before names were normalized, under `name` as given. */
   findByName(name: string): Promise<ItemRecord | null>
-  /** Items in name order, after `after` when given, and only names starting with `prefix` when given. */
-  list(options: { limit: number; after?: string | undefined; prefix?: string | undefined }): Promise<ItemPage>
+  /**
+   * Items in name order, after `after` when given, and only names starting with `prefix` when given. With
+   * `before` (and no `after`), the `limit` items just before it instead, still in name order.
+   */
+  list(options: { limit: number; after?: string | undefined; before?: string | undefined; prefix?: string | undefined }): Promise<ItemPage>
+  /** How many items (starting with `prefix`, when given) come before `name` in name order. */
+  countBefore(name: string, prefix?: string): Promise<number>
 }
 
 declare module 'fastify' {
@@ -118,6 +123,27 @@ function sameItem(a: ItemRecord, b: ItemRecord): boolean {
  */
 export const CREATE_MAX_MS = 8_000
 const CONFIRM_RETRY_MS = 250
+
+/** Code point order, MongoDB's order for strings (UTF-16 order differs above U+FFFF). */
+function codePointLess(a: string, b: string): boolean {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0
+}
+
+/**
+ * The filter for names starting with `prefix`, after `after` and before `before` (each when given): a range
+ * on _id, never a regex, so MongoDB answers from the _id index.
+ */
+function nameRange(prefix: string | undefined, after: string | undefined, before: string | undefined): object {
+  const searching = prefix !== undefined && prefix !== ''
+  const upperOfPrefix = searching ? prefixUpperBound(prefix) : undefined
+  const upper = before === undefined || (upperOfPrefix !== undefined && codePointLess(upperOfPrefix, before)) ? upperOfPrefix : before
+  const range = {
+    ...(after === undefined ? {} : { $gt: after }),
+    ...(searching ? { $gte: prefix } : {}),
+    ...(upper === undefined ? {} : { $lt: upper }),
+  }
+  return Object.keys(range).length === 0 ? {} : { _id: range }
+}
 
 export default fp(
   function itemsRepository(fastify, _options, done) {
@@ -211,22 +237,22 @@ export default fp(
         return doc === null ? null : toRecord(doc)
       },
 
-      async list({ limit, after, prefix }) {
-        // A range on _id, never a regex, so MongoDB answers from the _id index.
-        const upper = prefix === undefined || prefix === '' ? undefined : prefixUpperBound(prefix)
-        const range = {
-          ...(after === undefined ? {} : { $gt: after }),
-          ...(prefix === undefined || prefix === '' ? {} : { $gte: prefix }),
-          ...(upper === undefined ? {} : { $lt: upper }),
-        }
-        const filter = Object.keys(range).length === 0 ? {} : { _id: range }
-        // One extra document tells whether another page follows.
+      async list({ limit, after, before, prefix }) {
+        const backwards = after === undefined && before !== undefined
+        const filter = nameRange(prefix, after, backwards ? before : undefined)
+        // One extra document tells whether another page follows (or, backwards, precedes).
         const docs = await run('list', () =>
-          itemsCollection.find<LeanItem>(filter, { projection: READ_FIELDS }).sort({ _id: 1 }).limit(limit + 1).toArray(),
+          itemsCollection.find<LeanItem>(filter, { projection: READ_FIELDS }).sort({ _id: backwards ? -1 : 1 }).limit(limit + 1).toArray(),
         )
         const page = docs.slice(0, limit).map(toRecord)
+        if (backwards) page.reverse()
         const last = page.at(-1)
-        return { items: page, next: docs.length > limit && last !== undefined ? last.name : null }
+        // Backwards, the page ends just before `before`, so a page follows it.
+        return { items: page, next: last !== undefined && (backwards || docs.length > limit) ? last.name : null }
+      },
+
+      async countBefore(name, prefix) {
+        return run('list', () => itemsCollection.countDocuments(nameRange(prefix, undefined, name)))
       },
     }
 

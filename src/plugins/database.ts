@@ -38,6 +38,19 @@ export function uriDatabaseName(uri: string): string | undefined {
   return path === '' ? undefined : decodeURIComponent(path)
 }
 
+/** The hosts of a mongodb:// URI, without credentials, database or options: what a log line may show. */
+export function uriHosts(uri: string): string {
+  const afterScheme = uri.slice(uri.indexOf('://') + 3)
+  const hostsAndPath = afterScheme.slice(afterScheme.lastIndexOf('@', afterScheme.search(/[/?]|$/)) + 1)
+  return hostsAndPath.split(/[/?]/, 1)[0] ?? ''
+}
+
+/** An error's message up to its first line break, at most 200 characters. */
+function firstLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err)
+  return (message.split('\n', 1)[0] ?? '').slice(0, 200)
+}
+
 export default fp<DatabaseOptions>(
   async function database(fastify, options) {
     const operationTimeoutMs = options.operationTimeoutMs ?? 1_500
@@ -64,16 +77,22 @@ export default fp<DatabaseOptions>(
       ...(uriDatabaseName(options.mongodbUri) === undefined ? { dbName: DEFAULT_DATABASE } : {}),
     } satisfies mongoose.ConnectOptions
 
+    const hosts = uriHosts(options.mongodbUri)
+    // Each failed first connection also emits 'disconnected'; the retry line already says so.
+    let everConnected = false
     async function connectUntilUp(): Promise<void> {
       let delay = RETRY_MIN_MS
       for (let attempt = 1; !isClosing(); attempt++) {
         try {
           await connection.openUri(options.mongodbUri, connectOptions)
+          everConnected = true
           fastify.log.info({ attempt }, 'database connected')
           return
         } catch (err) {
           if (isClosing()) return
-          fastify.log.warn({ err, attempt, retryInMs: delay }, 'database not reachable; retrying')
+          // One line a try: the driver's error (stack, topology) runs to some 40 lines, so it goes to debug.
+          fastify.log.warn(`database not reachable at ${hosts} (MONGODB_URI): ${firstLine(err)}; try ${attempt + 1} in ${delay} ms`)
+          fastify.log.debug({ err, attempt, retryInMs: delay }, 'database connection error')
           await sleep(delay, undefined, { signal: closing.signal }).catch(() => undefined)
           delay = Math.min(delay * 2, RETRY_MAX_MS)
         }
@@ -83,7 +102,7 @@ export default fp<DatabaseOptions>(
     const connecting = connectUntilUp()
 
     connection.on('disconnected', () => {
-      if (!isClosing()) fastify.log.warn('database disconnected')
+      if (everConnected && !isClosing()) fastify.log.warn('database disconnected')
     })
     connection.on('reconnected', () => {
       fastify.log.info('database reconnected')

@@ -8,10 +8,11 @@ import { html, type Html } from './html.js'
 import { page } from './layout.js'
 
 /** The catalogue's URL for a search and a cursor; empty parts are left out, so the first page is plain. */
-function cataloguePath(query: { q?: string | undefined; after?: string | undefined }): string {
+function cataloguePath(query: { q?: string | undefined; after?: string | undefined; before?: string | undefined }): string {
   const params = new URLSearchParams()
   if (query.q !== undefined && query.q !== '') params.set('q', query.q)
   if (query.after !== undefined) params.set('after', query.after)
+  if (query.before !== undefined) params.set('before', query.before)
   const search = params.toString()
   return search === '' ? CATALOGUE_PATH : `${CATALOGUE_PATH}?${search}`
 }
@@ -31,11 +32,14 @@ function excerpt(description: string | null): Html | string {
   return chars.length <= EXCERPT_LENGTH ? flat : `${chars.slice(0, EXCERPT_LENGTH - 1).join('').trimEnd()}…`
 }
 
-function searchForm(q: string): Html {
+/** The search box; a search that breaks a rule is said beside it, and the text stays there to correct. */
+function searchForm(q: string, problem: string | undefined): Html {
+  const invalid = problem !== undefined
   return html`<form method="get" action="${CATALOGUE_PATH}" class="search" role="search">
 <label for="q">Find items whose name starts with</label>
-<div class="search-row">
-<input id="q" name="q" type="search" value="${q}" maxlength="${NAME_MAX_LENGTH}" autocomplete="off" spellcheck="false" aria-describedby="q-hint">
+${invalid && html`<p class="field-error" id="q-error"><span class="visually-hidden">Error: </span>${problem}</p>
+`}<div class="search-row">
+<input id="q" name="q" type="search" value="${q}" maxlength="${NAME_MAX_LENGTH}" autocomplete="off" spellcheck="false" aria-describedby="${invalid && 'q-error '}q-hint"${invalid && html` aria-invalid="true" autofocus=""`}>
 <button type="submit">Search</button>
 </div>
 <p class="hint" id="q-hint">Case and accents count: “Bu” finds “Bucket”, not “bucket”.</p>
@@ -63,36 +67,52 @@ export interface CatalogueView {
   items: ItemRecord[]
   /** The search text, "" for none. */
   q: string
+  /** The search text breaks a rule: what to change. Nothing is listed then. */
+  problem?: string | undefined
   /** Where this page starts (the previous page's last name), if it is not the first. */
   after: string | undefined
+  /** Where this page ends (the next page's first name), when it was reached by "Previous page". */
+  before?: string | undefined
   /** The cursor of the following page, null on the last. */
   next: string | null
+  /** The cursor of the preceding page (this page's first name), null on the first. */
+  previous?: string | null
+  /** The position of this page's first item in the whole list (or the search's), from 1. */
+  start?: number
 }
 
-/** The catalogue: a page of items in name order, the search box, and links to the next and first page. */
-export function cataloguePage({ items, q, after, next }: CatalogueView): string {
-  const searching = q !== ''
+/** The catalogue: a page of items in name order, the search box, where this page is, and links to move. */
+export function cataloguePage({ items, q, problem, after, before, next, previous = null, start = 1 }: CatalogueView): string {
+  const searching = q !== '' && problem === undefined
   const title = searching ? `Names starting with “${q}”` : 'Catalogue'
   let body: Html
-  if (items.length > 0) {
+  if (problem !== undefined) {
+    body = html`<p><a href="${CATALOGUE_PATH}">Show all items</a></p>`
+  } else if (items.length > 0) {
     body = table(items)
-  } else if (after !== undefined) {
+  } else if (after !== undefined || before !== undefined) {
     body = html`<p class="notice info">No more items here.</p>`
   } else if (searching) {
     body = html`<p class="notice info">No item’s name starts with “${q}”. <a href="${CATALOGUE_PATH}">Show all items</a></p>`
   } else {
     body = html`<p class="notice info">The catalogue is empty. <a href="/">Add the first item</a></p>`
   }
+  const onFirstPage = previous === null && after === undefined && before === undefined
   const pager = [
-    after !== undefined && html`<a class="button secondary" href="${cataloguePath({ q })}">First page</a>`,
+    !onFirstPage && html`<a class="button secondary" href="${cataloguePath({ q })}">First page</a>`,
+    previous !== null && html`<a class="button secondary" rel="prev" href="${cataloguePath({ q, before: previous })}">Previous page</a>`,
     next !== null && html`<a class="button" rel="next" href="${cataloguePath({ q, after: next })}">Next page</a>`,
   ].filter((link) => link !== false)
+  const end = start + items.length - 1
+  const position = items.length > 0 && html`<p class="position" id="position">${items.length === 1 ? `Item ${start}` : `Items ${start}–${end}`}</p>`
   return page(
-    title,
+    problem === undefined ? title : `Error: ${title}`,
     html`<h1>${title}</h1>
-${searchForm(q)}
+${searchForm(q, problem)}
+${position}
 ${body}
 ${pager.length > 0 && html`<nav class="pager actions" aria-label="Pages">${pager.map((link, i) => [i > 0 && '\n', link])}</nav>`}`,
+    'catalogue',
   )
 }
 

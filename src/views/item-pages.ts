@@ -89,21 +89,17 @@ function isField(name: string | undefined): name is FieldName {
   return (FIELDS as readonly (string | undefined)[]).includes(name)
 }
 
-/** The entry form again with the typed values, a summary of the problems and each one beside its field. */
-function formWithProblems(title: string, summaryHeading: string, values: FormValues, errors: FieldError[]): string {
-  const byField = new Map<FieldName, string>()
-  const general: string[] = []
-  for (const error of errors) {
-    const field = error.loc[1]
-    if (error.loc[0] === 'body' && isField(field) && !byField.has(field)) byField.set(field, error.msg)
-    else general.push(error.msg)
-  }
-  const firstInvalid = FIELDS.find((id) => byField.has(id))
-  const field = (id: FieldName): Field => ({ id, value: values[id], problem: byField.get(id), autofocus: id === firstInvalid })
+/**
+ * The entry form again with the typed values, a summary of the problems (each linking to its field) and each
+ * one beside its field. The 422 and 409 pages share it, so both look and read alike.
+ */
+function formWithProblems(title: string, summaryHeading: string, values: FormValues, problems: Map<FieldName, { summary: string; beside: string | Html }>, general: string[] = []): string {
+  const firstInvalid = FIELDS.find((id) => problems.has(id))
+  const field = (id: FieldName): Field => ({ id, value: values[id], problem: problems.get(id)?.beside, autofocus: id === firstInvalid })
   const summaryItems = [
     ...FIELDS.flatMap((id) => {
-      const msg = byField.get(id)
-      return msg === undefined ? [] : [html`<li><a href="#${id}">${sentence(msg)}</a></li>`]
+      const problem = problems.get(id)
+      return problem === undefined ? [] : [html`<li><a href="#${id}">${sentence(problem.summary)}</a></li>`]
     }),
     ...general.map((msg) => html`<li>${sentence(msg)}</li>`),
   ]
@@ -119,6 +115,7 @@ ${summaryItems.map((item, i) => [i > 0 && '\n', item])}
 </div>
 ${entryForm({ name: field('name'), price: field('price'), tax: field('tax'), description: field('description') })}
 `,
+    'form',
   )
 }
 
@@ -136,24 +133,25 @@ ${entryForm({ name: field('name'), price: field('price'), tax: field('tax'), des
 
 /** 422: the form again, with what the person typed and each problem beside its field. */
 export function invalidPage(values: FormValues, errors: FieldError[]): string {
+  const problems = new Map<FieldName, { summary: string; beside: string }>()
+  const general: string[] = []
+  for (const error of errors) {
+    const field = error.loc[1]
+    if (error.loc[0] === 'body' && isField(field) && !problems.has(field)) problems.set(field, { summary: error.msg, beside: error.msg })
+    else general.push(error.msg)
+  }
   const heading = errors.length === 1 ? 'The item was not stored: one field needs a change' : `The item was not stored: ${errors.length} fields need a change`
-  return formWithProblems('Error: New item', heading, values, errors)
+  return formWithProblems('Error: New item', heading, values, problems, general)
 }
 
 /**
- * 409: the name is taken; the form again with everything typed, so only the name needs a change. Said once,
- * beside the name, with a link to the item that has it.
+ * 409: the name is taken; the form again with everything typed, so only the name needs a change. The summary
+ * says so in the 422's box; beside the name, a link to the item that has it.
  */
 export function conflictPage(name: string, values: FormValues): string {
-  const problem = html`An item named “${name}” is already present (<a href="${itemPagePath(name)}">see it</a>). Stored items are never replaced, so choose another name.`
-  const field = (id: FieldName): Field => ({ id, value: id === 'name' ? name : values[id], problem: id === 'name' ? problem : undefined, autofocus: id === 'name' })
-  return page(
-    'Already present: New item',
-    html`
-<h1>New item</h1>
-${entryForm({ name: field('name'), price: field('price'), tax: field('tax'), description: field('description') })}
-`,
-  )
+  const beside = html`An item named “${name}” is already present (<a href="${itemPagePath(name)}">see it</a>). Stored items are never replaced, so choose another name.`
+  const problems = new Map([['name' as const, { summary: `The name “${name}” is taken: choose another name`, beside }]])
+  return formWithProblems('Already present: New item', 'The item was not stored: the name is taken', { ...values, name }, problems)
 }
 
 /** Any other failure (413, 415, 503, 500): what happened, and the way back. */

@@ -5,8 +5,21 @@ import { html, type Html } from './html.js'
 
 const SITE_NAME = 'Item store'
 
-/** A whole page: `title` goes before the site name in the browser tab, `main` is the page's content. */
-export function page(title: string, main: Html): string {
+/** The site menu's entries; a page that is one of them says so (aria-current) to screen readers and in bold. */
+export type MenuEntry = 'form' | 'catalogue'
+
+const MENU: readonly [MenuEntry | 'docs', string, string][] = [
+  ['form', '/', 'New item'],
+  ['catalogue', '/catalogue/', 'Catalogue'],
+  ['docs', '/docs', 'API documentation'],
+]
+
+/**
+ * A whole page: `title` goes before the site name in the browser tab, `main` is the page's content, and
+ * `current` the menu entry it belongs to, if any.
+ */
+export function page(title: string, main: Html, current?: MenuEntry): string {
+  const menu = MENU.map(([entry, href, text], i) => [i > 0 && ' ', html`<a href="${href}"${entry === current && html` aria-current="page"`}>${text}</a>`])
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -18,10 +31,11 @@ export function page(title: string, main: Html): string {
 <link rel="stylesheet" href="/styles.css">
 </head>
 <body>
+<a class="skip-link" href="#main">Skip to content</a>
 <header class="site-header">
 <div class="bar">
 <a class="brand" href="/">${SITE_NAME}</a>
-<nav aria-label="Site"><a href="/">New item</a> <a href="/catalogue/">Catalogue</a> <a href="/docs">API documentation</a></nav>
+<nav aria-label="Site">${menu}</nav>
 ${ACCOUNT_SLOT}
 </div>
 </header>

@@ -39,7 +39,7 @@ async function submit(page: Page, how: () => Promise<void> = () => page.getByRol
   await how()
   const response = await answer
   // A 303 goes on to the item's page; anything else is the page itself.
-  if (response.status() === 303) await page.waitForURL(/\/catalogue\/[^?]+\/\?result=/)
+  if (response.status() === 303) await page.waitForURL(/\/catalogue\/[^?]+\/$/)
   await page.waitForLoadState()
   return response.status()
 }
