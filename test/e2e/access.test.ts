@@ -6,7 +6,8 @@
 // CSRF token is what refuses it).
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Browser } from 'playwright-core'
+import AxeBuilder from '@axe-core/playwright'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { accessConfig, editor, newKey } from '../../harness/access.js'
 import { startApp, type RunningApp } from '../../harness/app.js'
@@ -32,6 +33,13 @@ function hostilePage(target: string): string {
 <input type="hidden" name="price" value="1.00">
 <button type="submit">Claim your prize</button>
 </form></body></html>`
+}
+
+/** axe-core's WCAG 2.1 A/AA rules, as test/e2e/newcomer.test.ts runs them on the other pages. */
+async function expectAccessible(page: Page, label: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+  const violations = results.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)
+  expect(violations, label).toEqual([])
 }
 
 beforeAll(async () => {
@@ -64,11 +72,18 @@ describe('an editor in the browser', () => {
     await page.goto(`${base}/`)
     expect(new URL(page.url()).pathname).toBe('/signin')
     expect(await page.getByRole('button', { name: 'Store item' }).count()).toBe(0)
+    await expectAccessible(page, 'the sign-in page')
     await page.getByLabel('Name').fill('alice')
+    await page.getByLabel('Password').fill('not the password')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForLoadState()
+    expect(await page.getByRole('alert').innerText()).toContain('The name or the password is not right')
+    await expectAccessible(page, 'the sign-in page with its error')
     await page.getByLabel('Password').fill(PASSWORD)
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.waitForURL(`${base}/`)
     await expect.poll(() => page.locator('header').innerText()).toContain('Signed in as alice')
+    await expectAccessible(page, 'the form with the signed-in header')
 
     await page.getByLabel(/^Name/).fill('Desk lamp')
     await page.getByLabel(/^Price/).fill('24.90')
