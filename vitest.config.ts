@@ -37,7 +37,7 @@ export default defineConfig({
   test: {
     environment: 'node',
     reporters: ['default', new SummaryLine(missingDatabase ? 'no database: see the start of the output' : undefined)],
-    // The machine has 2 cores and the database runs beside the tests.
+    // Few workers: the database server shares the machine with the tests (docs/testing.md).
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,40 +1,45 @@
-// `npm run bench` (full) and `npm run bench:quick` (CI): the built service under load beside a bare
-// node:http + mongodb ceiling on the same database server, then logging cost, how cost grows with the
-// collection, startup time and memory. Exits non-zero only on errors, non-2xx answers or crashes; speed
-// targets are printed, not enforced (pass --strict to enforce them too).
-// `npm run bench -- --soak <minutes>`: a steady mixed load on the service alone, reported per interval;
-// exits non-zero when memory or p99 latency grew, or on any error (bench/lib/soak.ts).
+// `npm run bench` (full) and `npm run bench:quick` (CI): the built service under load beside what a user
+// would write instead (Express + Mongoose, a plain Fastify app) and a bare node:http + driver ceiling, on the
+// same database server in alternating rounds; then what each per-request feature costs, how cost grows with
+// the collection, startup time and memory. Exits non-zero only on errors, non-2xx answers or crashes; speed
+// targets are printed, not enforced (pass --strict to enforce them too). A full run writes its figures into
+// docs/performance.md (between the bench markers) as well as bench/results/.
+// `npm run bench -- --compare <other build's server.js>`: the service beside another build of it, side by side.
+// `npm run bench -- --soak <minutes>`: a steady mixed load on the service alone (bench/lib/soak.ts).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, release, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { MongoClient } from 'mongodb'
-import { getOne, index, list, listDeep, postForm, postJson, runLoad, type LoadResult, type Scenario, type ScenarioId } from './lib/load.js'
 import { findDatabase, type DatabaseServer } from '../harness/database.js'
 import { withDatabase } from '../harness/mongo-uri.js'
 import { stopEverythingNow } from '../harness/process.js'
-import { BenchServer, BenchSetupError, cpuMs, makeWorkDir, procStatusKb, settle, startScriptNodeFlags } from './lib/processes.js'
-import { formatSoak, formatTable, renderSvg, type Aggregate, type BenchResults, type GrowthRow, type ScenarioSummary, type Target } from './lib/report.js'
+import { COST_ROWS, costVariantLabel, type CostRow } from './lib/costs.js'
+import { getOne, index, list, listDeep, postForm, postJson, runLoad, type LoadResult, type Scenario, type ScenarioId } from './lib/load.js'
+import { BenchServer, BenchSetupError, cpuMs, makeWorkDir, rssKb, settle, startScriptNodeFlags, stopUsageSampling } from './lib/processes.js'
+import { formatSoak, formatTable, toMarkdown, writeDocsSection, type Aggregate, type BenchResults, type CostResult, type GrowthRow, type ScenarioSummary, type Target } from './lib/report.js'
 import { preload } from './lib/seed.js'
 import { judgeSoak, runSoak, soakIntervalSeconds, type SoakSettings } from './lib/soak.js'
-import { median, round } from './lib/stats.js'
+import { judge, judgedNote, median, round } from './lib/stats.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SERVICE_ENTRY = join(ROOT, 'dist', 'server.js')
+const SERVERS = join(ROOT, 'bench', 'servers')
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     strict: { type: 'boolean', default: false },
-    // A/B: run another build of the service (its server.js) in the ceiling's place; main comparison only.
+    // A/B: run another build of the service (its server.js) beside this one, instead of the references.
     compare: { type: 'string' },
     rounds: { type: 'string' },
     seconds: { type: 'string' },
     connections: { type: 'string', default: '10' },
     only: { type: 'string' },
-    // Extra node flags for the service's processes, and (compare mode) for the other build's, e.g.
-    // --other-node-options='--max-semi-space-size=8' to price a memory setting.
+    // Skip the cost table (it is most of a full run's time).
+    'no-costs': { type: 'boolean', default: false },
+    // Extra node flags for the service's processes, and (compare mode) for the other build's.
     'node-options': { type: 'string', default: '' },
     'other-node-options': { type: 'string', default: '' },
     // Compare mode: node flags in place of the start script's for the other build, e.g. '' to price them.
@@ -46,20 +51,28 @@ const { values: args } = parseArgs({
 
 const quick = args.quick
 const mode: BenchResults['mode'] = args.compare !== undefined ? 'compare' : quick ? 'quick' : 'full'
+const only = args.only?.split(',')
 const settings = {
   connections: Number(args.connections),
   seconds: Number(args.seconds ?? (quick ? 1.5 : 5)),
   warmupSeconds: quick ? 0.5 : 2,
   rounds: Number(args.rounds ?? (quick ? 1 : 3)),
+  // The cost table runs many servers; shorter runs keep a full bench near a quarter of an hour.
+  costSeconds: Number(args.seconds ?? (quick ? 1 : 3)),
   preloaded: 1_000,
   growth: quick ? { small: 1_000, large: 10_000 } : { small: 1_000, large: 100_000 },
   // Latency growth is measured one request at a time, so queueing does not hide it.
   growthConnections: 1,
   extraStarts: quick ? 1 : 5,
 }
-// CPU per request of the service over the ceiling's (median of the rounds' ratios), at most.
-const CPU_TARGETS: Partial<Record<ScenarioId, number>> = { 'get-one': 1.15, 'post-json': 1.2, 'post-form': 1.3 }
+// CPU per request of the service over the Express + Mongoose app's (median of the rounds' ratios), at most.
+const CPU_TARGETS: Partial<Record<ScenarioId, number>> = { 'get-one': 1.0, 'post-json': 1.0, 'post-form': 1.1 }
+const CPU_REFERENCE = 'express'
 const TARGETS = { rssMB: 150, growth: 1.2 }
+// A create limit the bench never reaches, so its check runs on every create as it does under `npm start`.
+const BENCH_CREATE_LIMIT = '1000000'
+// The cost table runs the service with everything on once per this many variants.
+const COST_GROUP = 2
 
 const log = (message: string): void => {
   process.stderr.write(`[bench +${(performance.now() / 1000).toFixed(0)}s] ${message}\n`)
@@ -68,6 +81,24 @@ const log = (message: string): void => {
 const failures: string[] = []
 /** Non-2xx answers that come from the database's own limits, reported apart from failures. */
 const limits: string[] = []
+
+interface Contender {
+  label: string
+  server: BenchServer
+}
+
+/** Results by scenario, then by contender label, one entry per round. */
+type RoundResults = Map<ScenarioId, Map<string, LoadResult[]>>
+
+interface Bench {
+  work: ReturnType<typeof makeWorkDir>
+  db: DatabaseServer
+  client: MongoClient
+  servers: BenchServer[]
+  startups: number[]
+}
+
+// ---- measuring ----
 
 /** Answers that are not a success: 2xx, or the form's 303 to the stored item's page. */
 function unexpectedAnswers(result: LoadResult): number {
@@ -80,8 +111,56 @@ function badCount(result: LoadResult): number {
   return unexpectedAnswers(result) + result.errors + result.timeouts
 }
 
-function describeBad(label: string, scenario: ScenarioId, result: LoadResult): string {
-  return `${label} ${scenario}: ${result.errors} errors, ${result.timeouts} timeouts, ${unexpectedAnswers(result)} unexpected answers (status codes ${JSON.stringify(result.statusCodes)})`
+/** One bounded load run, after the machine has settled, with CPU per request of server and database. */
+async function measure(bench: Bench, contender: Contender, scenario: Scenario, seconds: number, connections: number, onBad: 'fail' | 'limit' = 'fail'): Promise<LoadResult> {
+  const dbPid = bench.db.pid()
+  await settle([...bench.servers.map((s) => s.pid), ...(dbPid === undefined ? [] : [dbPid])])
+  const [serverBefore, dbBefore] = await Promise.all([cpuMs(contender.server.pid), dbPid === undefined ? 0 : cpuMs(dbPid)])
+  const result = await runLoad(contender.server.baseUrl, scenario, seconds, Math.min(connections, scenario.connections ?? connections))
+  const [serverAfter, dbAfter] = await Promise.all([cpuMs(contender.server.pid), dbPid === undefined ? 0 : cpuMs(dbPid)])
+  const requests = Math.max(1, result.requests)
+  result.cpuMsPerRequest = { server: round((serverAfter - serverBefore) / requests), database: dbPid === undefined ? null : round((dbAfter - dbBefore) / requests) }
+  contender.server.assertAlive()
+  if (badCount(result) > 0) {
+    const what = `${contender.label} ${scenario.id}: ${result.errors} errors, ${result.timeouts} timeouts, ${unexpectedAnswers(result)} unexpected answers (status codes ${JSON.stringify(result.statusCodes)})`
+    ;(onBad === 'fail' ? failures : limits).push(what)
+  }
+  return result
+}
+
+function logRun(prefix: string, label: string, id: ScenarioId, r: LoadResult): void {
+  const cpu = r.cpuMsPerRequest
+  log(
+    `${prefix} ${id.padEnd(9)} ${label.padEnd(24)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.latencyMs.p50.toFixed(2)} ms  p99 ${r.latencyMs.p99.toFixed(2)} ms` +
+      (cpu === undefined ? '' : `  cpu/req ${cpu.server.toFixed(3)} ms${cpu.database === null ? '' : ` (db ${cpu.database.toFixed(3)} ms)`}`) +
+      (badCount(r) > 0 ? `  BAD ${JSON.stringify(r.statusCodes)} errors ${r.errors}` : ''),
+  )
+}
+
+/**
+ * Runs each scenario on each contender, `count` times; the contenders' order turns by one each round so that
+ * drift (other processes, the database's caches) hits all alike. `between` runs after each round.
+ */
+async function rounds(bench: Bench, scenarios: Scenario[], contenders: Contender[], count: number, seconds: number, between: () => Promise<void>): Promise<RoundResults> {
+  const results: RoundResults = new Map(scenarios.map((s) => [s.id, new Map(contenders.map((c) => [c.label, [] as LoadResult[]]))]))
+  for (let r = 0; r < count; r++) {
+    const order = [...contenders.slice(r % contenders.length), ...contenders.slice(0, r % contenders.length)]
+    for (const scenario of scenarios) {
+      for (const contender of order) {
+        const result = await measure(bench, contender, scenario, seconds, settings.connections)
+        results.get(scenario.id)?.get(contender.label)?.push(result)
+        logRun(`round ${r + 1}/${count}`, contender.label, scenario.id, result)
+      }
+    }
+    await between()
+  }
+  return results
+}
+
+async function warmUp(bench: Bench, scenarios: Scenario[], contenders: Contender[], connections = settings.connections): Promise<void> {
+  for (const scenario of scenarios) {
+    for (const contender of contenders) await measure(bench, contender, scenario, settings.warmupSeconds, connections)
+  }
 }
 
 function aggregate(runs: LoadResult[]): Aggregate {
@@ -99,83 +178,290 @@ function aggregate(runs: LoadResult[]): Aggregate {
   }
 }
 
-/** The median over rounds of service CPU per request / other CPU per request (runs of a round are adjacent). */
-function cpuRatio(a: LoadResult[], b: LoadResult[]): number | null {
-  const ratios = a.flatMap((run, i) => {
+/** Per round: the pair's figure, from adjacent runs (same round), for rounds where both were measured. */
+function perRound(a: LoadResult[], b: LoadResult[], pair: (mine: number, theirs: number) => number | null): number[] {
+  return a.flatMap((run, i) => {
     const mine = run.cpuMsPerRequest?.server
     const theirs = b[i]?.cpuMsPerRequest?.server
-    return mine === undefined || theirs === undefined || theirs === 0 ? [] : [mine / theirs]
+    const value = mine === undefined || theirs === undefined ? null : pair(mine, theirs)
+    return value === null ? [] : [value]
   })
-  return ratios.length === 0 ? null : round(median(ratios))
 }
 
-interface Contender {
-  label: string
-  server: BenchServer
+const cpuRatios = (a: LoadResult[], b: LoadResult[]): number[] => perRound(a, b, (mine, theirs) => (theirs === 0 ? null : mine / theirs))
+
+function summarize(scenarios: Scenario[], results: RoundResults, first: string): ScenarioSummary[] {
+  return scenarios.map((scenario) => {
+    const byLabel = results.get(scenario.id) ?? new Map<string, LoadResult[]>()
+    const mine = byLabel.get(first) ?? []
+    const connections = Math.min(settings.connections, scenario.connections ?? settings.connections)
+    return {
+      id: scenario.id,
+      title: connections === settings.connections ? scenario.title : `${scenario.title} (${connections} conn.)`,
+      servers: [...byLabel.entries()].map(([label, runs]) => ({
+        label,
+        ...aggregate(runs),
+        cpuRatio: label === first || runs.length === 0 ? null : judge(cpuRatios(mine, runs), 1),
+      })),
+      rounds: Object.fromEntries(byLabel),
+    }
+  })
 }
 
-let database: DatabaseServer | undefined
-const allServers: BenchServer[] = []
+// ---- servers ----
 
-/** One bounded load run, after the machine has settled, with CPU per request of server and database. */
-async function measure(contender: Contender, scenario: Scenario, seconds: number, connections: number, onBad: 'fail' | 'limit' = 'fail'): Promise<LoadResult> {
-  const dbPid = database?.pid()
-  await settle([...allServers.map((s) => s.pid), ...(dbPid === undefined ? [] : [dbPid])])
-  const serverBefore = cpuMs(contender.server.pid)
-  const dbBefore = dbPid === undefined ? 0 : cpuMs(dbPid)
-  const result = await runLoad(contender.server.baseUrl, scenario, seconds, Math.min(connections, scenario.connections ?? connections))
-  const requests = Math.max(1, result.requests)
-  result.cpuMsPerRequest = {
-    server: round((cpuMs(contender.server.pid) - serverBefore) / requests),
-    database: dbPid === undefined ? null : round((cpuMs(dbPid) - dbBefore) / requests),
+// The service runs as `npm start` runs it: node with the start script's flags (a heap setting, see docs).
+const START_FLAGS = startScriptNodeFlags(join(ROOT, 'package.json'))
+
+function serviceEnv(uri: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { MONGODB_URI: uri, LOG_LEVEL: 'info', NODE_ENV: 'production', NODE_OPTIONS: args['node-options'], RATE_LIMIT_CREATES: BENCH_CREATE_LIMIT, ...extra }
+}
+
+async function startServer(bench: Bench, label: string, nodeArgs: string[], env: Record<string, string>): Promise<BenchServer> {
+  const server = await BenchServer.start(label, nodeArgs, env, bench.work.path)
+  bench.servers.push(server)
+  server.startSampling()
+  return server
+}
+
+async function stopServer(bench: Bench, server: BenchServer): Promise<void> {
+  for (const line of server.drainLog().errorLines) failures.push(`${server.label} logged an error: ${line.slice(0, 300)}`)
+  const code = await server.stop()
+  bench.servers.splice(bench.servers.indexOf(server), 1)
+  if (server.label.startsWith('service') && code !== 0) failures.push(`${server.label} exited with code ${code ?? 'null (killed)'} after SIGTERM; the service promises 0`)
+}
+
+/** A file under bench/servers/ run through tsx (the references and the ceiling are TypeScript, not built). */
+const tsEntry = (file: string): string[] => ['--import', 'tsx', join(SERVERS, file)]
+
+/** Each contender of the main comparison: its label, node arguments and extra environment. */
+function mainContenders(): { label: string; nodeArgs: string[]; env?: Record<string, string> }[] {
+  const service = { label: 'service', nodeArgs: [...START_FLAGS, SERVICE_ENTRY] }
+  if (args.compare === undefined) {
+    return [service, { label: 'express', nodeArgs: tsEntry('express.ts') }, { label: 'fastify', nodeArgs: tsEntry('fastify.ts') }, { label: 'ceiling', nodeArgs: tsEntry('ceiling.ts') }]
   }
-  contender.server.assertAlive()
-  if (badCount(result) > 0) (onBad === 'fail' ? failures : limits).push(describeBad(contender.label, scenario.id, result))
-  return result
+  const other = resolve(args.compare)
+  if (!existsSync(other)) throw new BenchSetupError(`--compare ${other}: no such file`)
+  const flags = args['other-start-flags']?.split(/\s+/).filter((flag) => flag !== '') ?? START_FLAGS
+  return [service, { label: 'baseline', nodeArgs: [...flags, other], env: { NODE_OPTIONS: args['other-node-options'] } }]
 }
 
-function logRun(prefix: string, label: string, id: ScenarioId, r: LoadResult): void {
-  const cpu = r.cpuMsPerRequest
-  log(
-    `${prefix} ${id.padEnd(9)} ${label.padEnd(13)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.latencyMs.p50.toFixed(2)} ms  p99 ${r.latencyMs.p99.toFixed(2)} ms` +
-      (cpu === undefined ? '' : `  cpu/req ${cpu.server.toFixed(3)} ms${cpu.database === null ? '' : ` (db ${cpu.database.toFixed(3)} ms)`}`) +
-      (badCount(r) > 0 ? `  BAD ${JSON.stringify(r.statusCodes)} errors ${r.errors}` : ''),
-  )
+const dbName = (label: string): string => `bench_${label.replace(/[^a-z0-9]/gi, '_')}`
+
+// ---- steps ----
+
+/**
+ * A scratch directory, the database server (one given in MONGODB_URI, where the bench only creates and drops
+ * its own bench_* databases, else a FerretDB of its own) and a client of it.
+ */
+async function openBench(): Promise<Bench> {
+  const work = makeWorkDir()
+  const db = await findDatabase(['MONGODB_URI', 'ferretdb']).catch((err: unknown) => {
+    work.remove()
+    throw new BenchSetupError(err instanceof Error ? err.message : String(err))
+  })
+  log(`database: ${db.description}`)
+  return { work, db, client: new MongoClient(db.uri), servers: [], startups: [] }
+}
+
+async function closeBench(bench: Bench, databases: string[]): Promise<void> {
+  for (const server of [...bench.servers]) await server.stop()
+  // A server we were given: leave it as we found it.
+  if (process.env.MONGODB_URI !== undefined && process.env.MONGODB_URI !== '') {
+    for (const name of databases) await bench.client.db(name).dropDatabase().catch(() => undefined)
+  }
+  stopUsageSampling()
+  await bench.client.close()
+  await bench.db.dispose()
+  bench.work.remove()
+}
+
+/** Fresh databases of `settings.preloaded` items; the POSTs' items go after each round, so reads see the same collection. */
+async function resetDatabases(bench: Bench, names: string[]): Promise<void> {
+  for (const name of names) {
+    // Dropping and preloading again takes a fraction of a second; FerretDB deletes by regex slowly.
+    await bench.client.db(name).dropDatabase()
+    await preload(bench.client, name, 0, settings.preloaded)
+  }
+}
+
+/** The main comparison: every contender on every scenario, alternating, medians of the rounds. */
+async function compareServers(bench: Bench): Promise<{ summaries: ScenarioSummary[]; contenders: Contender[]; logLinesPerRequest: number | null }> {
+  const specs = mainContenders()
+  const names = specs.map((s) => dbName(s.label))
+  await resetDatabases(bench, names)
+  const contenders: Contender[] = []
+  for (const spec of specs) {
+    const server = await startServer(bench, spec.label, spec.nodeArgs, serviceEnv(withDatabase(bench.db.uri, dbName(spec.label)), spec.env))
+    if (spec.label === 'service') bench.startups.push(server.startupMs)
+    contenders.push({ label: spec.label, server })
+    log(`${spec.label} on ${server.baseUrl} (pid ${server.pid}, ready in ${server.startupMs.toFixed(0)} ms)`)
+  }
+  // Reads first, writes last in each round; the writes' items are removed before the next round.
+  const scenarios = [getOne(settings.preloaded), list, index, postJson, postForm].filter((s) => only === undefined || only.includes(s.id))
+  log(`warm-up: ${settings.warmupSeconds} s per scenario and server`)
+  await warmUp(bench, scenarios, contenders)
+  await resetDatabases(bench, names)
+  const service = contenders[0]?.server
+  service?.drainLog()
+  const results = await rounds(bench, scenarios, contenders, settings.rounds, settings.seconds, () => resetDatabases(bench, names))
+  const serviceLog = service?.drainLog() ?? { lines: 0, errorLines: [] }
+  for (const line of serviceLog.errorLines) failures.push(`service logged an error: ${line.slice(0, 300)}`)
+  const serviceRequests = [...results.values()].flatMap((byLabel) => byLabel.get('service') ?? []).reduce((sum, r) => sum + r.requests, 0)
+  return { summaries: summarize(scenarios, results, 'service'), contenders, logLinesPerRequest: serviceRequests === 0 ? null : round(serviceLog.lines / serviceRequests) }
 }
 
 /**
- * Runs each scenario on each contender, `count` times; the order within a pair alternates by round so
- * that drift (other processes, the database's caches) hits both alike. `between` runs after each round.
+ * The cost table: the service (bench/servers/service.ts, the built app with nothing left out) beside one
+ * server per row with that row's feature off, alternating; a feature's cost is the CPU per request it adds.
  */
-async function rounds(
-  scenarios: Scenario[],
-  a: Contender,
-  b: Contender,
-  count: number,
-  between: () => Promise<void>,
-): Promise<Map<ScenarioId, { a: LoadResult[]; b: LoadResult[] }>> {
-  const results = new Map<ScenarioId, { a: LoadResult[]; b: LoadResult[] }>()
-  for (let round = 0; round < count; round++) {
+async function priceFeatures(bench: Bench): Promise<CostResult[]> {
+  const scenarios = [getOne(settings.preloaded), postJson]
+  const rows: (CostRow | null)[] = [null, ...COST_ROWS]
+  const names = rows.map((row) => dbName(costVariantLabel(row)))
+  await resetDatabases(bench, names)
+  const contenders: Contender[] = []
+  for (const row of rows) {
+    const label = costVariantLabel(row)
+    const env = serviceEnv(withDatabase(bench.db.uri, dbName(label)), { BENCH_WITHOUT: row?.without ?? '', ...row?.env })
+    const server = await startServer(bench, label, [...(row?.nodeFlags ?? START_FLAGS), ...tsEntry('service.ts')], env)
+    contenders.push({ label, server })
+  }
+  log(`cost table: ${contenders.length} servers, ${settings.costSeconds} s per run`)
+  await warmUp(bench, scenarios, contenders)
+  await resetDatabases(bench, names)
+  const [base, ...variants] = contenders
+  if (base === undefined) return []
+  // Each variant is paired with a run of the base next to it in time (one base run per COST_GROUP variants,
+  // before them in even rounds and after them in odd ones), so drift on a shared machine hits both alike.
+  const paired = new Map<string, Map<ScenarioId, { base: LoadResult[]; without: LoadResult[] }>>(
+    variants.map((v) => [v.label, new Map(scenarios.map((sc) => [sc.id, { base: [], without: [] }]))]),
+  )
+  for (let r = 0; r < settings.rounds; r++) {
     for (const scenario of scenarios) {
-      const entry = results.get(scenario.id) ?? { a: [], b: [] }
-      results.set(scenario.id, entry)
-      const order = round % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const)
-      for (const which of order) {
-        const contender = which === 'a' ? a : b
-        const result = await measure(contender, scenario, settings.seconds, settings.connections)
-        entry[which].push(result)
-        logRun(`round ${round + 1}/${count}`, contender.label, scenario.id, result)
+      for (let g = 0; g < variants.length; g += COST_GROUP) {
+        const group = variants.slice(g, g + COST_GROUP)
+        const order = r % 2 === 0 ? [base, ...group] : [...group, base]
+        const runs = new Map<string, LoadResult>()
+        for (const contender of order) {
+          const result = await measure(bench, contender, scenario, settings.costSeconds, settings.connections)
+          runs.set(contender.label, result)
+          logRun(`cost ${r + 1}/${settings.rounds}`, contender.label, scenario.id, result)
+        }
+        for (const v of group) {
+          const entry = paired.get(v.label)?.get(scenario.id)
+          const b = runs.get(base.label)
+          const w = runs.get(v.label)
+          if (entry !== undefined && b !== undefined && w !== undefined) {
+            entry.base.push(b)
+            entry.without.push(w)
+          }
+        }
       }
     }
-    await between()
+    await resetDatabases(bench, names)
   }
-  return results
+  const costs = COST_ROWS.map((row) => {
+    const label = costVariantLabel(row)
+    const server = contenders.find((c) => c.label === label)?.server
+    return {
+      feature: row.feature,
+      how: row.how,
+      peakRssMB: server === undefined ? null : round(Math.max(server.peakRssKb, server.hwmKb()) / 1024, 1),
+      scenarios: scenarios.map((sc) => {
+        const pair = paired.get(label)?.get(sc.id) ?? { base: [], without: [] }
+        const diffs = perRound(pair.base, pair.without, (mine, theirs) => mine - theirs)
+        return { scenario: sc.id, withMs: aggregate(pair.base).cpuServer, withoutMs: aggregate(pair.without).cpuServer, costMs: diffs.length === 0 ? null : judge(diffs, 0) }
+      }),
+    }
+  })
+  for (const c of contenders) await stopServer(bench, c.server)
+  return costs
 }
 
-async function warmUp(scenarios: Scenario[], contenders: Contender[], connections = settings.connections): Promise<void> {
-  for (const scenario of scenarios) {
-    for (const contender of contenders) await measure(contender, scenario, settings.warmupSeconds, connections)
+/** Startup: a few more cold starts of the service against its database. */
+async function measureStartups(bench: Bench): Promise<BenchResults['startupMs']> {
+  for (let i = 0; i < settings.extraStarts; i++) {
+    const dbPid = bench.db.pid()
+    await settle([...bench.servers.map((s) => s.pid), ...(dbPid === undefined ? [] : [dbPid])])
+    const s = await startServer(bench, `service-start-${i + 1}`, [...START_FLAGS, SERVICE_ENTRY], serviceEnv(withDatabase(bench.db.uri, dbName('service'))))
+    bench.startups.push(s.startupMs)
+    await stopServer(bench, s)
   }
+  const startups = bench.startups
+  return { samples: startups.map((v) => round(v, 1)), median: round(median(startups), 1), min: round(Math.min(...startups), 1), max: round(Math.max(...startups), 1) }
+}
+
+/** Growth: two services side by side on a small and a large collection, alternating, one connection. */
+async function measureGrowth(bench: Bench): Promise<NonNullable<BenchResults['growth']>> {
+  const { small, large } = settings.growth
+  log(`growth: preloading ${small} and ${large} items`)
+  for (const name of ['bench_growth_small', 'bench_growth_large']) await bench.client.db(name).dropDatabase()
+  await preload(bench.client, 'bench_growth_small', 0, small)
+  const preloadMs = await preload(bench.client, 'bench_growth_large', 0, large)
+  log(`preloaded ${large} items in ${(preloadMs / 1000).toFixed(1)} s`)
+  const start = async (label: string, name: string): Promise<Contender> => ({
+    label,
+    server: await startServer(bench, label, [...START_FLAGS, SERVICE_ENTRY], serviceEnv(withDatabase(bench.db.uri, name))),
+  })
+  const cS = await start('service-small', 'bench_growth_small')
+  const cL = await start('service-large', 'bench_growth_large')
+  bench.startups.push(cS.server.startupMs, cL.server.startupMs)
+  const forSize = (count: number): Scenario[] => [getOne(count), list, listDeep(count)]
+  await warmUp(bench, [getOne(small)], [cS], settings.growthConnections)
+  await warmUp(bench, [getOne(large)], [cL], settings.growthConnections)
+  const ids = ['get-one', 'list', 'list-deep'] as const
+  const rows: GrowthRow[] = []
+  // The list scenarios last: on a database that cannot use an index for the sort they are slow.
+  for (const [i, id] of ids.entries()) {
+    const runs = { small: [] as LoadResult[], large: [] as LoadResult[] }
+    for (let r = 0; r < settings.rounds; r++) {
+      const pair: [Contender, Scenario, 'small' | 'large'][] = [
+        [cS, forSize(small)[i] as Scenario, 'small'],
+        [cL, forSize(large)[i] as Scenario, 'large'],
+      ]
+      if (r % 2 === 1) pair.reverse()
+      for (const [contender, scenario, size] of pair) {
+        // A list on a large collection may pass the service's database deadline (503): a limit, not a crash.
+        const result = await measure(bench, contender, scenario, settings.seconds, settings.growthConnections, id === 'get-one' ? 'fail' : 'limit')
+        runs[size].push(result)
+        logRun(`growth ${r + 1}/${settings.rounds}`, contender.label, id, result)
+      }
+    }
+    const sA = aggregate(runs.small)
+    const lA = aggregate(runs.large)
+    rows.push({ scenario: id, title: forSize(large)[i]?.title ?? id, small: sA, large: lA, p50Ratio: round(sA.p50 === 0 ? 0 : lA.p50 / sA.p50) })
+  }
+  for (const s of [cS.server, cL.server]) await stopServer(bench, s)
+  const first = rows.find((row) => row.scenario === 'list')
+  const deep = rows.find((row) => row.scenario === 'list-deep')
+  return { rows, deepOverFirst: round(first === undefined || deep === undefined || first.large.p50 === 0 ? 0 : deep.large.p50 / first.large.p50) }
+}
+
+/** A target line: reported always, failing the run only when enforced (correctness always, speed with --strict). */
+function target(name: string, want: string, got: string, met: boolean, enforced = args.strict): Target {
+  return { name, want, got, met, enforced }
+}
+
+function judgeTargets(results: Omit<BenchResults, 'targets'>): Target[] {
+  const targets = [target('errors, timeouts, non-2xx, crashes', '0', String(failures.length), failures.length === 0, true)]
+  for (const [id, want] of Object.entries(CPU_TARGETS) as [ScenarioId, number][]) {
+    const row = results.comparison.scenarios.find((s) => s.id === id)
+    const ratio = row?.servers.find((s) => s.label === CPU_REFERENCE)?.cpuRatio
+    if (row !== undefined && ratio !== undefined && ratio !== null) {
+      targets.push(target(`${row.title}: CPU/req vs ${CPU_REFERENCE}`, `<= x${want.toFixed(2)}`, `x${ratio.median.toFixed(3)} (rounds x${ratio.min.toFixed(2)}-x${ratio.max.toFixed(2)})${judgedNote(ratio)}`, ratio.median <= want))
+    }
+  }
+  const peakMB = Math.max(results.memory.servicePeakRssMB, results.memory.serviceHwmMB)
+  targets.push(target('service peak RSS under load', `<= ${TARGETS.rssMB} MB`, `${peakMB.toFixed(1)} MB`, peakMB <= TARGETS.rssMB))
+  if (results.growth !== null) {
+    for (const row of results.growth.rows.filter((r) => r.scenario !== 'list-deep')) {
+      const name = `${row.scenario === 'list' ? 'list first page' : 'GET one'}: p50 at ${settings.growth.large} vs ${settings.growth.small} items`
+      targets.push(target(name, `<= x${TARGETS.growth.toFixed(2)}`, `x${row.p50Ratio.toFixed(2)}`, row.p50Ratio <= TARGETS.growth))
+    }
+    targets.push(target('list: deep page vs first page (p50)', `<= x${TARGETS.growth.toFixed(2)}`, `x${results.growth.deepOverFirst.toFixed(2)}`, results.growth.deepOverFirst <= TARGETS.growth))
+  }
+  return targets
 }
 
 function machine(): BenchResults['machine'] {
@@ -188,279 +474,59 @@ function machine(): BenchResults['machine'] {
   return { nproc: cpus().length, cpuModel, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, kernel: release() }
 }
 
-// The service runs as `npm start` runs it: node with the start script's flags (a heap setting, see README).
-const SERVICE_ARGS = [...startScriptNodeFlags(join(ROOT, 'package.json')), SERVICE_ENTRY]
-
-function serviceEnv(uri: string, logLevel = 'info', nodeOptions = args['node-options']): Record<string, string> {
-  return { MONGODB_URI: uri, LOG_LEVEL: logLevel, NODE_ENV: 'production', NODE_OPTIONS: nodeOptions }
+function writeResults(results: BenchResults): void {
+  const outDir = join(ROOT, 'bench', 'results')
+  mkdirSync(outDir, { recursive: true })
+  const custom = only !== undefined || args.rounds !== undefined || args.seconds !== undefined || args['no-costs']
+  const base = mode === 'compare' ? 'compare' : mode === 'full' && !custom ? 'latest' : 'quick'
+  writeFileSync(join(outDir, `${base}.json`), `${JSON.stringify(results, null, 2)}\n`)
+  writeFileSync(join(outDir, `${base}.md`), toMarkdown(results))
+  const docs = base === 'latest' ? writeDocsSection(join(ROOT, 'docs', 'performance.md'), results) : false
+  process.stdout.write(`\n${formatTable(results)}\n\nwritten: bench/results/${base}.json, bench/results/${base}.md${docs ? ', docs/performance.md' : ''}\n`)
 }
 
-function summarize(scenarios: Scenario[], results: Map<ScenarioId, { a: LoadResult[]; b: LoadResult[] }>): ScenarioSummary[] {
-  return scenarios.map((scenario) => {
-    const r = results.get(scenario.id) ?? { a: [], b: [] }
-    const sa = aggregate(r.a)
-    const sb = aggregate(r.b)
-    const connections = Math.min(settings.connections, scenario.connections ?? settings.connections)
-    return {
-      id: scenario.id,
-      title: connections === settings.connections ? scenario.title : `${scenario.title} (${connections} conn.)`,
-      service: sa,
-      other: sb,
-      ratio: round(sb.rps === 0 ? 0 : sa.rps / sb.rps),
-      cpuRatio: cpuRatio(r.a, r.b),
-      rounds: r.a.map((run, i) => ({ service: run, other: r.b[i] ?? run })),
-    }
-  })
-}
-
-/**
- * A scratch directory, the database server (one given in MONGODB_URI, where the bench only creates and drops
- * its own bench_* databases, else a FerretDB of its own) and a client of it.
- */
-async function openDatabase(): Promise<{ work: ReturnType<typeof makeWorkDir>; db: DatabaseServer; client: MongoClient }> {
-  const work = makeWorkDir()
-  const db = await findDatabase(['MONGODB_URI', 'ferretdb']).catch((err: unknown) => {
-    work.remove()
-    throw new BenchSetupError(err instanceof Error ? err.message : String(err))
-  })
-  database = db
-  return { work, db, client: new MongoClient(db.uri) }
-}
-
-async function main(): Promise<number> {
-  if (!existsSync(SERVICE_ENTRY)) throw new BenchSetupError(`${SERVICE_ENTRY} is missing: run \`npm run build\` first (npm run bench does)`)
-  if (args.soak !== undefined) return soak()
-  const otherEntry = args.compare === undefined ? undefined : resolve(args.compare)
-  if (otherEntry !== undefined && !existsSync(otherEntry)) throw new BenchSetupError(`--compare ${otherEntry}: no such file`)
-
-  const { work, db, client } = await openDatabase()
-  const dbNames = {
-    service: 'bench_service',
-    other: otherEntry === undefined ? 'bench_ceiling' : 'bench_baseline',
-    small: 'bench_growth_small',
-    large: 'bench_growth_large',
-  }
-  const startServer = async (label: string, entry: string[], env: Record<string, string>): Promise<BenchServer> => {
-    const server = await BenchServer.start(label, entry, env, work.path)
-    allServers.push(server)
-    server.startSampling()
-    return server
-  }
-  const startups: number[] = []
-  const stopServer = async (server: BenchServer): Promise<void> => {
-    const code = await server.stop()
-    allServers.splice(allServers.indexOf(server), 1)
-    if (server.label.startsWith('service') && code !== 0) {
-      failures.push(`${server.label} exited with code ${code ?? 'null (killed)'} after SIGTERM; the service promises 0`)
-    }
-  }
-  // The POSTs' items go after each round, so reads always see the same preloaded collection. Dropping and
-  // preloading again takes a fraction of a second; FerretDB deletes by regex slowly and refuses to delete
-  // more than ~32 000 documents in one call.
-  const resetCollections = async (): Promise<void> => {
-    for (const name of [dbNames.service, dbNames.other]) {
-      await client.db(name).collection('items').drop()
-      await preload(client, name, 0, settings.preloaded)
-    }
-  }
-
+async function benchmark(): Promise<number> {
+  const started = performance.now()
+  const bench = await openBench()
+  const databases = [...mainContenders().map((s) => dbName(s.label)), ...[null, ...COST_ROWS].map((row) => dbName(costVariantLabel(row))), 'bench_growth_small', 'bench_growth_large']
   try {
-    log(`database: ${db.description}`)
-    for (const name of Object.values(dbNames)) await client.db(name).dropDatabase()
-    for (const name of [dbNames.service, dbNames.other]) await preload(client, name, 0, settings.preloaded)
-
-    const service = await startServer('service', SERVICE_ARGS, serviceEnv(withDatabase(db.uri, dbNames.service)))
-    startups.push(service.startupMs)
-    const other = await startServer(
-      otherEntry === undefined ? 'ceiling' : 'baseline',
-      otherEntry === undefined
-        ? ['--import', 'tsx', join(ROOT, 'bench', 'ceiling.ts')]
-        : [...(args['other-start-flags']?.split(/\s+/).filter((flag) => flag !== '') ?? SERVICE_ARGS.slice(0, -1)), otherEntry],
-      serviceEnv(withDatabase(db.uri, dbNames.other), 'info', otherEntry === undefined ? '' : args['other-node-options']),
-    )
-    log(`service on ${service.baseUrl} (pid ${service.pid}, ready in ${service.startupMs.toFixed(0)} ms), ${other.label} on ${other.baseUrl} (pid ${other.pid})`)
-
-    const only = args.only?.split(',')
-    // Reads first, writes last in each round; the writes' items are removed before the next round.
-    const scenarios = [getOne(settings.preloaded), list, index, postJson, postForm].filter((s) => only === undefined || only.includes(s.id))
-    const a = { label: 'service', server: service }
-    const b = { label: other.label, server: other }
-    log(`warm-up: ${settings.warmupSeconds} s per scenario and server`)
-    await warmUp(scenarios, [a, b])
-    await resetCollections()
-    service.drainLog()
-    const mainResults = await rounds(scenarios, a, b, settings.rounds, resetCollections)
-    const serviceLog = service.drainLog()
-    for (const line of serviceLog.errorLines) failures.push(`service logged an error: ${line.slice(0, 300)}`)
-    const serviceRequests = [...mainResults.values()].flatMap((r) => r.a).reduce((sum, r) => sum + r.requests, 0)
-    const summaries = summarize(scenarios, mainResults)
-
-    let logging: BenchResults['logging'] = null
-    let growth: BenchResults['growth'] = null
-    let startupMs: BenchResults['startupMs'] = null
-    if (mode !== 'compare' && only === undefined) {
-      // Logging: the same build at LOG_LEVEL=warn (no per-request lines) on the same database.
-      const quiet = await startServer('service-warn', SERVICE_ARGS, serviceEnv(withDatabase(db.uri, dbNames.service), 'warn'))
-      startups.push(quiet.startupMs)
-      const logScenarios = [getOne(settings.preloaded), postJson]
-      const q = { label: 'service-warn', server: quiet }
-      await warmUp(logScenarios, [q])
-      const logResults = await rounds(logScenarios, a, q, settings.rounds, resetCollections)
-      logging = summarize(logScenarios, logResults).map((s) => ({ scenario: s.id, info: s.service, warn: s.other, infoOverWarn: s.ratio }))
-      await stopServer(quiet)
-      service.drainLog()
-
-      // Startup: a few more cold starts of the service against its database.
-      for (let i = 0; i < settings.extraStarts; i++) {
-        const dbPid = db.pid()
-        await settle([...allServers.map((s) => s.pid), ...(dbPid === undefined ? [] : [dbPid])])
-        const s = await startServer(`service-start-${i + 1}`, SERVICE_ARGS, serviceEnv(withDatabase(db.uri, dbNames.service)))
-        startups.push(s.startupMs)
-        await stopServer(s)
-      }
-      startupMs = {
-        samples: startups.map((v) => round(v, 1)),
-        median: round(median(startups), 1),
-        min: round(Math.min(...startups), 1),
-        max: round(Math.max(...startups), 1),
-      }
-
-      // Growth: two services side by side on a small and a large collection, alternating, one connection.
-      const { small, large } = settings.growth
-      log(`growth: preloading ${small} and ${large} items`)
-      await preload(client, dbNames.small, 0, small)
-      const preloadMs = await preload(client, dbNames.large, 0, large)
-      log(`preloaded ${large} items in ${(preloadMs / 1000).toFixed(1)} s`)
-      const cS = { label: 'service-small', server: await startServer('service-small', SERVICE_ARGS, serviceEnv(withDatabase(db.uri, dbNames.small))) }
-      const cL = { label: 'service-large', server: await startServer('service-large', SERVICE_ARGS, serviceEnv(withDatabase(db.uri, dbNames.large))) }
-      startups.push(cS.server.startupMs, cL.server.startupMs)
-      const forSize = (count: number): Scenario[] => [getOne(count), list, listDeep(count)]
-      await warmUp([getOne(small)], [cS], settings.growthConnections)
-      await warmUp([getOne(large)], [cL], settings.growthConnections)
-      const growthResults = new Map<ScenarioId, { a: LoadResult[]; b: LoadResult[] }>()
-      // The list scenarios last: on a database that cannot use an index for the sort they are slow.
-      for (const [i, id] of (['get-one', 'list', 'list-deep'] as const).entries()) {
-        const entry = { a: [] as LoadResult[], b: [] as LoadResult[] }
-        growthResults.set(id, entry)
-        for (let r = 0; r < settings.rounds; r++) {
-          const pair: [Contender, Scenario, 'a' | 'b'][] = [
-            [cS, forSize(small)[i] as Scenario, 'a'],
-            [cL, forSize(large)[i] as Scenario, 'b'],
-          ]
-          if (r % 2 === 1) pair.reverse()
-          for (const [contender, scenario, slot] of pair) {
-            // A list on a large collection may pass the service's database deadline (503): a limit, not a crash.
-            const result = await measure(contender, scenario, settings.seconds, settings.growthConnections, id === 'get-one' ? 'fail' : 'limit')
-            entry[slot].push(result)
-            logRun(`growth ${r + 1}/${settings.rounds}`, contender.label, id, result)
-          }
-        }
-      }
-      const rows: GrowthRow[] = (['get-one', 'list', 'list-deep'] as const).map((id, i) => {
-        const r = growthResults.get(id) ?? { a: [], b: [] }
-        const sA = aggregate(r.a)
-        const lA = aggregate(r.b)
-        return { scenario: id, title: forSize(large)[i]?.title ?? id, small: sA, large: lA, p50Ratio: round(sA.p50 === 0 ? 0 : lA.p50 / sA.p50) }
-      })
-      const first = rows.find((row) => row.scenario === 'list')
-      const deep = rows.find((row) => row.scenario === 'list-deep')
-      growth = { rows, deepOverFirst: round(first === undefined || deep === undefined || first.large.p50 === 0 ? 0 : deep.large.p50 / first.large.p50) }
-      for (const s of [cS.server, cL.server]) {
-        for (const line of s.drainLog().errorLines) failures.push(`${s.label} logged an error: ${line.slice(0, 300)}`)
-        await stopServer(s)
-      }
+    const { summaries, contenders, logLinesPerRequest } = await compareServers(bench)
+    const full = mode !== 'compare' && only === undefined
+    const costs = full && !args['no-costs'] ? await priceFeatures(bench) : null
+    const startupMs = full ? await measureStartups(bench) : null
+    const growth = full ? await measureGrowth(bench) : null
+    const peak = (label: string): number => {
+      const server = contenders.find((c) => c.label === label)?.server
+      return server === undefined ? 0 : round(server.peakRssKb / 1024, 1)
     }
-
-    service.stopSampling()
-    other.stopSampling()
+    const service = contenders[0]?.server
     const memory = {
-      servicePeakRssMB: round(service.peakRssKb / 1024, 1),
-      serviceHwmMB: round(service.hwmKb() / 1024, 1),
-      otherPeakRssMB: round(other.peakRssKb / 1024, 1),
+      servicePeakRssMB: peak('service'),
+      serviceHwmMB: service === undefined ? 0 : round(service.hwmKb() / 1024, 1),
+      peakRssMB: Object.fromEntries(contenders.map((c) => [c.label, peak(c.label)])),
     }
-    await stopServer(service)
-    await stopServer(other)
-
-    const targets: Target[] = []
-    targets.push({ name: 'errors, timeouts, non-2xx, crashes', want: '0', got: String(failures.length), met: failures.length === 0, enforced: true })
-    for (const [id, want] of Object.entries(CPU_TARGETS) as [ScenarioId, number][]) {
-      const s = summaries.find((x) => x.id === id)
-      if (s !== undefined && s.cpuRatio !== null) {
-        targets.push({ name: `${s.title}: CPU/req vs ${b.label}`, want: `<= x${want.toFixed(2)}`, got: `x${s.cpuRatio.toFixed(3)}`, met: s.cpuRatio <= want, enforced: args.strict })
-      }
-    }
-    const peakMB = Math.max(memory.servicePeakRssMB, memory.serviceHwmMB)
-    targets.push({ name: 'service peak RSS under load', want: `<= ${TARGETS.rssMB} MB`, got: `${peakMB.toFixed(1)} MB`, met: peakMB <= TARGETS.rssMB, enforced: args.strict })
-    if (growth !== null) {
-      const getRow = growth.rows.find((r) => r.scenario === 'get-one')
-      if (getRow !== undefined) {
-        targets.push({
-          name: `GET one: p50 at ${settings.growth.large} vs ${settings.growth.small} items`,
-          want: `<= x${TARGETS.growth.toFixed(2)}`,
-          got: `x${getRow.p50Ratio.toFixed(2)}`,
-          met: getRow.p50Ratio <= TARGETS.growth,
-          enforced: args.strict,
-        })
-      }
-      const listRow = growth.rows.find((r) => r.scenario === 'list')
-      if (listRow !== undefined) {
-        targets.push({
-          name: `list first page: p50 at ${settings.growth.large} vs ${settings.growth.small} items`,
-          want: `<= x${TARGETS.growth.toFixed(2)}`,
-          got: `x${listRow.p50Ratio.toFixed(2)}`,
-          met: listRow.p50Ratio <= TARGETS.growth,
-          enforced: args.strict,
-        })
-      }
-      targets.push({
-        name: `list: deep page vs first page (p50)`,
-        want: `<= x${TARGETS.growth.toFixed(2)}`,
-        got: `x${growth.deepOverFirst.toFixed(2)}`,
-        met: growth.deepOverFirst <= TARGETS.growth,
-        enforced: args.strict,
-      })
-    }
-
-    const results: BenchResults = {
+    for (const c of contenders) await stopServer(bench, c.server)
+    const partial: Omit<BenchResults, 'targets'> = {
       mode,
       date: new Date().toISOString(),
+      durationSeconds: 0,
       machine: machine(),
-      database: db.description,
-      settings: {
-        connections: settings.connections,
-        seconds: settings.seconds,
-        warmupSeconds: settings.warmupSeconds,
-        rounds: settings.rounds,
-        preloaded: settings.preloaded,
-        growth: growth === null ? null : { ...settings.growth, connections: settings.growthConnections },
-      },
-      comparison: { service: 'service', other: b.label, scenarios: summaries },
-      logging,
-      logLinesPerRequest: serviceRequests === 0 ? null : round(serviceLog.lines / serviceRequests),
+      database: bench.db.description,
+      settings: { connections: settings.connections, seconds: settings.seconds, costSeconds: settings.costSeconds, warmupSeconds: settings.warmupSeconds, rounds: settings.rounds, preloaded: settings.preloaded, growth: growth === null ? null : { ...settings.growth, connections: settings.growthConnections } },
+      comparison: { service: 'service', scenarios: summaries },
+      costs,
+      logLinesPerRequest,
       growth,
       startupMs,
       memory,
       failures,
       limits,
-      targets,
     }
-    const outDir = join(ROOT, 'bench', 'results')
-    mkdirSync(outDir, { recursive: true })
-    const custom = only !== undefined || args.rounds !== undefined || args.seconds !== undefined
-    const base = mode === 'compare' ? 'compare' : mode === 'full' && !custom ? 'latest' : 'quick'
-    writeFileSync(join(outDir, `${base}.json`), `${JSON.stringify(results, null, 2)}\n`)
-    writeFileSync(join(outDir, `${base}.svg`), renderSvg(results))
-    process.stdout.write(`\n${formatTable(results)}\n\nwritten: bench/results/${base}.json, bench/results/${base}.svg\n`)
-    return targets.some((t) => t.enforced && !t.met) ? 1 : 0
+    const results: BenchResults = { ...partial, durationSeconds: round((performance.now() - started) / 1000, 0), targets: judgeTargets(partial) }
+    writeResults(results)
+    return results.targets.some((t) => t.enforced && !t.met) ? 1 : 0
   } finally {
-    for (const server of [...allServers]) await server.stop()
-    if (process.env.MONGODB_URI !== undefined && process.env.MONGODB_URI !== '') {
-      // A server we were given: leave it as we found it.
-      for (const name of Object.values(dbNames)) await client.db(name).dropDatabase().catch(() => undefined)
-    }
-    await client.close()
-    await db.dispose()
-    work.remove()
+    await closeBench(bench, databases)
   }
 }
 
@@ -471,56 +537,51 @@ async function soak(): Promise<number> {
   const rate = Number(args['soak-rate'])
   if (!Number.isInteger(rate) || rate < 10 || rate > 5_000) throw new BenchSetupError(`--soak-rate takes requests per second from 10 to 5000, got "${args['soak-rate']}"`)
   const soakSettings: SoakSettings = { minutes, rate, connections: settings.connections, preloaded: settings.preloaded }
-  const { work, db, client } = await openDatabase()
-  const dbName = 'bench_soak'
+  const bench = await openBench()
+  const name = 'bench_soak'
   try {
-    log(`database: ${db.description}`)
-    await client.db(dbName).dropDatabase()
-    await preload(client, dbName, 0, soakSettings.preloaded)
-    const service = await BenchServer.start('service-soak', SERVICE_ARGS, serviceEnv(withDatabase(db.uri, dbName)), work.path)
-    allServers.push(service)
-    log(
-      `soak: ${minutes} min at ${soakSettings.rate} req/s over ${soakSettings.connections} connections, intervals of ${soakIntervalSeconds(minutes)} s ` +
-        `(service pid ${service.pid}, node ${SERVICE_ARGS.slice(0, -1).join(' ')})`,
-    )
+    await bench.client.db(name).dropDatabase()
+    await preload(bench.client, name, 0, soakSettings.preloaded)
+    // The create limit as `npm start` has it would refuse the soak's creates, which come from one address.
+    const service = await startServer(bench, 'service-soak', [...START_FLAGS, SERVICE_ENTRY], serviceEnv(withDatabase(bench.db.uri, name)))
+    log(`soak: ${minutes} min at ${rate} req/s over ${soakSettings.connections} connections, intervals of ${soakIntervalSeconds(minutes)} s (service pid ${service.pid}, node ${START_FLAGS.join(' ')})`)
     // The service's log is emptied every interval so a long run does not fill the disk; error lines are kept.
     const errorLines: string[] = []
     const intervals = await runSoak(
       {
         baseUrl: service.baseUrl,
-        rssKb: () => procStatusKb(service.pid, 'VmRSS'),
+        rssKb: () => rssKb(service.pid),
         assertAlive: () => {
           service.assertAlive()
           errorLines.push(...service.drainLog().errorLines)
         },
       },
-      client,
-      dbName,
+      bench.client,
+      name,
       soakSettings,
       log,
     )
     const verdict = judgeSoak(intervals, soakIntervalSeconds(minutes) === 60)
     for (const line of errorLines.slice(0, 5)) verdict.reasons.push(`service logged an error: ${line.slice(0, 300)}`)
     const code = await service.stop()
-    allServers.splice(allServers.indexOf(service), 1)
+    bench.servers.splice(bench.servers.indexOf(service), 1)
     if (code !== 0) verdict.reasons.push(`service exited with code ${code ?? 'null (killed)'} after SIGTERM; the service promises 0`)
     const passed = verdict.reasons.length === 0
     const outDir = join(ROOT, 'bench', 'results')
     mkdirSync(outDir, { recursive: true })
     const file = `soak-${minutes}min.json`
-    writeFileSync(
-      join(outDir, file),
-      `${JSON.stringify({ mode: 'soak', date: new Date().toISOString(), machine: machine(), database: db.description, node: SERVICE_ARGS.slice(0, -1), settings: soakSettings, intervals, verdict: { ...verdict, passed } }, null, 2)}\n`,
-    )
+    const out = { mode: 'soak', date: new Date().toISOString(), machine: machine(), database: bench.db.description, node: START_FLAGS, settings: soakSettings, intervals, verdict: { ...verdict, passed } }
+    writeFileSync(join(outDir, file), `${JSON.stringify(out, null, 2)}\n`)
     process.stdout.write(`\n${formatSoak(intervals, { ...verdict, passed }, soakSettings)}\n\nwritten: bench/results/${file}\n`)
     return passed ? 0 : 1
   } finally {
-    for (const server of [...allServers]) await server.stop()
-    if (process.env.MONGODB_URI !== undefined && process.env.MONGODB_URI !== '') await client.db(dbName).dropDatabase().catch(() => undefined)
-    await client.close()
-    await db.dispose()
-    work.remove()
+    await closeBench(bench, [name])
   }
+}
+
+async function main(): Promise<number> {
+  if (!existsSync(SERVICE_ENTRY)) throw new BenchSetupError(`${SERVICE_ENTRY} is missing: run \`npm run build\` first (npm run bench does)`)
+  return args.soak === undefined ? benchmark() : soak()
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

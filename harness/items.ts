@@ -1,17 +1,14 @@
-// The stored document, as src/items/repository.ts writes it, and a direct look at the items collection
-// with the driver (int64 kept as Long, so an int64 can be told from a double).
-import { type Collection, type Long, MongoClient, type ObjectId } from 'mongodb'
+// A direct look at the items collection with the driver (int64 kept as Long, so an int64 can be told
+// from a double). The document's shape is the one declared in src/items/stored-item.ts.
+import { type Collection, type Long, MongoClient } from 'mongodb'
+import type { StoredItem as Declared } from '../src/items/stored-item.js'
 
-export interface StoredItem {
-  _id: string
-  priceCents: Long
-  description: string | null
-  taxCents: Long | null
-  createdAt: Date
-  writeToken: ObjectId
-  /** Who created it (`key:<label>`, `editor:<name>`); absent while writes are open. */
-  createdBy?: string
-}
+/**
+ * The stored document as the driver reads it with promoteLongs: false: int64 values as Long. A field that is
+ * not required may be missing (a document stored before the field existed); the service writes null.
+ */
+export type StoredItem = { [K in keyof Declared]: LongFor<Declared[K]> }
+type LongFor<T> = T extends bigint ? Long : T
 
 export interface ItemsCollection {
   client: MongoClient

@@ -2,21 +2,23 @@
 // Infrastructure plugins come first, then the feature routes; error handling is defined once here.
 import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Server } from 'node:http'
 import access from './auth/access.js'
 import { OPEN_ACCESS, type AccessConfig } from './auth/config.js'
 import type { SigninLimits } from './auth/signin-routes.js'
 import { prefersHtml } from './http/accept.js'
+import { OneLineAccessLog } from './http/access-log.js'
 import { BODY_LIMIT_BYTES } from './http/body-limit.js'
-import { classifyError } from './http/errors.js'
+import { sendError } from './http/errors.js'
 import { parseFormBody } from './http/form-body.js'
 import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js'
 import { sendHtml } from './http/html-reply.js'
 import { registerJsonBodyParser } from './http/json-body.js'
 import { registerValidation } from './http/validation.js'
 import formRoutes from './items/form-routes.js'
+import { nameKeyword, normalizeBodyName, normalizeListQuery } from './items/names.js'
 import itemsRepository from './items/repository.js'
 import pageRoutes from './items/page-routes.js'
 import itemRoutes from './items/routes.js'
@@ -28,8 +30,8 @@ import createLimit from './plugins/rate-limit.js'
 import requestGuards from './plugins/request-guards.js'
 import security from './plugins/security.js'
 import staticFiles from './plugins/static-files.js'
-import healthRoutes from './routes/health.js'
-import metricsRoutes from './routes/metrics.js'
+import healthRoutes from './ops/health.js'
+import metricsRoutes from './ops/metrics.js'
 import { notFoundPage } from './views/not-found-page.js'
 
 export interface AppOptions {
@@ -44,6 +46,18 @@ export interface AppOptions {
   access?: AccessConfig
   /** Sign-in attempts allowed per address and per name (defaults in src/auth/signin-routes.ts). */
   signinLimits?: Partial<SigninLimits>
+  /** Bench only (bench/servers/service.ts, the cost table): per-request features left out. server.ts never sets it. */
+  without?: readonly CostedFeature[]
+}
+
+/** The per-request features the bench prices by leaving one out at a time (docs/performance.md). */
+export const COSTED_FEATURES = ['security-headers', 'request-guards', 'name-normalization', 'exact-json-numbers', 'money-check', 'db-call-bound'] as const
+export type CostedFeature = (typeof COSTED_FEATURES)[number]
+
+/** With name-normalization left out: the routes' hooks that compose names are dropped as routes are added. */
+function dropNameHooks(route: RouteOptions): void {
+  const hooks = [route.preValidation ?? []].flat()
+  route.preValidation = hooks.filter((hook) => hook !== normalizeBodyName && hook !== normalizeListQuery)
 }
 
 /** Fastify's own options: limits and timeouts that hold for every route. */
@@ -55,6 +69,8 @@ export const serverOptions = {
     maxParamLength: 4096,
   },
   requestIdHeader: 'x-request-id',
+  // One access line per request (request and answer together), see src/http/access-log.ts.
+  logController: new OneLineAccessLog(),
   // Slow clients. Whole request (headers + up to a BODY_LIMIT_BYTES body) within 10 s: ample on any real link.
   requestTimeout: 10_000,
   // A socket with no traffic at all for 15 s is dropped (a trickling client is caught by the bounds above).
@@ -75,32 +91,35 @@ export const serverOptions = {
   clientErrorHandler,
 } satisfies FastifyHttpOptions<Server>
 
+// The domain's own validation keywords; one array, so every app in a process shares the compiled schemas.
+const VALIDATION_KEYWORDS = [nameKeyword]
+
 export const itemStore = fp<AppOptions>(
   async function itemStore(fastify, options) {
-    registerJsonBodyParser(fastify)
-    registerValidation(fastify)
+    const off = new Set(options.without)
+    if (!off.has('exact-json-numbers')) registerJsonBodyParser(fastify)
+    registerValidation(fastify, VALIDATION_KEYWORDS, { exactMoney: !off.has('money-check') })
+    if (off.has('name-normalization')) fastify.addHook('onRoute', dropNameHooks)
     await fastify.register(gracefulClose)
     await fastify.register(formbody, { parser: parseFormBody })
-    await fastify.register(security)
-    await fastify.register(requestGuards, { routerOptions: serverOptions.routerOptions })
+    await fastify.register(security, { headers: !off.has('security-headers') })
+    if (!off.has('request-guards')) await fastify.register(requestGuards, { routerOptions: serverOptions.routerOptions })
     await fastify.register(metrics, { enabled: options.metrics ?? true })
     await fastify.register(createLimit, { perMinute: options.rateLimitCreates ?? 0 })
     await fastify.register(access, { access: options.access ?? OPEN_ACCESS, signinLimits: options.signinLimits })
     await fastify.register(database, {
       mongodbUri: options.mongodbUri,
       operationTimeoutMs: options.dbOperationTimeoutMs,
+      boundCalls: !off.has('db-call-bound'),
     })
     await fastify.register(itemsRepository)
     await fastify.register(docs)
     await fastify.register(staticFiles)
 
     fastify.setErrorHandler((error, request, reply) => {
-      const outcome = classifyError(error)
-      if ('fieldErrors' in outcome) return reply.code(422).send({ detail: outcome.fieldErrors })
-      if (outcome.log) request.log.error({ err: error }, 'request failed')
       // A mistyped address in a browser gets a page with the ways in; programs keep the JSON 404.
-      if (outcome.statusCode === 404 && request.is404 && prefersHtml(request)) return sendHtml(reply, 404, notFoundPage())
-      return reply.code(outcome.statusCode).send({ detail: outcome.detail })
+      if (request.is404 && (error as { statusCode?: unknown }).statusCode === 404 && prefersHtml(request)) return sendHtml(reply, 404, notFoundPage())
+      return sendError(error, request, reply)
     })
     fastify.setNotFoundHandler((request, reply) =>
       prefersHtml(request) ? sendHtml(reply, 404, notFoundPage()) : reply.code(404).send({ detail: 'Not Found' }),

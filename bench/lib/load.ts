@@ -1,7 +1,7 @@
 // The five requests the bench drives, and one bounded autocannon run against one server.
 import autocannon from 'autocannon'
 import { itemName } from './seed.js'
-import { round } from './stats.js'
+import { percentile, round } from './stats.js'
 
 export type ScenarioId = 'get-one' | 'post-json' | 'post-form' | 'index' | 'list' | 'list-deep'
 
@@ -111,11 +111,6 @@ export interface LoadResult {
 }
 
 const MAX_SAMPLES = 2_000_000
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0
-}
 
 /**
  * Drives `scenario` against `baseUrl` for `seconds` with `connections` keep-alive connections.

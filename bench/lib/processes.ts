@@ -1,9 +1,10 @@
-// The bench's view of the processes it runs (started through harness/): CPU time and memory from /proc,
-// and each server's log, drained between phases.
+// The bench's view of the processes it runs (started through harness/): CPU time and memory (pidusage), the
+// kernel's high-water mark of memory, and each server's log, drained between phases.
 import { mkdtempSync, readFileSync, truncateSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import pidusage from 'pidusage'
 import { removeScratch, trackScratch } from '../../harness/process.js'
 import { ServerProcess } from '../../harness/server-process.js'
 
@@ -22,9 +23,10 @@ export function makeWorkDir(): { path: string; remove(): void } {
   }
 }
 
-export function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+/** The kernel's high-water mark of a process's resident memory (VmHWM, which pidusage does not read), in kB. */
+function hwmKb(pid: number): number {
   try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
     return match?.[1] === undefined ? 0 : Number(match[1])
   } catch {
     return 0
@@ -42,26 +44,34 @@ export function startScriptNodeFlags(packageJsonPath: string): string[] {
   return (match[1] ?? '').trim().split(/\s+/).filter((flag) => flag !== '')
 }
 
-/** CPU time (user + system) a process has used so far, in ms; 0 when it is gone or not on Linux. */
-export function cpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    // utime and stime are fields 14 and 15 of the file, in clock ticks (USER_HZ, 100 on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10
-  } catch {
-    return 0
-  }
+/** CPU time (user + system) a process has used so far, in ms; 0 when it is gone. */
+export async function cpuMs(pid: number): Promise<number> {
+  return pidusage(pid).then(
+    (stat) => stat.ctime,
+    () => 0,
+  )
+}
+
+/** Resident memory of a process now, in kB; 0 when it is gone. */
+export async function rssKb(pid: number): Promise<number> {
+  return pidusage(pid).then(
+    (stat) => stat.memory / 1024,
+    () => 0,
+  )
+}
+
+/** Closes the files pidusage keeps open between calls (at the end of a run). */
+export function stopUsageSampling(): void {
+  pidusage.clear()
 }
 
 /** Waits until none of `pids` uses more than ~20 % of a CPU (e.g. queries a load run left behind), at most `maxMs`. */
 export async function settle(pids: number[], maxMs = 20_000): Promise<void> {
   const deadline = Date.now() + maxMs
-  let before = pids.map(cpuMs)
+  let before = await Promise.all(pids.map(cpuMs))
   while (Date.now() < deadline) {
     await sleep(200)
-    const now = pids.map(cpuMs)
+    const now = await Promise.all(pids.map(cpuMs))
     const busy = now.some((value, i) => value - (before[i] ?? 0) > 40)
     before = now
     if (!busy) return
@@ -81,8 +91,7 @@ export class BenchServer {
 
   static async start(label: string, args: string[], env: Record<string, string>, workDir: string): Promise<BenchServer> {
     try {
-      // The create limit (RATE_LIMIT_CREATES, default 120 a minute per client) is off: the load comes from one address.
-      return new BenchServer(label, await ServerProcess.start({ args, env: { ...env, RATE_LIMIT_CREATES: '0' }, logPath: join(workDir, `${label}.log`) }))
+      return new BenchServer(label, await ServerProcess.start({ args, env, logPath: join(workDir, `${label}.log`) }))
     } catch (error) {
       throw new BenchSetupError(`${label}: ${error instanceof Error ? error.message : String(error)}`)
     }
@@ -111,7 +120,9 @@ export class BenchServer {
   startSampling(everyMs = 100): void {
     this.stopSampling()
     this.sampler = setInterval(() => {
-      this.peakRssKb = Math.max(this.peakRssKb, procStatusKb(this.pid, 'VmRSS'))
+      void rssKb(this.pid).then((kb) => {
+        this.peakRssKb = Math.max(this.peakRssKb, kb)
+      })
     }, everyMs)
     this.sampler.unref()
   }
@@ -119,12 +130,11 @@ export class BenchServer {
   stopSampling(): void {
     if (this.sampler !== undefined) clearInterval(this.sampler)
     this.sampler = undefined
-    this.peakRssKb = Math.max(this.peakRssKb, procStatusKb(this.pid, 'VmRSS'))
   }
 
   /** The kernel's high-water mark of resident memory since the process started. */
   hwmKb(): number {
-    return procStatusKb(this.pid, 'VmHWM')
+    return hwmKb(this.pid)
   }
 
   /** Log lines written since the last call, and up to 5 error lines; empties the log so a long run does not fill the disk. */

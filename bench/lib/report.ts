@@ -1,6 +1,9 @@
-// The bench's results: their shape (written as JSON), the terminal table and the SVG chart.
+// The bench's results: their shape (written as JSON), the terminal table, and the Markdown written into
+// docs/performance.md (a Mermaid bar chart, which GitHub draws, in place of a hand-drawn SVG).
+import { readFileSync, writeFileSync } from 'node:fs'
 import type { LoadResult, ScenarioId } from './load.js'
 import { SOAK_TOLERANCE, type SoakInterval, type SoakSettings, type SoakVerdict } from './soak.js'
+import { judgedNote, type Judged } from './stats.js'
 
 export interface Aggregate {
   rps: number
@@ -15,13 +18,18 @@ export interface Aggregate {
 export interface ScenarioSummary {
   id: ScenarioId
   title: string
-  service: Aggregate
-  other: Aggregate
-  /** median service rps / median other rps */
-  ratio: number
-  /** median over rounds of service CPU ms per request / other CPU ms per request (null when not measured) */
-  cpuRatio: number | null
-  rounds: { service: LoadResult; other: LoadResult }[]
+  /** Each server's medians; cpuRatio: the service's CPU per request over this server's, per round (null for the service). */
+  servers: (Aggregate & { label: string; cpuRatio: Judged | null })[]
+  rounds: Record<string, LoadResult[]>
+}
+
+export interface CostResult {
+  feature: string
+  how: string
+  /** Peak RSS of the server without the feature. */
+  peakRssMB: number | null
+  /** withMs - withoutMs per round: the CPU per request the feature adds. */
+  scenarios: { scenario: ScenarioId; withMs: number | null; withoutMs: number | null; costMs: Judged | null }[]
 }
 
 export interface Target {
@@ -45,23 +53,25 @@ export interface GrowthRow {
 export interface BenchResults {
   mode: 'full' | 'quick' | 'compare'
   date: string
+  durationSeconds: number
   machine: { nproc: number; cpuModel: string; memoryGiB: number; node: string; kernel: string }
   database: string
   settings: {
     connections: number
     seconds: number
+    costSeconds: number
     warmupSeconds: number
     rounds: number
     preloaded: number
     growth: { small: number; large: number; connections: number } | null
   }
-  /** The service against the ceiling (or, in compare mode, against another build of the service). */
-  comparison: { service: string; other: string; scenarios: ScenarioSummary[] }
-  logging: { info: Aggregate; warn: Aggregate; scenario: ScenarioId; infoOverWarn: number }[] | null
+  /** The service beside the references and the ceiling (or, in compare mode, another build of the service). */
+  comparison: { service: string; scenarios: ScenarioSummary[] }
+  costs: CostResult[] | null
   logLinesPerRequest: number | null
   growth: { rows: GrowthRow[]; deepOverFirst: number } | null
   startupMs: { samples: number[]; median: number; min: number; max: number } | null
-  memory: { servicePeakRssMB: number; serviceHwmMB: number; otherPeakRssMB: number }
+  memory: { servicePeakRssMB: number; serviceHwmMB: number; peakRssMB: Record<string, number> }
   failures: string[]
   /** Non-2xx answers caused by the database's own limits (e.g. a sort it cannot serve from an index). */
   limits: string[]
@@ -70,139 +80,155 @@ export interface BenchResults {
 
 const pad = (text: string, width: number): string => text.padEnd(width)
 const lpad = (text: string, width: number): string => text.padStart(width)
-const cpu = (value: number | null): string => (value === null ? '-' : value.toFixed(3))
+const ms = (value: number | null): string => (value === null ? '-' : value.toFixed(3))
 const num = (value: number, digits = 0): string => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+const ratio = (j: Judged | null): string => (j === null ? '' : `x${j.median.toFixed(2)}${judgedNote(j)}`)
+const signed = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`
+
+function header(results: BenchResults): string {
+  const s = results.settings
+  const m = results.machine
+  return (
+    `${results.mode} run ${results.date.slice(0, 16)}Z, ${num(results.durationSeconds)} s; ${s.connections} connections, ${s.seconds} s per run, ` +
+    `${s.rounds} round(s) (medians); ${m.nproc} CPUs ${m.cpuModel}, node ${m.node}; database: ${results.database}`
+  )
+}
+
+/** One row per scenario and server: CPU per request (and the service's ratio to it), req/s, p50/p99, peak RSS. */
+function comparisonRows(results: BenchResults): string[][] {
+  const rows: string[][] = []
+  for (const scenario of results.comparison.scenarios) {
+    for (const server of scenario.servers) {
+      rows.push([
+        scenario.title,
+        server.label,
+        ms(server.cpuServer),
+        server.cpuRatio === null ? '' : ratio(server.cpuRatio),
+        num(server.rps),
+        `${server.p50.toFixed(2)} / ${server.p99.toFixed(2)}`,
+        ms(server.cpuDatabase),
+        (results.memory.peakRssMB[server.label] ?? 0).toFixed(0),
+      ])
+    }
+  }
+  return rows
+}
+const COMPARISON_HEAD = ['scenario', 'server', 'CPU ms/req', 'service / it', 'req/s', 'p50 / p99 ms', 'db CPU ms/req', 'peak RSS MB']
+
+function costRows(results: BenchResults): string[][] {
+  const scenarios = results.costs?.[0]?.scenarios.map((s) => s.scenario) ?? []
+  return (results.costs ?? []).map((row) => [
+    row.feature,
+    row.how,
+    ...scenarios.map((id) => {
+      const cost = row.scenarios.find((s) => s.scenario === id)?.costMs ?? null
+      return cost === null ? '-' : `${signed(cost.median)}${judgedNote(cost)}`
+    }),
+    row.peakRssMB === null ? '-' : row.peakRssMB.toFixed(0),
+  ])
+}
+
+function costHead(results: BenchResults): string[] {
+  const scenarios = results.costs?.[0]?.scenarios.map((s) => s.scenario) ?? []
+  return ['feature', 'left out by', ...scenarios.map((id) => `${id} CPU ms/req`), 'peak RSS MB (without)']
+}
+
+function textTable(head: string[], rows: string[][]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? pad(c, widths[i] ?? 0) : lpad(c, widths[i] ?? 0))).join('  ')
+  return [line(head), '-'.repeat(widths.reduce((a, b) => a + b + 2, 0)), ...rows.map(line)]
+}
+
+function markdownTable(head: string[], rows: string[][]): string[] {
+  // `<name>` in a title would be read as an HTML tag, and `|` as a column break.
+  const cell = (text: string): string => text.replace(/</g, '&lt;').replace(/\|/g, '\\|')
+  return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)]
+}
+
+const CPU_NOTE =
+  'CPU ms/req: user + system time of each server process over the requests it answered, median of the rounds; ' +
+  '"service / it": median of the per-round ratios of the service\'s CPU per request to that server\'s. ' +
+  '"within noise": the rounds fall on both sides of 1 (a ratio) or 0 (a cost), so the figure is not a finding.'
+
+const COST_NOTE =
+  'Cost: CPU per request of the service with everything on minus that of the same build with the feature left out ' +
+  '(bench/servers/service.ts), per round, median; for the heap rows, what the start script\'s flags cost over that setting.'
 
 export function formatTable(results: BenchResults): string {
-  const other = results.comparison.other
-  const lines: string[] = []
-  const s = results.settings
-  lines.push(
-    `${results.mode} run, ${s.connections} connections, ${s.seconds} s per run, ${s.rounds} round(s) (medians), ` +
-      `${results.machine.nproc} CPUs ${results.machine.cpuModel}, node ${results.machine.node}`,
-  )
-  lines.push(`database: ${results.database}`)
-  lines.push('')
-  const head =
-    `${pad('scenario', 30)}${lpad('CPU ms/req service', 19)}${lpad(other, 10)}${lpad('ratio', 8)}   ` +
-    `${lpad('req/s service', 13)}${lpad(other, 10)}   ${pad('p50 / p99 ms service', 22)}${pad(other, 18)}db CPU ms/req`
-  lines.push(head)
-  lines.push('-'.repeat(head.length + 4))
-  for (const row of results.comparison.scenarios) {
-    lines.push(
-      `${pad(row.title, 30)}${lpad(cpu(row.service.cpuServer), 19)}${lpad(cpu(row.other.cpuServer), 10)}${lpad(row.cpuRatio === null ? '-' : `x${row.cpuRatio.toFixed(2)}`, 8)}   ` +
-        `${lpad(num(row.service.rps), 13)}${lpad(num(row.other.rps), 10)}   ` +
-        `${pad(`${row.service.p50.toFixed(2)} / ${row.service.p99.toFixed(2)}`, 22)}${pad(`${row.other.p50.toFixed(2)} / ${row.other.p99.toFixed(2)}`, 18)}` +
-        `${cpu(row.service.cpuDatabase)} / ${cpu(row.other.cpuDatabase)}`,
-    )
+  const lines = [header(results), '']
+  lines.push(...textTable(COMPARISON_HEAD, comparisonRows(results)))
+  lines.push(`(${CPU_NOTE})`)
+  if (results.costs !== null) {
+    lines.push('', 'what each per-request feature costs (CPU ms per request it adds):')
+    lines.push(...textTable(costHead(results), costRows(results)))
   }
-  lines.push(`(CPU ms/req: user + system time of each server process over the requests it answered, median of the rounds; ratio: median of the rounds' service/${other} ratios)`)
-  if (results.logging !== null) {
-    lines.push('')
-    lines.push('logging cost (the service at LOG_LEVEL=info, its default, against LOG_LEVEL=warn):')
-    for (const row of results.logging) {
-      lines.push(`  ${pad(row.scenario, 12)} info ${num(row.info.rps)} req/s, warn ${num(row.warn.rps)} req/s: info runs at ${(row.infoOverWarn * 100).toFixed(0)} %`)
-    }
-    if (results.logLinesPerRequest !== null) lines.push(`  log lines per request at info: ${results.logLinesPerRequest.toFixed(2)}`)
-  }
+  if (results.logLinesPerRequest !== null) lines.push(`log lines per request at info: ${results.logLinesPerRequest.toFixed(2)}`)
   if (results.growth !== null && results.settings.growth !== null) {
     const g = results.settings.growth
-    lines.push('')
-    lines.push(`how cost grows (${num(g.small)} vs ${num(g.large)} stored items, p50 latency at ${g.connections} connection(s)):`)
+    lines.push('', `how cost grows (${num(g.small)} vs ${num(g.large)} stored items, p50 latency at ${g.connections} connection(s)):`)
     for (const row of results.growth.rows) {
-      lines.push(
-        `  ${pad(row.title, 44)} ${lpad(row.small.p50.toFixed(2), 6)} ms -> ${lpad(row.large.p50.toFixed(2), 6)} ms  (x${row.p50Ratio.toFixed(2)}; ` +
-          `${num(row.small.rps)} -> ${num(row.large.rps)} req/s)`,
-      )
+      lines.push(`  ${pad(row.title, 44)} ${lpad(row.small.p50.toFixed(2), 6)} ms -> ${lpad(row.large.p50.toFixed(2), 6)} ms  (x${row.p50Ratio.toFixed(2)}; ${num(row.small.rps)} -> ${num(row.large.rps)} req/s)`)
     }
     lines.push(`  deep page vs first page at ${num(g.large)} items: x${results.growth.deepOverFirst.toFixed(2)} p50`)
   }
   if (results.startupMs !== null) {
     const st = results.startupMs
-    lines.push('')
-    lines.push(`startup (spawn to first /readyz 200): median ${st.median.toFixed(0)} ms, min ${st.min.toFixed(0)}, max ${st.max.toFixed(0)} over ${st.samples.length} starts`)
+    lines.push('', `startup (spawn to first /readyz 200): median ${st.median.toFixed(0)} ms, min ${st.min.toFixed(0)}, max ${st.max.toFixed(0)} over ${st.samples.length} starts`)
   }
   const m = results.memory
-  lines.push(`memory under load: service peak RSS ${m.servicePeakRssMB.toFixed(1)} MB (VmHWM ${m.serviceHwmMB.toFixed(1)} MB), ${other} ${m.otherPeakRssMB.toFixed(1)} MB`)
-  lines.push('')
-  lines.push('targets:')
-  for (const t of results.targets) {
-    lines.push(`  [${t.met ? 'met ' : 'MISS'}] ${pad(t.name, 44)} want ${pad(t.want, 12)} got ${t.got}${t.enforced ? '' : '  (reported, not enforced)'}`)
-  }
+  lines.push(`memory under load: service peak RSS ${m.servicePeakRssMB.toFixed(1)} MB (VmHWM ${m.serviceHwmMB.toFixed(1)} MB)`)
+  lines.push('', 'targets:')
+  for (const t of results.targets) lines.push(`  [${t.met ? 'met ' : 'MISS'}] ${pad(t.name, 48)} want ${pad(t.want, 10)} got ${t.got}${t.enforced ? '' : '  (reported, not enforced)'}`)
   if (results.limits.length > 0) {
-    lines.push('')
-    lines.push("database limits (answers the service gave correctly, 503 past its database deadline; not counted as failures):")
+    lines.push('', 'database limits (answers the service gave correctly, 503 past its database deadline; not counted as failures):')
     for (const l of results.limits) lines.push(`  ${l}`)
   }
   if (results.failures.length > 0) {
-    lines.push('')
-    lines.push('FAILURES:')
+    lines.push('', 'FAILURES:')
     for (const f of results.failures) lines.push(`  ${f}`)
   }
   return lines.join('\n')
 }
 
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+/** A Mermaid bar chart of CPU per request by scenario, one bar series per server (GitHub renders it). */
+function mermaidChart(results: BenchResults): string[] {
+  const scenarios = results.comparison.scenarios
+  const labels = scenarios[0]?.servers.map((s) => s.label) ?? []
+  const max = Math.max(0.001, ...scenarios.flatMap((s) => s.servers.map((x) => x.cpuServer ?? 0)))
+  const lines = ['```mermaid', 'xychart-beta', `  title "CPU ms per request (${labels.join(', ')}, bars in that order)"`]
+  lines.push(`  x-axis [${scenarios.map((s) => `"${s.id}"`).join(', ')}]`, `  y-axis "CPU ms per request" 0 --> ${(Math.ceil(max * 10) / 10).toFixed(1)}`)
+  for (const label of labels) lines.push(`  bar [${scenarios.map((s) => (s.servers.find((x) => x.label === label)?.cpuServer ?? 0).toFixed(3)).join(', ')}]`)
+  lines.push('```')
+  return lines
 }
 
-/** A grouped bar chart: for each scenario the service's CPU ms per request beside the ceiling's, with the ratio. */
-export function renderSvg(results: BenchResults): string {
-  const rows = results.comparison.scenarios
-  const other = results.comparison.other
-  const width = 860
-  const left = 250
-  const right = 130
-  const top = 78
-  const barH = 18
-  const groupH = barH * 2 + 22
-  const height = top + rows.length * groupH + 60
-  const cpuOf = (a: Aggregate): number => a.cpuServer ?? 0
-  const max = Math.max(0.001, ...rows.flatMap((r) => [cpuOf(r.service), cpuOf(r.other)]))
-  const step = niceStep(max)
-  const scaleMax = Math.ceil(max / step) * step
-  const x = (v: number): number => left + ((width - left - right) * v) / scaleMax
-  const out: string[] = []
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="13">`)
-  out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`)
-  const m = results.machine
-  out.push(`<text x="16" y="26" font-size="17" font-weight="600">item-store CPU per request: the service beside ${esc(other)} (ms, lower is better)</text>`)
-  out.push(
-    `<text x="16" y="46" fill="#555">${esc(`${results.mode} run ${results.date.slice(0, 10)}, ${results.settings.connections} connections, median of ${results.settings.rounds} round(s) of ${results.settings.seconds} s; ${m.nproc} CPUs ${m.cpuModel}, node ${m.node}`)}</text>`,
-  )
-  for (let v = 0; v <= scaleMax + step / 2; v += step) {
-    out.push(`<line x1="${x(v).toFixed(1)}" y1="${top - 8}" x2="${x(v).toFixed(1)}" y2="${height - 44}" stroke="#e3e3e3"/>`)
-    out.push(`<text x="${x(v).toFixed(1)}" y="${height - 28}" text-anchor="middle" fill="#555">${round3(v)}</text>`)
+/** The run's figures as Markdown: the comparison, the chart, the cost table and the targets. */
+export function toMarkdown(results: BenchResults): string {
+  const lines = [`_${header(results)}._`, '', ...markdownTable(COMPARISON_HEAD, comparisonRows(results)), '', CPU_NOTE, '', ...mermaidChart(results)]
+  if (results.costs !== null) lines.push('', '#### What each per-request feature costs', '', ...markdownTable(costHead(results), costRows(results)), '', COST_NOTE)
+  lines.push('', '#### Targets', '', ...markdownTable(['target', 'want', 'got', 'met'], results.targets.map((t) => [t.name, t.want, t.got, t.met ? 'yes' : '**no**'])))
+  const m = results.memory
+  lines.push('', `Service peak RSS ${m.servicePeakRssMB.toFixed(1)} MB (VmHWM ${m.serviceHwmMB.toFixed(1)} MB); log lines per request at info: ${results.logLinesPerRequest?.toFixed(2) ?? '-'}.`)
+  if (results.startupMs !== null) lines.push(`Startup median ${results.startupMs.median.toFixed(0)} ms over ${results.startupMs.samples.length} starts.`)
+  return `${lines.join('\n')}\n`
+}
+
+export const DOCS_START = '<!-- bench:start (written by npm run bench; do not edit by hand) -->'
+export const DOCS_END = '<!-- bench:end -->'
+
+/** Replaces the text between the bench markers in `path` with this run's Markdown; false when the file or markers are missing. */
+export function writeDocsSection(path: string, results: BenchResults): boolean {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch {
+    return false
   }
-  rows.forEach((row, i) => {
-    const y = top + i * groupH
-    out.push(`<text x="${left - 10}" y="${y + barH + 4}" text-anchor="end">${esc(row.title)}</text>`)
-    const bars: [string, number, string][] = [
-      ['service', cpuOf(row.service), '#2f6fb0'],
-      [other, cpuOf(row.other), '#b9b9b9'],
-    ]
-    bars.forEach(([name, value, color], j) => {
-      const by = y + j * barH
-      out.push(`<rect x="${left}" y="${by}" width="${(x(value) - left).toFixed(1)}" height="${barH - 3}" fill="${color}"><title>${esc(`${name}: ${value.toFixed(3)} ms CPU per request`)}</title></rect>`)
-      out.push(`<text x="${(x(value) + 5).toFixed(1)}" y="${by + barH - 6}" fill="#333" font-size="12">${value.toFixed(3)} ms${j === 0 && row.cpuRatio !== null ? `  (x${row.cpuRatio.toFixed(2)})` : ''}</text>`)
-    })
-  })
-  const ly = height - 12
-  out.push(`<rect x="${left}" y="${ly - 10}" width="12" height="12" fill="#2f6fb0"/><text x="${left + 18}" y="${ly}">service (Fastify + Mongoose, LOG_LEVEL=info)</text>`)
-  out.push(`<rect x="${left + 330}" y="${ly - 10}" width="12" height="12" fill="#b9b9b9"/><text x="${left + 348}" y="${ly}">${esc(other === 'ceiling' ? 'ceiling (node:http + mongodb driver)' : other)}</text>`)
-  out.push('</svg>')
-  return `${out.join('\n')}\n`
-}
-
-function round3(value: number): string {
-  return String(Math.round(value * 1000) / 1000)
-}
-
-function niceStep(max: number): number {
-  const raw = max / 5
-  const magnitude = 10 ** Math.floor(Math.log10(raw))
-  for (const m of [1, 2, 2.5, 5, 10]) if (raw <= m * magnitude) return m * magnitude
-  return 10 * magnitude
+  const start = text.indexOf(DOCS_START)
+  const end = text.indexOf(DOCS_END)
+  if (start < 0 || end < start) return false
+  writeFileSync(path, `${text.slice(0, start + DOCS_START.length)}\n${toMarkdown(results)}${text.slice(end)}`)
+  return true
 }
 
 /** The soak's table: one row per interval, and the verdict. */

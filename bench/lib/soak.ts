@@ -3,7 +3,7 @@
 import autocannon from 'autocannon'
 import type { MongoClient } from 'mongodb'
 import { itemName } from './seed.js'
-import { round } from './stats.js'
+import { percentile, round } from './stats.js'
 
 export interface SoakSettings {
   minutes: number
@@ -89,11 +89,6 @@ function mix(preloaded: number, tag: string, counters: { unexpected: number }): 
   }))
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0
-}
-
 function metricValue(text: string, name: string): number | null {
   const match = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)
   return match?.[1] === undefined ? null : Number(match[1])
@@ -102,7 +97,7 @@ function metricValue(text: string, name: string): number | null {
 export interface SoakTarget {
   baseUrl: string
   /** Resident memory of the service now, in kB. */
-  rssKb(): number
+  rssKb(): Promise<number>
   assertAlive(): void
 }
 
@@ -135,7 +130,9 @@ export async function runSoak(
       const samples = new Float64Array(settings.rate * intervalSeconds + 1_000)
       let n = 0
       const rss: number[] = []
-      const sampler = setInterval(() => rss.push(target.rssKb() / 1024), 1_000)
+      const sampler = setInterval(() => {
+        void target.rssKb().then((kb) => rss.push(kb / 1024))
+      }, 1_000)
       const started = performance.now()
       let stopper: NodeJS.Timeout | undefined
       const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -166,7 +163,7 @@ export async function runSoak(
       })
       const elapsed = (performance.now() - started) / 1000
       clearInterval(sampler)
-      rss.push(target.rssKb() / 1024)
+      rss.push((await target.rssKb()) / 1024)
       target.assertAlive()
       const metrics = await fetch(`${target.baseUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })
         .then(async (r) => r.text())

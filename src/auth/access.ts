@@ -13,7 +13,7 @@ import { hkdfSync } from 'node:crypto'
 import { HttpError } from '../http/errors.js'
 import { htmlAnswer, sendHtml } from '../http/html-reply.js'
 import { accountBar, ACCOUNT_SLOT, csrfField, CSRF_SLOT } from '../views/account.js'
-import { newItemPage } from '../views/item-pages.js'
+import { entryPage } from '../views/form-pages.js'
 import { writesClosed, type AccessConfig } from './config.js'
 import signinRoutes, { SESSION_EDITOR, type SigninLimits } from './signin-routes.js'
 
@@ -143,10 +143,11 @@ export default fp<AccessOptions>(
     }
 
     // GET /: only a signed-in editor is offered the form; anyone else is sent to sign in.
-    // Answering from the hook ends the request there (done is not called), so the static file is not sent.
+    // Answering from the hook ends the request there (done is not called): the route's cached page is not sent.
+    // The page carries the editor's CSRF token, so it is rendered per answer and never cached or shared.
     const frontPage: onRequestHookHandler = function frontPage(request, reply) {
       if (editorOf(request) === undefined) void reply.redirect(FORM_SIGNIN_PATH, 303)
-      else void sendHtml(reply, 200, newItemPage())
+      else void sendHtml(reply.header('cache-control', 'private, no-store'), 200, entryPage)
     }
 
     fastify.addHook('onRoute', (route: RouteOptions) => {
@@ -176,7 +177,7 @@ export default fp<AccessOptions>(
           schema.response = { ...(schema.response as object), 401: unauthorized(METRICS_DETAIL) }
         }
       }
-      if (closed && (route.url === '/' || route.url === '/index.html') && toArray(route.method).includes('GET')) {
+      if (closed && route.url === '/' && toArray(route.method).includes('GET')) {
         route.onRequest = [frontPage, ...toArray(route.onRequest)]
       }
     })

@@ -6,7 +6,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest, pr
 import { randomBytes } from 'node:crypto'
 import { HttpError } from '../http/errors.js'
 import { htmlAnswer, sendHtml } from '../http/html-reply.js'
-import { errorPage } from '../views/item-pages.js'
+import { errorPage } from '../views/form-pages.js'
 import { signinPage, signinUnavailablePage, type SigninView } from '../views/signin-page.js'
 import type { Editor } from './config.js'
 import { hashPassword, parseHash, verifyPassword, type ScryptHash } from './passwords.js'

@@ -1,19 +1,22 @@
-// Every failure is classified once here; the JSON API and the HTML form only differ in how they
-// render the result. Validation failures are reported in the original FastAPI demo's shape, one entry
-// per bad field: {"loc": ["body", "price"], "msg": ..., "type": ...}.
+// The error contract: every failure is classified once here and answered by sendError, as JSON or as the
+// route's page. Validation failures are reported in the original FastAPI demo's shape, one entry per bad
+// field: {"loc": ["body", "price"], "msg": ..., "type": ...}.
 import type { ErrorObject } from 'ajv'
-import type { FastifyError, FastifySchemaValidationError } from 'fastify'
-import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError } from '../items/errors.js'
-import { itemPath } from '../items/item-path.js'
+import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
 import { BODY_LIMIT_TEXT } from './body-limit.js'
+import { sendHtml } from './html-reply.js'
 
-/** An error whose status and message are meant for the client as they are. */
+/**
+ * An error whose status and detail are meant for the client as they are. Domain errors extend it, so they
+ * carry their own answer and this layer needs to know none of them.
+ */
 export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
-    message: string,
+    readonly detail: string,
+    options?: ErrorOptions,
   ) {
-    super(message)
+    super(detail, options)
     this.name = 'HttpError'
   }
 }
@@ -52,21 +55,8 @@ const FASTIFY_MESSAGES: Record<string, string> = {
   FST_CSRF_MISSING_SECRET: 'The form is out of date or did not come from this site, so nothing was stored; reload the form and send it again',
 }
 
-export function classifyError(error: unknown): ClassifiedError {
-  if (error instanceof DuplicateItemError) {
-    return { statusCode: 409, detail: `An item named "${error.itemName}" is already present`, log: false }
-  }
-  if (error instanceof DatabaseUnavailableError) {
-    // Already logged by the repository.
-    return { statusCode: 503, detail: 'The database is unavailable; try again shortly', log: false }
-  }
-  if (error instanceof WriteOutcomeUnknownError) {
-    const detail =
-      'The database did not confirm the write in time, so the outcome is unknown: read the item at ' +
-      `${itemPath(error.itemName)}, or send the same item again (an identical stored item is answered 200)`
-    return { statusCode: 504, detail, log: false }
-  }
-  if (error instanceof HttpError) return { statusCode: error.statusCode, detail: error.message, log: false }
+function classifyError(error: unknown): ClassifiedError {
+  if (error instanceof HttpError) return { statusCode: error.statusCode, detail: error.detail, log: false }
   if (error instanceof FieldErrors) return { statusCode: 422, fieldErrors: error.fieldErrors }
   const fastifyError = error as Partial<FastifyError>
   if (fastifyError.validation !== undefined) {
@@ -81,6 +71,29 @@ export function classifyError(error: unknown): ClassifiedError {
     return { statusCode: status, detail, log: false }
   }
   return { statusCode: 500, detail: 'Internal Server Error', log: true }
+}
+
+/** How a route that answers with pages shows a failure. */
+export interface ErrorPages {
+  /** 422: the fields and what is wrong with each. */
+  invalid(fieldErrors: FieldError[]): string
+  /** Any other failure; `error` is what was thrown, for pages of a domain error of the route's own. */
+  failed(statusCode: number, detail: string, error: unknown): string
+}
+
+/**
+ * Answers a failure: {"detail": ...} as JSON, or with `pages` the route's page for it. Logs only a failure
+ * nobody planned for (a bug), answered 500 without its internals.
+ */
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, pages?: ErrorPages): FastifyReply {
+  const outcome = classifyError(error)
+  if ('fieldErrors' in outcome) {
+    if (pages === undefined) return reply.code(422).send({ detail: outcome.fieldErrors })
+    return sendHtml(reply, 422, pages.invalid(outcome.fieldErrors))
+  }
+  if (outcome.log) request.log.error({ err: error }, 'request failed')
+  if (pages === undefined) return reply.code(outcome.statusCode).send({ detail: outcome.detail })
+  return sendHtml(reply, outcome.statusCode, pages.failed(outcome.statusCode, outcome.detail, error))
 }
 
 const LOC_PREFIX: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }

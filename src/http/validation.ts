@@ -1,10 +1,9 @@
 // Request validation: Ajv compiles the route schemas. Money fields are declared with moneyField(): the
 // `x-money` keyword checks an amount with decimal.js and hands the handler its integer hundredths.
-import { Ajv, type Options, type SchemaValidateFunction } from 'ajv'
+import { Ajv, type KeywordDefinition, type Options, type SchemaValidateFunction } from 'ajv'
 import type { DataValidationCxt } from 'ajv/dist/types/index.js'
 import type { FastifyInstance } from 'fastify'
 import { Type, type TSchema, type TUnsafe } from 'typebox'
-import { nameProblem } from '../items/names.js'
 import { parseMoney, type Cents } from '../money.js'
 import { numberText } from './json-body.js'
 
@@ -50,28 +49,50 @@ const validateMoney: SchemaValidateFunction = (
   return false
 }
 
-const validateName: SchemaValidateFunction = (_options: unknown, data: unknown, _parentSchema?: unknown, cxt?: DataValidationCxt): boolean => {
-  if (typeof data !== 'string') return true
-  const problem = nameProblem(String(cxt?.parentDataProperty ?? 'name'), data)
-  if (problem === undefined) return true
-  validateName.errors = [{ keyword: 'x-name', message: problem.msg, params: { type: problem.type } }]
-  return false
+// Bench only (the cost table's money-check row): hundredths by plain rounding, with no check at all.
+const roundMoney: SchemaValidateFunction = (_rules: MoneyRules, data: unknown, _parentSchema?: unknown, cxt?: DataValidationCxt): boolean => {
+  if (cxt !== undefined) (cxt.parentData as Record<string | number, unknown>)[cxt.parentDataProperty] = data === null || data === '' ? null : Math.round(Number(data) * 100)
+  return true
 }
 
-function createAjv(options: Options): Ajv {
+function createAjv(options: Options, keywords: readonly KeywordDefinition[], money: SchemaValidateFunction): Ajv {
   const ajv = new Ajv({ strict: true, strictTypes: false, ...options })
-  ajv.addKeyword({ keyword: 'x-money', schemaType: 'object', errors: true, modifying: true, validate: validateMoney })
-  ajv.addKeyword({ keyword: 'x-name', schemaType: 'object', errors: true, validate: validateName })
+  ajv.addKeyword({ keyword: 'x-money', schemaType: 'object', errors: true, modifying: true, validate: money })
+  for (const keyword of keywords) ajv.addKeyword(keyword)
   return ajv
 }
 
-// Bodies are never coerced: `true` is not a price and null is not 0. Every bad field is reported.
-const bodyAjv = createAjv({ allErrors: true, coerceTypes: false, useDefaults: true, verbose: true })
-// Query strings and path parameters are text, so numbers in them are coerced.
-const textAjv = createAjv({ allErrors: true, coerceTypes: true, useDefaults: true, verbose: true })
+interface Validators {
+  body: Ajv
+  text: Ajv
+}
 
-export function registerValidation(fastify: FastifyInstance): void {
-  fastify.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? bodyAjv : textAjv).compile(schema),
-  )
+// One pair per set of keywords, shared by every app in the process, so each schema is compiled once.
+const validatorsFor = new WeakMap<readonly KeywordDefinition[], Validators>()
+
+function createValidators(keywords: readonly KeywordDefinition[], money: SchemaValidateFunction): Validators {
+  return {
+    // Bodies are never coerced: `true` is not a price and null is not 0. Every bad field is reported.
+    body: createAjv({ allErrors: true, coerceTypes: false, useDefaults: true, verbose: true }, keywords, money),
+    // Query strings and path parameters are text, so numbers in them are coerced.
+    text: createAjv({ allErrors: true, coerceTypes: true, useDefaults: true, verbose: true }, keywords, money),
+  }
+}
+
+/**
+ * Compiles the route schemas with Ajv, `keywords` being the domain's own (such as a name rule). Pass the
+ * same array every time. exactMoney: false only in the bench's cost table (AppOptions.without).
+ */
+export function registerValidation(
+  fastify: FastifyInstance,
+  keywords: readonly KeywordDefinition[] = [],
+  { exactMoney = true } = {},
+): void {
+  let validators = exactMoney ? validatorsFor.get(keywords) : createValidators(keywords, roundMoney)
+  if (validators === undefined) {
+    validators = createValidators(keywords, validateMoney)
+    validatorsFor.set(keywords, validators)
+  }
+  const { body, text } = validators
+  fastify.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? body : text).compile(schema))
 }

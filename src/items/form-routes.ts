@@ -2,31 +2,32 @@
 // page (Post/Redirect/Get, so a reload does not send the form again); problems with HTML pages.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import { createHash } from 'node:crypto'
 import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
 import { requireContentType } from '../http/content-type.js'
-import { classifyError, FieldErrors } from '../http/errors.js'
-import { htmlAnswer, sendHtml } from '../http/html-reply.js'
+import { FieldErrors, sendError } from '../http/errors.js'
+import { htmlAnswer } from '../http/html-reply.js'
 import { acceptMultipartText } from '../http/multipart.js'
 import { setNotice } from '../http/notice-cookie.js'
-import { conflictPage, errorPage, invalidPage, type FormValues } from '../views/item-pages.js'
+import { conflictPage, entryPage, errorPage, invalidPage, type FormValues } from '../views/form-pages.js'
 import { DuplicateItemError } from './errors.js'
 import { fromForm } from './input.js'
 import { itemPagePath } from './item-path.js'
 import { normalizeBodyName } from './names.js'
 import { ItemForm } from './schemas.js'
 
+const FORM_FIELDS = Object.keys(ItemForm.properties) as (keyof ItemForm)[]
+
 /** What the person typed, kept as text so the form can show it again. */
 function typedValues(body: unknown): FormValues {
   const values: FormValues = {}
   if (typeof body !== 'object' || body === null) return values
-  for (const key of ['name', 'price', 'description', 'tax'] as const) {
+  for (const key of FORM_FIELDS) {
     const value = (body as Record<string, unknown>)[key]
     if (typeof value === 'string') values[key] = value
   }
   return values
 }
-
-const FORM_FIELDS = ['name', 'price', 'description', 'tax'] as const
 
 /**
  * preValidation hook: no field of the form repeats, so a repeated one is named as such; and browsers send
@@ -60,8 +61,41 @@ function keepTypedValues(request: FastifyRequest, _reply: FastifyReply, done: Ho
   done()
 }
 
+// GET /: the entry form, rendered once at start; validators as a static file's, so browsers revalidate it.
+const ENTRY_PAGE = Buffer.from(entryPage)
+const ENTRY_ETAG = `"${createHash('sha256').update(ENTRY_PAGE).digest('base64url').slice(0, 22)}"`
+const ENTRY_MODIFIED = new Date(Math.floor(Date.now() / 1000) * 1000)
+
+/** The browser's copy is current: its If-None-Match names the page, or (without one) If-Modified-Since is not older. */
+function unchangedFor(request: FastifyRequest): boolean {
+  const tags = request.headers['if-none-match']
+  if (tags !== undefined) return tags.split(',').some((tag) => ['*', ENTRY_ETAG, `W/${ENTRY_ETAG}`].includes(tag.trim()))
+  const since = Date.parse(request.headers['if-modified-since'] ?? '')
+  return !Number.isNaN(since) && since >= ENTRY_MODIFIED.getTime()
+}
+
 const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   await acceptMultipartText(fastify)
+
+  fastify.get(
+    '/',
+    {
+      schema: {
+        tags: ['form'],
+        summary: 'The entry form for a new item',
+        produces: ['text/html'],
+        response: {
+          200: htmlAnswer('The form; it posts to /items/new/form/'),
+          304: { description: 'The browser’s copy is current (If-None-Match or If-Modified-Since)' },
+        },
+      },
+    },
+    (request, reply) => {
+      void reply.header('cache-control', 'public, max-age=0').header('etag', ENTRY_ETAG).header('last-modified', ENTRY_MODIFIED.toUTCString())
+      if (unchangedFor(request)) return reply.code(304).send()
+      return reply.code(200).type('text/html; charset=utf-8').send(ENTRY_PAGE)
+    },
+  )
 
   fastify.post(
     '/items/new/form/',
@@ -96,15 +130,12 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         },
       },
       errorHandler(error, request, reply) {
-        const outcome = classifyError(error)
-        if ('fieldErrors' in outcome) {
-          sendHtml(reply, 422, invalidPage(typedBeforeValidation.get(request) ?? {}, outcome.fieldErrors))
-        } else if (error instanceof DuplicateItemError) {
-          sendHtml(reply, 409, conflictPage(error.itemName, typedBeforeValidation.get(request) ?? {}))
-        } else {
-          if (outcome.log) request.log.error({ err: error }, 'form request failed')
-          sendHtml(reply, outcome.statusCode, errorPage(outcome.statusCode, outcome.detail))
-        }
+        // The form again with what was typed, for a problem the person can fix; else what happened.
+        const typed = typedBeforeValidation.get(request) ?? {}
+        sendError(error, request, reply, {
+          invalid: (fieldErrors) => invalidPage(typed, fieldErrors),
+          failed: (statusCode, detail) => (error instanceof DuplicateItemError ? conflictPage(error.itemName, typed) : errorPage(statusCode, detail)),
+        })
       },
     },
     async (request, reply) => {

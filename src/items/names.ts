@@ -1,5 +1,7 @@
 // What makes a name one name: a single spelling per text (Unicode NFC), and nothing that hides or disguises
 // it. The rules follow the spirit of PRECIS identifiers (RFC 8264): names are compared as people read them.
+import type { KeywordDefinition, SchemaValidateFunction } from 'ajv'
+import type { DataValidationCxt } from 'ajv/dist/types/index.js'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 
 // Explicit embeddings, overrides and isolates make a name display as a different one ("Trojan Source").
@@ -39,6 +41,16 @@ export function nameProblem(field: string, name: string): NameProblem | undefine
   return undefined
 }
 
+const validateName: SchemaValidateFunction = (_options: unknown, data: unknown, _parentSchema?: unknown, cxt?: DataValidationCxt): boolean => {
+  if (typeof data !== 'string') return true
+  const problem = nameProblem(String(cxt?.parentDataProperty ?? 'name'), data)
+  if (problem === undefined) return true
+  validateName.errors = [{ keyword: 'x-name', message: problem.msg, params: { type: problem.type } }]
+  return false
+}
+
+/** The `x-name` validation keyword (schemas.ts's Name): the rules above, reported like any other field rule. */
+export const nameKeyword: KeywordDefinition = { keyword: 'x-name', schemaType: 'object', errors: true, validate: validateName }
 
 function normalizeMember(holder: unknown, key: string, normalize: (text: string) => string): void {
   if (typeof holder !== 'object' || holder === null) return

@@ -3,11 +3,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { classifyError } from '../http/errors.js'
+import { sendError, type ErrorPages } from '../http/errors.js'
 import { htmlAnswer, sendHtml } from '../http/html-reply.js'
 import { takeNotice } from '../http/notice-cookie.js'
 import { cataloguePage, itemNotFoundPage, itemPage } from '../views/catalogue-pages.js'
-import { errorPage } from '../views/item-pages.js'
+import { errorPage } from '../views/form-pages.js'
 import { CATALOGUE_PATH, itemPagePath } from './item-path.js'
 import { nfc } from './names.js'
 import { ItemParams, LIST_LIMIT_DEFAULT, NAME_MAX_LENGTH } from './schemas.js'
@@ -29,14 +29,13 @@ function searchProblem(q: string): string | undefined {
 }
 
 /** Query mistakes and database outages, as a page in the same look. */
+const PAGE_ERRORS: ErrorPages = {
+  invalid: (fieldErrors) => errorPage(422, fieldErrors.map((field) => field.msg).join('; '), 'Not shown'),
+  failed: (statusCode, detail) => errorPage(statusCode, detail, 'Not shown'),
+}
+
 function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const outcome = classifyError(error)
-  if ('fieldErrors' in outcome) {
-    sendHtml(reply, 422, errorPage(422, outcome.fieldErrors.map((field) => field.msg).join('; '), 'Not shown'))
-    return
-  }
-  if (outcome.log) request.log.error({ err: error }, 'page request failed')
-  sendHtml(reply, outcome.statusCode, errorPage(outcome.statusCode, outcome.detail, 'Not shown'))
+  sendError(error, request, reply, PAGE_ERRORS)
 }
 
 const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {

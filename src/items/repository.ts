@@ -1,32 +1,24 @@
-// The only code that talks to the items collection. Routes call these methods and never see
-// Mongoose; database failures come out as DuplicateItemError or DatabaseUnavailableError.
+// The only code that talks to the items collection, through the Mongoose model of stored-item.ts: writes
+// are cast and validated by its schema, reads are lean. Routes never see Mongoose; database failures come
+// out as DuplicateItemError, DatabaseUnavailableError or WriteOutcomeUnknownError.
 import fp from 'fastify-plugin'
-import { Schema, mongo, type Model } from 'mongoose'
+import { mongo } from 'mongoose'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { withTimeout } from '../plugins/database.js'
-import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError, isDuplicateKey } from './errors.js'
+import { isDuplicateKey, withTimeout } from '../plugins/database.js'
+import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError } from './errors.js'
 import { nfc, prefixUpperBound } from './names.js'
+import {
+  collectionValidator,
+  isMoney,
+  ITEM_FIELDS,
+  itemSchema,
+  READ_PROJECTION,
+  sameItem,
+  type ItemRecord,
+  type StoredItem,
+} from './stored-item.js'
 
-/** An item as the service handles it: money in integer hundredths. */
-export interface ItemRecord {
-  name: string
-  priceCents: number
-  description: string | null
-  taxCents: number | null
-}
-
-/** The stored document. Money is a 64-bit integer (BSON Long) count of hundredths. */
-interface ItemDocument {
-  _id: string
-  priceCents: bigint
-  description: string | null
-  taxCents: bigint | null
-  createdAt: Date
-  /** Unique to one create request: tells our own insert from another client's with the same name. */
-  writeToken: mongo.ObjectId
-  /** Who created it (issue 19): `key:<label>` or `editor:<name>`; absent while writes are open. Never read back. */
-  createdBy?: string
-}
+export type { ItemRecord } from './stored-item.js'
 
 export interface ItemPage {
   items: ItemRecord[]
@@ -63,44 +55,28 @@ declare module 'fastify' {
   }
 }
 
-// The stored shape, for people reading this file; the model gives the collection its options. Queries do
-// not pass through Mongoose's query layer: create() inserts a typed ItemDocument built from an already
-// validated record, and reads filter on the string _id alone, so there is nothing to cast, and the driver's
-// calls cost less CPU per request than Model.create() or lean queries (README, Benchmarks).
-const itemSchema = new Schema<ItemDocument>(
-  {
-    _id: String,
-    priceCents: BigInt,
-    description: String,
-    taxCents: BigInt,
-    createdAt: Date,
-    writeToken: Schema.Types.ObjectId,
-    createdBy: String,
-  },
-  // bufferCommands: false makes calls fail at once while disconnected instead of running later,
-  // after the client was already told 503.
-  { collection: 'items', versionKey: false, bufferCommands: false },
-)
-
 // What reads return: the driver gives int64 values back as numbers (they fit: at most 10^15).
-interface LeanItem {
-  _id: string
-  priceCents: number | bigint
-  description?: string | null
-  taxCents?: number | bigint | null
-  writeToken?: mongo.ObjectId
-}
+// writeToken may be missing from a document another writer stored.
+type LeanItem = Pick<StoredItem, '_id'> & { writeToken?: StoredItem['writeToken'] } & Record<string, unknown>
 
 function toRecord(doc: LeanItem): ItemRecord {
-  return {
-    name: doc._id,
-    priceCents: Number(doc.priceCents),
-    description: doc.description ?? null,
-    taxCents: doc.taxCents === null || doc.taxCents === undefined ? null : Number(doc.taxCents),
+  const record: Record<string, unknown> = { name: doc._id }
+  for (const field of ITEM_FIELDS) {
+    const value = doc[field] ?? null
+    record[field] = value !== null && isMoney(field) ? Number(value) : value
   }
+  return record as ItemRecord
 }
 
-const READ_FIELDS = { _id: 1, priceCents: 1, description: 1, taxCents: 1 } as const
+function toDocument(item: ItemRecord, createdBy: string | null | undefined): StoredItem {
+  const doc: Record<string, unknown> = { _id: item.name, createdAt: new Date(), writeToken: new mongo.ObjectId() }
+  if (createdBy !== null && createdBy !== undefined) doc.createdBy = createdBy
+  for (const field of ITEM_FIELDS) {
+    const value = item[field]
+    doc[field] = value !== null && isMoney(field) ? BigInt(value) : value
+  }
+  return doc as StoredItem
+}
 
 // Failures raised before anything is written to a server: Mongoose has no connection yet, no server could
 // be selected, no pooled connection came free, or the pool was paused at check-out. The driver's
@@ -111,10 +87,6 @@ function neverSent(err: unknown): boolean {
   if (!(err instanceof Error)) return false
   // A connection that failed before its handshake finished never carried a command.
   return NEVER_SENT.has(err.name) || (err as { beforeHandshake?: unknown }).beforeHandshake === true
-}
-
-function sameItem(a: ItemRecord, b: ItemRecord): boolean {
-  return a.priceCents === b.priceCents && a.description === b.description && a.taxCents === b.taxCents
 }
 
 /**
@@ -149,10 +121,13 @@ export default fp(
   function itemsRepository(fastify, _options, done) {
     const { connection, operationTimeoutMs } = fastify.db
     const { timeDbCall, itemCreated } = fastify.metrics
-    const Items: Model<ItemDocument> = connection.model<ItemDocument>('Item', itemSchema)
-    // Mongoose's collection forwards the driver's methods (and honours bufferCommands: false: a call while
-    // never connected fails at once, unsent); its declared type only lacks our string _id.
-    const itemsCollection = Items.collection as unknown as mongo.Collection<ItemDocument>
+    const Items = connection.model('Item', itemSchema)
+    fastify.db.applyValidator(itemSchema.get('collection') ?? 'items', collectionValidator())
+    // Writes go through the model so the schema casts and validates them; bufferCommands: false (the
+    // schema's option) makes a call while never connected fail at once, unsent.
+    const insert = (doc: StoredItem): Promise<unknown> => Items.insertOne(doc)
+    const findOne = (name: string, projection: Record<string, 1>): Promise<LeanItem | null> =>
+      Items.findOne({ _id: name }, projection).lean<LeanItem>().exec()
 
     // A read that fails or passes the bound means the database could not answer. (An insert that passes a
     // bound may still be applied, so it is never answered as refused; see create and confirm.)
@@ -161,14 +136,14 @@ export default fp(
         return await timeDbCall(operation, () => withTimeout(call(), operationTimeoutMs))
       } catch (err) {
         fastify.log.warn({ err, operation }, 'database call failed')
-        throw new DatabaseUnavailableError(`database ${operation} failed`, { cause: err })
+        throw new DatabaseUnavailableError({ cause: err })
       }
     }
 
     /** The name is taken: by our own insert (sent earlier), by the same item, or by another one. */
-    async function settleDuplicate(item: ItemRecord, doc: ItemDocument): Promise<CreateResult> {
-      const stored = await run('find', () => itemsCollection.findOne<LeanItem>({ _id: doc._id }))
-      if (stored === null) throw new DatabaseUnavailableError('an item reported as present was not found')
+    async function settleDuplicate(item: ItemRecord, doc: StoredItem): Promise<CreateResult> {
+      const stored = await run('find', () => findOne(doc._id, { ...READ_PROJECTION, writeToken: 1 }))
+      if (stored === null) throw new DatabaseUnavailableError({ cause: new Error('an item reported as present was not found') })
       if (stored.writeToken?.equals(doc.writeToken) === true) {
         itemCreated()
         return { item, created: true }
@@ -183,10 +158,10 @@ export default fp(
      * succeeds now or meets the stored one, whose token says whether it is ours. Never answering "not stored"
      * here is what keeps a refused create from appearing later.
      */
-    async function confirm(item: ItemRecord, doc: ItemDocument, deadline: number, firstError: unknown): Promise<CreateResult> {
+    async function confirm(item: ItemRecord, doc: StoredItem, deadline: number, firstError: unknown): Promise<CreateResult> {
       for (let attempt = 1; Date.now() < deadline; attempt++) {
         try {
-          await timeDbCall('insert', () => withTimeout(itemsCollection.insertOne(doc), deadline - Date.now()))
+          await timeDbCall('insert', () => withTimeout(insert(doc), deadline - Date.now()))
           fastify.log.info({ attempt, name: item.name }, 'unconfirmed insert settled: stored now')
           itemCreated()
           return { item, created: true }
@@ -207,31 +182,24 @@ export default fp(
     const repository: ItemsRepository = {
       async create(item, createdBy) {
         const deadline = Date.now() + CREATE_MAX_MS
-        const doc: ItemDocument = {
-          _id: item.name,
-          priceCents: BigInt(item.priceCents),
-          description: item.description,
-          taxCents: item.taxCents === null ? null : BigInt(item.taxCents),
-          createdAt: new Date(),
-          writeToken: new mongo.ObjectId(),
-          ...(createdBy === null || createdBy === undefined ? {} : { createdBy }),
-        }
+        const doc = toDocument(item, createdBy)
         try {
-          // Straight to the driver: the document is already typed and validated.
-          await timeDbCall('insert', () => withTimeout(itemsCollection.insertOne(doc), CREATE_MAX_MS))
+          await timeDbCall('insert', () => withTimeout(insert(doc), CREATE_MAX_MS))
           itemCreated()
           return { item, created: true }
         } catch (err) {
           if (isDuplicateKey(err)) return settleDuplicate(item, doc)
+          // Refused by the schema before anything was sent: a bug of ours (the API let it through), a 500.
+          if (err instanceof Error && err.name === 'ValidationError') throw err
           fastify.log.warn({ err, operation: 'insert' }, 'database call failed')
-          if (neverSent(err)) throw new DatabaseUnavailableError('database insert failed', { cause: err })
+          if (neverSent(err)) throw new DatabaseUnavailableError({ cause: err })
           return confirm(item, doc, deadline, err)
         }
       },
 
       async findByName(name) {
         const find = (id: string): Promise<LeanItem | null> =>
-          run('find', () => itemsCollection.findOne<LeanItem>({ _id: id }, { projection: READ_FIELDS }))
+          run('find', () => findOne(id, READ_PROJECTION))
         const composed = nfc(name)
         const doc = (await find(composed)) ?? (composed === name ? null : await find(name))
         return doc === null ? null : toRecord(doc)
@@ -242,7 +210,7 @@ export default fp(
         const filter = nameRange(prefix, after, backwards ? before : undefined)
         // One extra document tells whether another page follows (or, backwards, precedes).
         const docs = await run('list', () =>
-          itemsCollection.find<LeanItem>(filter, { projection: READ_FIELDS }).sort({ _id: backwards ? -1 : 1 }).limit(limit + 1).toArray(),
+          Items.find(filter, READ_PROJECTION).sort({ _id: backwards ? -1 : 1 }).limit(limit + 1).lean<LeanItem[]>().exec(),
         )
         const page = docs.slice(0, limit).map(toRecord)
         if (backwards) page.reverse()
@@ -252,7 +220,7 @@ export default fp(
       },
 
       async countBefore(name, prefix) {
-        return run('list', () => itemsCollection.countDocuments(nameRange(prefix, undefined, name)))
+        return run('list', () => Items.countDocuments(nameRange(prefix, undefined, name)).exec())
       },
     }
 

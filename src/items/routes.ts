@@ -6,17 +6,23 @@ import { centsToNumber } from '../money.js'
 import { fromJson } from './input.js'
 import { itemPath } from './item-path.js'
 import { normalizeBodyName, normalizeListQuery } from './names.js'
-import type { ItemRecord } from './repository.js'
 import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
-import { described, ErrorMessage, Item, ItemCreate, ItemList, ItemListQuery, ItemParams, ValidationFailure } from './schemas.js'
+import { described, ErrorMessage, ValidationFailure } from '../http/schemas.js'
+import { Item, ItemCreate, ItemList, ItemListQuery, ItemParams } from './schemas.js'
+import { apiName, isMoney, ITEM_FIELDS, type ApiField, type ItemRecord } from './stored-item.js'
 
+// The response schema names every field of the stored item: this fails to compile until it does.
+type Compiles<T extends true> = T
+export type ResponseCarriesEveryField = Compiles<[Exclude<ApiField, keyof Item>] extends [never] ? true : false>
+
+/** The item as the API shows it: each field under its API name, money as a number (12.34). */
 function toJson(item: ItemRecord): Item {
-  return {
-    name: item.name,
-    price: centsToNumber(item.priceCents),
-    description: item.description,
-    tax: item.taxCents === null ? null : centsToNumber(item.taxCents),
+  const json: Record<string, unknown> = { name: item.name }
+  for (const field of ITEM_FIELDS) {
+    const value = item[field]
+    json[apiName(field)] = typeof value === 'number' && isMoney(field) ? centsToNumber(value) : value
   }
+  return json as Item
 }
 
 const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {

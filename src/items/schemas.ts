@@ -1,6 +1,6 @@
 // The item's schemas, declared once: they drive request validation (Ajv), the handlers' TypeScript
 // types (TypeBox type provider), response serialization and the OpenAPI document.
-import { Type, type Static, type TSchema } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { moneyField } from '../http/validation.js'
 import { MAX_AMOUNT_TEXT } from '../money.js'
 
@@ -99,26 +99,3 @@ export const ItemList = Type.Object({
     description: 'Pass as `after` to get the next page; null on the last page',
   }),
 })
-
-// No example: one schema serves 404, 409, 413, 415 and 503, and a single example would mislead.
-export const ErrorMessage = Type.Object({
-  detail: Type.String({ description: 'What went wrong and what to change' }),
-})
-
-export const ValidationFailure = Type.Object(
-  {
-    detail: Type.Array(
-      Type.Object({
-        loc: Type.Array(Type.String()),
-        msg: Type.String(),
-        type: Type.String(),
-      }),
-    ),
-  },
-  { examples: [{ detail: [{ loc: ['body', 'price'], msg: 'price must be a decimal number such as 12.34 (digits, an optional point and sign)', type: 'decimal_parsing' }] }] },
-)
-
-/** A response schema with the description /docs shows for that status (else "Default Response"). */
-export function described<T extends TSchema>(schema: T, description: string): T {
-  return { ...schema, description }
-}

@@ -8,6 +8,8 @@ interface DatabaseOptions {
   mongodbUri: string
   /** Upper bound for one database call, in ms; an outage answers 503 within about this. */
   operationTimeoutMs?: number
+  /** false only in the bench's cost table (AppOptions.without): database calls are not bounded. */
+  boundCalls?: boolean
 }
 
 interface Database {
@@ -15,6 +17,11 @@ interface Database {
   operationTimeoutMs: number
   /** Answers when the database replies to a ping within the operation timeout. */
   ping(): Promise<boolean>
+  /**
+   * Once connected, gives `collection` this validator (creating the collection if needed) where the server
+   * supports validators; logs and carries on where it does not (FerretDB). Never delays or fails the start.
+   */
+  applyValidator(collection: string, validator: Record<string, unknown>): void
 }
 
 declare module 'fastify' {
@@ -26,6 +33,11 @@ declare module 'fastify' {
 const RETRY_MIN_MS = 250
 const RETRY_MAX_MS = 5_000
 const SENT_CALL_MAX_MS = 10_000
+// Server error codes.
+const NAMESPACE_NOT_FOUND = 26
+const NAMESPACE_EXISTS = 48
+const COMMAND_NOT_FOUND = 59
+const NOT_IMPLEMENTED = 238
 
 /** The database used when MONGODB_URI names none. */
 export const DEFAULT_DATABASE = 'items'
@@ -54,10 +66,15 @@ function firstLine(err: unknown): string {
 export default fp<DatabaseOptions>(
   async function database(fastify, options) {
     const operationTimeoutMs = options.operationTimeoutMs ?? 1_500
+    unbounded = options.boundCalls === false
     // A connection of our own, not mongoose's global one, so tests can run several apps at once.
     const connection = mongoose.createConnection()
     const closing = new AbortController()
     const isClosing = (): boolean => closing.signal.aborted
+    let markConnected: () => void = () => undefined
+    const connected = new Promise<void>((resolve) => {
+      markConnected = resolve
+    })
 
     const connectOptions = {
       serverSelectionTimeoutMS: operationTimeoutMs,
@@ -87,6 +104,7 @@ export default fp<DatabaseOptions>(
           await connection.openUri(options.mongodbUri, connectOptions)
           everConnected = true
           fastify.log.info({ attempt }, 'database connected')
+          markConnected()
           return
         } catch (err) {
           if (isClosing()) return
@@ -119,7 +137,35 @@ export default fp<DatabaseOptions>(
       }
     }
 
-    fastify.decorate('db', { connection, operationTimeoutMs, ping })
+    function applyValidator(collection: string, validator: Record<string, unknown>): void {
+      void connected.then(async () => {
+        const db = connection.db
+        if (db === undefined || isClosing()) return
+        const run = (command: Record<string, unknown>): Promise<unknown> => withTimeout(db.command(command), operationTimeoutMs)
+        const modify = (): Promise<unknown> => run({ collMod: collection, validator })
+        try {
+          await modify().catch(async (err: unknown) => {
+            if (errorCode(err) !== NAMESPACE_NOT_FOUND) throw err
+            // Another instance may create it meanwhile; then it is modified like an existing one.
+            await run({ create: collection, validator }).catch((createError: unknown) => {
+              if (errorCode(createError) !== NAMESPACE_EXISTS) throw createError
+              return modify()
+            })
+          })
+          fastify.log.info({ collection }, 'collection validator in place')
+        } catch (err) {
+          if (isClosing()) return
+          const code = errorCode(err)
+          if (code === NOT_IMPLEMENTED || code === COMMAND_NOT_FOUND) {
+            fastify.log.info({ collection, code }, 'the database server has no collection validators; the schema alone checks writes')
+          } else {
+            fastify.log.warn({ err, collection }, 'could not set the collection validator; the schema alone checks writes')
+          }
+        }
+      })
+    }
+
+    fastify.decorate('db', { connection, operationTimeoutMs, ping, applyValidator })
 
     fastify.addHook('onClose', async () => {
       closing.abort()
@@ -130,12 +176,25 @@ export default fp<DatabaseOptions>(
   { name: 'database', dependencies: ['metrics'] },
 )
 
+function errorCode(err: unknown): unknown {
+  return typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+}
+
+/** The database refused a write because the key is taken: an answer, not a failure. */
+export function isDuplicateKey(err: unknown): boolean {
+  return errorCode(err) === 11000
+}
+
 class TimeoutError extends Error {
   override name = 'TimeoutError'
 }
 
+// Set by the bench's cost table only; one app per process there.
+let unbounded = false
+
 /** Rejects with TimeoutError when `promise` takes longer than `ms`. */
 export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  if (unbounded) return promise
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {

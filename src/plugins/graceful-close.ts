@@ -1,7 +1,6 @@
-// On close, requests already in flight still finish, but their answers say `Connection: close`, and a
-// request that arrives on a kept-alive socket after closing began gets 503 with a `detail`. Node
-// drops idle keep-alive sockets only once, when closing starts; a socket whose request finishes later
-// would otherwise idle until keepAliveTimeout and hold up the exit by seconds.
+// On close, requests already in flight still finish, but their answers say `Connection: close` (Node
+// drops idle keep-alive sockets only when closing starts, so a socket busy then would otherwise be kept
+// and delay the exit), and a request that arrives on a kept-alive socket after closing began gets 503.
 import fp from 'fastify-plugin'
 import { HttpError } from '../http/errors.js'
 

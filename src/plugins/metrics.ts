@@ -1,10 +1,10 @@
 // Prometheus metrics on a registry of this app's own (tests run several apps in one process, and
-// prom-client's global registry would mix or refuse their metrics), served by src/routes/metrics.ts. The
+// prom-client's global registry would mix or refuse their metrics), served by src/ops/metrics.ts. The
 // database and the repository report through fastify.metrics; with METRICS=off that is a no-op.
 import fp from 'fastify-plugin'
 import { performance } from 'node:perf_hooks'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import { isDuplicateKey } from '../items/errors.js'
+import { isDuplicateKey } from './database.js'
 
 export type DbOperation = 'insert' | 'find' | 'list' | 'ping'
 
@@ -13,7 +13,7 @@ export interface Telemetry {
   timeDbCall: <T>(operation: DbOperation, call: () => Promise<T>) => Promise<T>
   /** A new item was stored (not a safe retry of an identical one). */
   itemCreated: () => void
-  /** What GET /metrics serves (src/routes/metrics.ts); undefined with METRICS=off. */
+  /** What GET /metrics serves (src/ops/metrics.ts); undefined with METRICS=off. */
   registry: Registry | undefined
 }
 

@@ -65,8 +65,10 @@ function computeSecurityHeaders(): [string, string][] {
 /** Every answer carries these, also the router's and the HTTP parser's own (src/http/framework-errors.ts). */
 export const SECURITY_HEADERS: readonly (readonly [string, string])[] = computeSecurityHeaders()
 
-export default fp(
-  async function security(fastify) {
+export default fp<{ headers?: boolean }>(
+  async function security(fastify, options) {
+    // false only in the bench's cost table (AppOptions.without).
+    if (options.headers === false) return
     // Not @fastify/helmet: it rebuilds helmet's middleware (parsing the CSP again) on every request,
     // a cost shown in the README's Benchmarks.
     fastify.addHook('onRequest', (_request, reply, done) => {

@@ -1,4 +1,4 @@
-// Serves public/: the entry form at / and its stylesheet.
+// Serves public/: the pages' stylesheet and icon (GET / is the entry form, src/items/form-routes.ts).
 import fastifyStatic from '@fastify/static'
 import fp from 'fastify-plugin'
 import { fileURLToPath } from 'node:url'
@@ -8,7 +8,7 @@ const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url))
 
 export default fp(
   async function staticFiles(fastify) {
-    await fastify.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: 'index.html', wildcard: false })
+    await fastify.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: false, wildcard: false })
   },
   { name: 'static-files' },
 )

@@ -1,8 +1,8 @@
 // The pages for reading the catalogue: the list (a page at a time, with a search by the start of the
 // name) and one item. Plain links and a GET form, so they work without JavaScript.
 import { CATALOGUE_PATH, itemPagePath, itemPath } from '../items/item-path.js'
-import type { ItemRecord } from '../items/repository.js'
 import { NAME_MAX_LENGTH } from '../items/schemas.js'
+import { isMoney, type ItemField, type ItemRecord } from '../items/stored-item.js'
 import { formatCents } from '../money.js'
 import { html, type Html } from './html.js'
 import { page } from './layout.js'
@@ -21,15 +21,22 @@ const NONE = html`<span class="empty">none</span>`
 // How much of a description a row shows.
 const EXCERPT_LENGTH = 80
 
-function money(cents: number | null): Html | string {
-  return cents === null ? NONE : formatCents(cents)
-}
+// Every field of an item is shown (this fails to compile until a new one has its label), in this order.
+const LABELS: Record<ItemField, string> = { priceCents: 'Price', taxCents: 'Tax', description: 'Description' }
+const SHOWN = Object.keys(LABELS) as ItemField[]
 
-function excerpt(description: string | null): Html | string {
-  if (description === null || description.trim() === '') return NONE
-  const flat = description.replace(/\s+/g, ' ').trim()
+/** A field's value for people: money with two decimals, text in full or, in the list, as an excerpt. */
+function shown(value: string | number | null, short: boolean): Html | string {
+  if (typeof value === 'number') return formatCents(value)
+  if (value === null || (short ? value.trim() : value) === '') return NONE
+  if (!short) return value
+  const flat = value.replace(/\s+/g, ' ').trim()
   const chars = Array.from(flat)
   return chars.length <= EXCERPT_LENGTH ? flat : `${chars.slice(0, EXCERPT_LENGTH - 1).join('').trimEnd()}…`
+}
+
+function moneyClass(field: ItemField): Html | false {
+  return isMoney(field) && html` class="money"`
 }
 
 /** The search box; a search that breaks a rule is said beside it, and the text stays there to correct. */
@@ -50,14 +57,12 @@ function table(items: ItemRecord[]): Html {
   const rows = items.map(
     (item) => html`<tr>
 <th scope="row" data-label="Name"><a href="${itemPagePath(item.name)}">${item.name}</a></th>
-<td class="money" data-label="Price">${money(item.priceCents)}</td>
-<td class="money" data-label="Tax">${money(item.taxCents)}</td>
-<td data-label="Description">${excerpt(item.description)}</td>
-</tr>
+${SHOWN.map((field) => html`<td${moneyClass(field)} data-label="${LABELS[field]}">${shown(item[field], true)}</td>
+`)}</tr>
 `,
   )
   return html`<table class="catalogue">
-<thead><tr><th scope="col">Name</th><th scope="col">Price</th><th scope="col">Tax</th><th scope="col">Description</th></tr></thead>
+<thead><tr><th scope="col">Name</th>${SHOWN.map((field) => html`<th scope="col">${LABELS[field]}</th>`)}</tr></thead>
 <tbody>
 ${rows}</tbody>
 </table>`
@@ -133,10 +138,8 @@ ${notice !== undefined && html`<div class="notice success" role="status"><p>${NO
 <div class="card">
 <dl class="item">
 <dt>Name</dt><dd class="name">${item.name}</dd>
-<dt>Price</dt><dd class="money">${money(item.priceCents)}</dd>
-<dt>Tax</dt><dd class="money">${money(item.taxCents)}</dd>
-<dt>Description</dt><dd>${item.description === null || item.description === '' ? NONE : item.description}</dd>
-</dl>
+${SHOWN.map((field) => html`<dt>${LABELS[field]}</dt><dd${moneyClass(field)}>${shown(item[field], false)}</dd>
+`)}</dl>
 <div class="actions">
 <a class="button" href="/">Add another item</a>
 <a class="button secondary" href="${itemPath(item.name)}">View as JSON</a>

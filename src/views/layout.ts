@@ -1,5 +1,4 @@
-// The one layout of every page the service renders. It is public/index.html's, whose look the form's
-// result pages share; test/views/ checks that the two stay alike.
+// The one layout of every page the service renders, the entry form at / included.
 import { ACCOUNT_SLOT } from './account.js'
 import { html, type Html } from './html.js'
 

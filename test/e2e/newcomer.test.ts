@@ -5,8 +5,6 @@
 // notice on a reload, the keyboard's way past the header, /docs, and axe-core's WCAG 2.1 A/AA rules on
 // every page. Screenshots go to test-output/screenshots/.
 import AxeBuilder from '@axe-core/playwright'
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postJson } from '../../harness/http.js'
@@ -15,7 +13,6 @@ import { useApp } from '../setup/test-app.js'
 import { DESKTOP, launchChromium, noEvents, PHONE, screenshot, watch, type PageEvents } from './browser.js'
 
 const fx = useApp('e2e_newcomer')
-const FORM_IS_A_FILE = existsSync(fileURLToPath(new URL('../../public/index.html', import.meta.url)))
 let browser: Browser | undefined
 
 const DEVICES = [
@@ -214,14 +211,12 @@ describe('for keyboards, screen readers and axe-core', () => {
     for (const [label, path, status, current] of PAGES) {
       await goto(page, path, status)
       await expectAccessible(page, label)
-      if (path !== '/' || !FORM_IS_A_FILE) await expectSkipLinkAndMenu(page, label, current)
+      await expectSkipLinkAndMenu(page, label, current)
     }
     await page.context().close()
   }, 120_000)
 
-  // Reason for the skip: while / is public/index.html, served as it is, it lacks the layout's skip link and
-  // aria-current (issue 18 renders it from the layout and removes the file; this test then runs by itself).
-  it.skipIf(FORM_IS_A_FILE).each(DEVICES)('on %s the form at / has the skip link and marks "New item" as the current page', async (_device, options) => {
+  it.each(DEVICES)('on %s the form at / has the skip link and marks "New item" as the current page', async (_device, options) => {
     const { page } = await open(options)
     await goto(page, '/')
     await expectSkipLinkAndMenu(page, 'form', 'New item')

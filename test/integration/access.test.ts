@@ -220,14 +220,12 @@ describe('editors who sign in', () => {
   it('keeps the CSRF token and the header in the form it shows again (422), so the corrected form is accepted', async () => {
     const visitor = new Visitor(running.baseUrl)
     await visitor.signIn('alice', PASSWORD)
-    expect((await visitor.get('/index.html')).status).toBe(200)
     const front = await visitor.get('/')
     const invalid = await visitor.postForm('/items/new/form/', { ...formItem('fixed later'), price: 'twelve', _csrf: csrfToken(front.text) })
     expect(invalid.status).toBe(422)
     expect(invalid.text).toContain('Signed in as')
     const fixed = await visitor.postForm('/items/new/form/', { ...formItem('fixed later'), _csrf: csrfToken(invalid.text) })
     expect(fixed.status).toBe(303)
-    expect((await get(running.baseUrl, '/index.html')).headers.location).toBe('/signin?next=/')
   })
 
   it('answers a wrong password and an unknown name with the same message', async () => {

@@ -1,6 +1,5 @@
 // The README's endpoint table: every path with and without its trailing slash, item URLs for awkward
 // names, 404s, the form page, the OpenAPI document and the docs.
-import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { detailOf, get, JSON_TYPE, postForm, postJson, send } from '../../harness/http.js'
 import { useApp } from '../setup/test-app.js'
@@ -150,8 +149,25 @@ describe('pages and documents', () => {
     expect(answer.headers['content-type']).toMatch(/^text\/html/)
     expect(answer.text).toMatch(/<form[^>]*method="post"[^>]*action="\/items\/new\/form\/"/)
     for (const field of ['name', 'price', 'description', 'tax']) expect(answer.text).toContain(`name="${field}"`)
-    // Served as the file under public/, unchanged.
-    expect(answer.text).toBe(await readFile(new URL('../../public/index.html', import.meta.url), 'utf8'))
+  })
+
+  it('GET / is cached like a static file: revalidated by ETag or Last-Modified, answered 304 when unchanged', async () => {
+    const answer = await get(fx.baseUrl, '/')
+    expect(answer.headers['cache-control']).toBe('public, max-age=0')
+    const etag = String(answer.headers.etag)
+    const modified = String(answer.headers['last-modified'])
+    expect(etag).toMatch(/^"[^"]+"$/)
+    const conditions: Record<string, string>[] = [{ 'if-none-match': etag }, { 'if-none-match': `W/${etag}` }, { 'if-modified-since': modified }]
+    for (const headers of conditions) {
+      const again = await send(fx.baseUrl, { method: 'GET', path: '/', headers })
+      expect(again.status).toBe(304)
+      expect(again.text).toBe('')
+      expect(again.headers.etag).toBe(etag)
+    }
+    expect((await send(fx.baseUrl, { method: 'GET', path: '/', headers: { 'if-none-match': '"other"' } })).status).toBe(200)
+    const head = await send(fx.baseUrl, { method: 'HEAD', path: '/' })
+    expect(head.status).toBe(200)
+    expect(head.headers['content-length']).toBe(answer.headers['content-length'])
   })
 
   it('serves the form\'s stylesheet', async () => {

@@ -3,16 +3,13 @@
 // problem beside its field.
 import type { FieldError } from '../http/errors.js'
 import { itemPagePath } from '../items/item-path.js'
-import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from '../items/schemas.js'
+import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, type ItemForm } from '../items/schemas.js'
 import { CSRF_SLOT } from './account.js'
 import { html, type Html } from './html.js'
 import { page } from './layout.js'
 
-type FieldName = 'name' | 'price' | 'description' | 'tax'
+type FieldName = keyof ItemForm
 export type FormValues = Partial<Record<FieldName, string>>
-
-// In the order the form shows them, which is the order the error summary lists them in.
-const FIELDS: readonly FieldName[] = ['name', 'price', 'tax', 'description']
 
 // The browser's own check of an amount: it never refuses one the server takes (money.ts), trailing zeros
 // and exponents included, and refuses what plainly breaks a rule. With an exponent the server decides.
@@ -51,39 +48,84 @@ function textareaText(field: Field): Html | undefined {
 ${field.value}`
 }
 
-/** The entry form of public/index.html, filled in; test/views/ checks that its controls and rules match. */
-function entryForm(fields: Record<FieldName, Field>): Html {
-  const { name, price, tax, description } = fields
-  return html`<p class="lead">Add an item to the catalogue. A stored item is never changed or replaced, so check it before you store it.</p>
-<form method="post" action="/items/new/form/" class="card">
-${CSRF_SLOT}
-<div class="field">
+interface Control {
+  /** Controls of the same row sit side by side. */
+  row?: string
+  render(field: Field): Html
+}
+
+// Every field of the form has a control (this fails to compile until a new one does), in the order the form
+// shows them, which is the order the error summary lists them in.
+const CONTROLS: Record<FieldName, Control> = {
+  name: {
+    render: (name) => html`<div class="field">
 <label for="name">Name</label>
 <p class="hint" id="name-hint">Unique; up to ${NAME_MAX_LENGTH} characters.</p>
 ${problemBefore(name)}<input id="name" name="name" type="text" required maxlength="${NAME_MAX_LENGTH}" autocomplete="off" spellcheck="false"${state(name, true)}>
-</div>
-<div class="field-row">
-<div class="field">
+</div>`,
+  },
+  price: {
+    row: 'amounts',
+    render: (price) => html`<div class="field">
 <label for="price">Price</label>
 <p class="hint" id="price-hint">For example 12.34; at most 2 decimals.</p>
 ${problemBefore(price)}<input id="price" name="price" type="text" required inputmode="decimal" pattern="${AMOUNT_PATTERN}" title="A number such as 12.34, with at most 2 decimals" autocomplete="off"${state(price, true)}>
-</div>
-<div class="field">
+</div>`,
+  },
+  tax: {
+    row: 'amounts',
+    render: (tax) => html`<div class="field">
 <label for="tax">Tax <span class="optional">(optional)</span></label>
 <p class="hint" id="tax-hint">Blank means 0; at most 2 decimals.</p>
 ${problemBefore(tax)}<input id="tax" name="tax" type="text" inputmode="decimal" pattern="${AMOUNT_PATTERN}" title="A number such as 1.50, with at most 2 decimals" autocomplete="off"${state(tax, true)}>
-</div>
-</div>
-<div class="field">
+</div>`,
+  },
+  description: {
+    render: (description) => html`<div class="field">
 <label for="description">Description <span class="optional">(optional)</span></label>
 <p class="hint" id="description-hint">Up to ${DESCRIPTION_MAX_LENGTH} characters.</p>
 ${problemBefore(description)}<textarea id="description" name="description" rows="4" maxlength="${DESCRIPTION_MAX_LENGTH}"${state(description, false)}>${textareaText(description)}</textarea>
-</div>
-<div class="actions">
+</div>`,
+  },
+}
+
+const FIELDS = Object.keys(CONTROLS) as FieldName[]
+
+/** The controls in order; consecutive ones of the same row are wrapped together. */
+function controls(field: (id: FieldName) => Field): Html[] {
+  const groups: { row: string | undefined; ids: FieldName[] }[] = []
+  for (const id of FIELDS) {
+    const row = CONTROLS[id].row
+    const last = groups.at(-1)
+    if (row !== undefined && last?.row === row) last.ids.push(id)
+    else groups.push({ row, ids: [id] })
+  }
+  return groups.map(({ row, ids }) => {
+    const rendered = ids.map((id, i) => [i > 0 && '\n', CONTROLS[id].render(field(id))])
+    return row === undefined ? html`${rendered}` : html`<div class="field-row">
+${rendered}
+</div>`
+  })
+}
+
+/** The entry form, filled in with what was typed and what is wrong with it. */
+function entryForm(field: (id: FieldName) => Field): Html {
+  return html`<p class="lead">Add an item to the catalogue. A stored item is never changed or replaced, so check it before you store it.</p>
+<form method="post" action="/items/new/form/" class="card">
+${CSRF_SLOT}
+${controls(field).map((part) => [part, '\n'])}<div class="actions">
 <button type="submit">Store item</button>
 </div>
 </form>`
 }
+
+/** GET /: the empty entry form. Rendered once: it never changes while the service runs. */
+export const entryPage: string = page(
+  'New item',
+  html`<h1>New item</h1>
+${entryForm((id) => ({ id, value: undefined, problem: undefined, autofocus: false }))}`,
+  'form',
+)
 
 function isField(name: string | undefined): name is FieldName {
   return (FIELDS as readonly (string | undefined)[]).includes(name)
@@ -113,21 +155,9 @@ function formWithProblems(title: string, summaryHeading: string, values: FormVal
 ${summaryItems.map((item, i) => [i > 0 && '\n', item])}
 </ul>
 </div>
-${entryForm({ name: field('name'), price: field('price'), tax: field('tax'), description: field('description') })}
+${entryForm(field)}
 `,
     'form',
-  )
-}
-
-/** GET / rendered (when editors sign in, the form needs its CSRF slot, which public/index.html cannot have). */
-export function newItemPage(): string {
-  const field = (id: FieldName): Field => ({ id, value: undefined, problem: undefined, autofocus: false })
-  return page(
-    'New item',
-    html`
-<h1>New item</h1>
-${entryForm({ name: field('name'), price: field('price'), tax: field('tax'), description: field('description') })}
-`,
   )
 }
 

@@ -1,15 +1,13 @@
 // The ceiling: what the same work costs with no framework, no validation, no logging. A bare node:http
 // server with the native mongodb driver serving the bench's five requests on the same database server
-// (its own database). The service's throughput is reported as a share of this one's.
-import { createReadStream, statSync } from 'node:fs'
+// (its own database).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { fileURLToPath } from 'node:url'
 import { Long, MongoClient, ObjectId } from 'mongodb'
-import type { StoredItem } from '../harness/items.js'
+import type { StoredItem } from '../../harness/items.js'
+import { FORM_PAGE } from './form-page.js'
 
 const port = Number(process.env.PORT ?? '0')
 const uri = process.env.MONGODB_URI ?? ''
-const indexPath = fileURLToPath(new URL('../public/index.html', import.meta.url))
 
 const client = new MongoClient(uri)
 const items = client.db().collection<StoredItem>('items')
@@ -59,9 +57,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const queryAt = url.indexOf('?')
   const path = queryAt < 0 ? url : url.slice(0, queryAt)
   if (req.method === 'GET' && path === '/') {
-    const size = statSync(indexPath).size
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': size })
-    createReadStream(indexPath).pipe(res)
+    send(res, 200, 'text/html; charset=utf-8', FORM_PAGE)
     return
   }
   if (req.method === 'GET' && path === '/readyz') {

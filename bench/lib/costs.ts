@@ -1,0 +1,37 @@
+// The cost table's rows: each per-request feature, and how the bench leaves it out. Features of the code are
+// left out through AppOptions.without (bench/servers/service.ts); those with a setting through that setting.
+import type { CostedFeature } from '../../src/app.js'
+
+export interface CostRow {
+  /** The row's server label (logs, results). */
+  id: string
+  feature: string
+  /** How this row's server differs from the service with everything on. */
+  how: string
+  /** AppOptions.without, comma-separated. */
+  without?: CostedFeature
+  env?: Record<string, string>
+  /** node flags in place of the start script's. */
+  nodeFlags?: string[]
+}
+
+export const COST_ROWS: CostRow[] = [
+  { id: 'logs', feature: 'access log (one line per request)', how: 'LOG_LEVEL=warn', env: { LOG_LEVEL: 'warn' } },
+  { id: 'metrics', feature: 'metrics (prom-client)', how: 'METRICS=off', env: { METRICS: 'off' } },
+  { id: 'headers', feature: 'security headers', how: 'without security-headers', without: 'security-headers' },
+  { id: 'create-limit', feature: 'create limit', how: 'RATE_LIMIT_CREATES=0', env: { RATE_LIMIT_CREATES: '0' } },
+  { id: 'guards', feature: 'request guards', how: 'without request-guards', without: 'request-guards' },
+  { id: 'names', feature: 'name normalization (NFC)', how: 'without name-normalization', without: 'name-normalization' },
+  { id: 'json-numbers', feature: 'exact-number JSON parsing', how: "without exact-json-numbers (Fastify's parser)", without: 'exact-json-numbers' },
+  { id: 'money', feature: 'x-money check (decimal.js)', how: 'without money-check (plain rounding)', without: 'money-check' },
+  { id: 'db-bound', feature: 'database call bound', how: 'without db-call-bound', without: 'db-call-bound' },
+  { id: 'heap-none', feature: 'heap flags (start script)', how: 'node with no flags', nodeFlags: [] },
+  { id: 'heap-semi-4', feature: 'heap: semi-space 4 MB', how: '--max-semi-space-size=4 --max-old-space-size=128', nodeFlags: ['--max-semi-space-size=4', '--max-old-space-size=128'] },
+  { id: 'heap-semi-8', feature: 'heap: semi-space 8 MB', how: '--max-semi-space-size=8 --max-old-space-size=128', nodeFlags: ['--max-semi-space-size=8', '--max-old-space-size=128'] },
+  { id: 'heap-old-96', feature: 'heap: old-space 96 MB', how: '--max-semi-space-size=2 --max-old-space-size=96', nodeFlags: ['--max-semi-space-size=2', '--max-old-space-size=96'] },
+]
+
+/** The server label of a row (null: the service with everything on). */
+export function costVariantLabel(row: CostRow | null): string {
+  return row === null ? 'all-features' : `without-${row.id}`
+}

@@ -1,0 +1,101 @@
+// The stored document, declared once: this Mongoose schema. The document's TypeScript type, the item's
+// field list (read, compared, copied), the read projection and the collection's validator follow from it.
+import { Schema, type InferRawDocType } from 'mongoose'
+import { MAX_CENTS } from '../money.js'
+import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from './schemas.js'
+
+/** Characters as the API and MongoDB's $jsonSchema count them: code points, not UTF-16 units. */
+function characters(min: number, max: number) {
+  const within = (value: unknown): boolean => {
+    if (value === null || value === undefined) return true
+    if (typeof value !== 'string') return false
+    const length = Array.from(value).length
+    return length >= min && length <= max
+  }
+  return {
+    validate: { validator: within, message: `{PATH} must be ${min} to ${max} characters` },
+    bounds: { minLength: min, maxLength: max },
+  }
+}
+
+/** An amount of money: a 64-bit integer count of hundredths, within what the API accepts. */
+function money() {
+  const within = (value: unknown): boolean =>
+    value === null || value === undefined || (typeof value === 'bigint' && value >= 0n && value <= BigInt(MAX_CENTS))
+  return {
+    type: BigInt,
+    validate: { validator: within, message: `{PATH} must be 0 to ${MAX_CENTS} hundredths` },
+    bounds: { minimum: 0, maximum: MAX_CENTS },
+  }
+}
+
+// An item's own fields besides its name. Money fields are named <field>Cents; the API calls them <field>.
+// A field added here is read, compared, copied and validated everywhere; the API's schemas (schemas.ts)
+// and the pages (src/views/) fail to compile until they show it.
+const itemFields = {
+  priceCents: { ...money(), required: true },
+  description: { type: String, default: null, ...characters(0, DESCRIPTION_MAX_LENGTH) },
+  taxCents: { ...money(), default: null },
+} as const
+
+const definition = {
+  // The name is the key: unique by construction, and reads by name use the _id index.
+  _id: { type: String, required: true, ...characters(1, NAME_MAX_LENGTH) },
+  ...itemFields,
+  createdAt: { type: Date, required: true },
+  /** Unique to one create request: tells our own insert from another client's with the same name. */
+  writeToken: { type: Schema.Types.ObjectId, required: true },
+  /** Who created it (docs/security.md): key:<label> or editor:<name>; absent while writes are open. Never read back. */
+  createdBy: { type: String, ...characters(1, 100) },
+} as const
+
+// bufferCommands: false makes calls fail at once while disconnected instead of running later, after the
+// client was already told 503.
+export const itemSchema = new Schema(definition, { collection: 'items', versionKey: false, bufferCommands: false })
+
+/** The stored document as Mongoose casts it: money as bigint. */
+export type StoredItem = InferRawDocType<typeof definition>
+
+/** An item's fields besides its name. */
+export type ItemField = keyof typeof itemFields
+type RawFields = Pick<StoredItem, ItemField>
+export const ITEM_FIELDS = Object.keys(itemFields) as ItemField[]
+
+/** An item as the service handles it: the name, and money as a number of hundredths (at most 10^15). */
+export type ItemRecord = { name: string } & { [K in ItemField]-?: Handled<Exclude<RawFields[K], undefined>> }
+type Handled<T> = T extends bigint ? number : T
+
+/** The money fields: stored as bigint, handled as numbers of hundredths. */
+const MONEY = new Set<string>(ITEM_FIELDS.filter((field) => itemSchema.path(field).instance === 'BigInt'))
+export function isMoney(field: ItemField): boolean {
+  return MONEY.has(field)
+}
+
+/** The field's name in the API and the form: price for priceCents. */
+export type ApiName<K extends string> = K extends `${infer Base}Cents` ? Base : K
+export type ApiField = ApiName<ItemField>
+export function apiName<K extends ItemField>(field: K): ApiName<K> {
+  return field.replace(/Cents$/, '') as ApiName<K>
+}
+
+/** What reads return: the name and the item's fields. */
+export const READ_PROJECTION: Record<string, 1> = Object.fromEntries(['_id', ...ITEM_FIELDS].map((path) => [path, 1]))
+
+/** The same fields and values: what makes a create sent again identical to the stored one. */
+export function sameItem(a: ItemRecord, b: ItemRecord): boolean {
+  return ITEM_FIELDS.every((field) => a[field] === b[field])
+}
+
+/**
+ * A MongoDB validator from the schema: its types and required fields (Mongoose's toJSONSchema) and the
+ * bounds declared above, so that another writer cannot store what this service would refuse.
+ */
+export function collectionValidator(): { $jsonSchema: Record<string, unknown> } {
+  const jsonSchema = itemSchema.toJSONSchema({ useBsonType: true }) as { properties: Record<string, Record<string, unknown>> }
+  for (const [path, type] of Object.entries(itemSchema.paths)) {
+    const bounds = (type.options as { bounds?: Record<string, number> }).bounds
+    const property = jsonSchema.properties[path]
+    if (bounds !== undefined && property !== undefined) Object.assign(property, bounds)
+  }
+  return { $jsonSchema: jsonSchema }
+}
