@@ -86,7 +86,7 @@ export default fp<AccessOptions>(
     const verifyKey = factory({ keys: [...labels.keys()], addHook: false, verifyErrorLogLevel: 'info' })
 
     /** An onRequest hook: the right bearer token or 401 with WWW-Authenticate and a `detail`. */
-    function bearerGuard(verify: typeof verifyKey, detail: string, passed?: (request: FastifyRequest) => void): onRequestHookHandler {
+    function bearerGuard(verify: typeof verifyKey, detail: string, passed?: (request: FastifyRequest, reply: FastifyReply) => void): onRequestHookHandler {
       return function guard(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
         verify(request, reply, (err) => {
           if (err !== undefined) {
@@ -94,14 +94,20 @@ export default fp<AccessOptions>(
             done(new HttpError(401, detail))
             return
           }
-          passed?.(request)
+          passed?.(request, reply)
           done()
         })
       }
     }
 
-    const keyGuard = bearerGuard(verifyKey, KEY_DETAIL, (request) => {
-      request.createdBy = `key:${labels.get(bearerToken(request)) ?? ''}`
+    /** Who is writing; the request's one access-log line names them too. */
+    function writer(request: FastifyRequest, reply: FastifyReply, createdBy: string): void {
+      request.createdBy = createdBy
+      request.log = reply.log = request.log.child({ createdBy })
+    }
+
+    const keyGuard = bearerGuard(verifyKey, KEY_DETAIL, (request, reply) => {
+      writer(request, reply, `key:${labels.get(bearerToken(request)) ?? ''}`)
     })
     const metricsGuard =
       access.metricsToken === undefined
@@ -138,7 +144,7 @@ export default fp<AccessOptions>(
         void reply.redirect(FORM_SIGNIN_PATH, 303)
         return
       }
-      request.createdBy = `editor:${name}`
+      writer(request, reply, `editor:${name}`)
       done()
     }
 

@@ -140,7 +140,6 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request, reply) => {
       const { item, created } = await fastify.items.create(fromForm(request.body), request.createdBy)
-      if (created) request.log.info({ item: item.name, createdBy: request.createdBy }, 'item created')
       const path = itemPagePath(item.name)
       setNotice(reply, path, created ? 'created' : 'unchanged')
       return reply.redirect(path, 303)

@@ -55,7 +55,6 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request, reply) => {
       const { item, created } = await fastify.items.create(fromJson(request.body), request.createdBy)
-      if (created) request.log.info({ item: item.name, createdBy: request.createdBy }, 'item created')
       return reply.code(created ? 201 : 200).header('location', itemPath(item.name)).send(toJson(item))
     },
   )

@@ -453,8 +453,8 @@ describe('the log', () => {
     try {
       expect(closed.lines.some((line) => String(line.msg).startsWith('writes are open'))).toBe(false)
       expect((await postWithKey(withKeys.baseUrl, item('logged'), key)).status).toBe(201)
-      const created = closed.lines.find((line) => line.msg === 'item created')
-      expect(created).toMatchObject({ item: 'logged', createdBy: 'key:ci' })
+      const created = closed.lines.find((line) => line.msg === 'request completed' && (line.req as { url?: string } | undefined)?.url === '/items/new/')
+      expect(created).toMatchObject({ createdBy: 'key:ci', res: { statusCode: 201 } })
       expect(JSON.stringify(closed.lines)).not.toContain(key)
     } finally {
       await withKeys.close()
