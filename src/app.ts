@@ -5,6 +5,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Server } from 'node:http'
+import access from './auth/access.js'
+import { OPEN_ACCESS, type AccessConfig } from './auth/config.js'
+import type { SigninLimits } from './auth/signin-routes.js'
 import { prefersHtml } from './http/accept.js'
 import { OneLineAccessLog } from './http/access-log.js'
 import { BODY_LIMIT_BYTES } from './http/body-limit.js'
@@ -42,6 +45,10 @@ export interface AppOptions {
   rateLimitCreates?: number
   /** Connection cap, body budget and load shedding; none when absent. server.ts passes them from the environment. */
   loadLimits?: LoadLimitOptions
+  /** Who may write (API keys, editors), the metrics token and CORS origins. Default: writes open to all. */
+  access?: AccessConfig
+  /** Sign-in attempts allowed per address and per name (defaults in src/auth/signin-routes.ts). */
+  signinLimits?: Partial<SigninLimits>
   /** Bench only (bench/servers/service.ts, the cost table): per-request features left out. server.ts never sets it. */
   without?: readonly CostedFeature[]
 }
@@ -103,6 +110,7 @@ export const itemStore = fp<AppOptions>(
     if (options.loadLimits !== undefined) await fastify.register(loadLimits, options.loadLimits)
     await fastify.register(metrics, { enabled: options.metrics ?? true })
     await fastify.register(createLimit, { perMinute: options.rateLimitCreates ?? 0 })
+    await fastify.register(access, { access: options.access ?? OPEN_ACCESS, signinLimits: options.signinLimits })
     await fastify.register(database, {
       mongodbUri: options.mongodbUri,
       operationTimeoutMs: options.dbOperationTimeoutMs,

@@ -50,6 +50,9 @@ type ClassifiedError =
 const FASTIFY_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: `The request body is larger than ${BODY_LIMIT_TEXT}`,
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length header does not match the body',
+  // @fastify/csrf-protection (src/auth/access.ts): a form from before the sign-in, another session's, or another site's.
+  FST_CSRF_INVALID_TOKEN: 'The form is out of date or did not come from this site, so nothing was stored; reload the form and send it again',
+  FST_CSRF_MISSING_SECRET: 'The form is out of date or did not come from this site, so nothing was stored; reload the form and send it again',
 }
 
 function classifyError(error: unknown): ClassifiedError {

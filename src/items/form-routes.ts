@@ -102,7 +102,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       onRequest: requireContentType('application/x-www-form-urlencoded', 'multipart/form-data'),
       preValidation: [normalizeBodyName, keepTypedValues, checkFormFields],
-      config: { limitCreates: true },
+      config: { limitCreates: true, access: 'editor' },
       schema: {
         tags: ['form'],
         summary: 'Create an item from the HTML form',
@@ -139,7 +139,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const { item, created } = await fastify.items.create(fromForm(request.body))
+      const { item, created } = await fastify.items.create(fromForm(request.body), request.createdBy)
       const path = itemPagePath(item.name)
       setNotice(reply, path, created ? 'created' : 'unchanged')
       return reply.redirect(path, 303)

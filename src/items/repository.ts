@@ -37,7 +37,7 @@ export interface ItemsRepository {
    * DatabaseUnavailableError when the insert was never sent, and WriteOutcomeUnknownError when it was sent
    * and the database neither confirmed nor refused it within the create bound.
    */
-  create(item: ItemRecord): Promise<CreateResult>
+  create(item: ItemRecord, createdBy?: string | null): Promise<CreateResult>
   /** The item under `name` in NFC, or, for one stored before names were normalized, under `name` as given. */
   findByName(name: string): Promise<ItemRecord | null>
   /**
@@ -68,8 +68,9 @@ function toRecord(doc: LeanItem): ItemRecord {
   return record as ItemRecord
 }
 
-function toDocument(item: ItemRecord): StoredItem {
+function toDocument(item: ItemRecord, createdBy: string | null | undefined): StoredItem {
   const doc: Record<string, unknown> = { _id: item.name, createdAt: new Date(), writeToken: new mongo.ObjectId() }
+  if (createdBy !== null && createdBy !== undefined) doc.createdBy = createdBy
   for (const field of ITEM_FIELDS) {
     const value = item[field]
     doc[field] = value !== null && isMoney(field) ? BigInt(value) : value
@@ -179,9 +180,9 @@ export default fp(
     }
 
     const repository: ItemsRepository = {
-      async create(item) {
+      async create(item, createdBy) {
         const deadline = Date.now() + CREATE_MAX_MS
-        const doc = toDocument(item)
+        const doc = toDocument(item, createdBy)
         try {
           await timeDbCall('insert', () => withTimeout(insert(doc), CREATE_MAX_MS))
           itemCreated()

@@ -31,7 +31,7 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       onRequest: requireContentType('application/json'),
       preValidation: normalizeBodyName,
-      config: { limitCreates: true },
+      config: { limitCreates: true, access: 'key' },
       schema: {
         tags: ['items'],
         summary: 'Create an item from JSON',
@@ -54,7 +54,7 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const { item, created } = await fastify.items.create(fromJson(request.body))
+      const { item, created } = await fastify.items.create(fromJson(request.body), request.createdBy)
       return reply.code(created ? 201 : 200).header('location', itemPath(item.name)).send(toJson(item))
     },
   )

@@ -45,6 +45,8 @@ const definition = {
   createdAt: { type: Date, required: true },
   /** Unique to one create request: tells our own insert from another client's with the same name. */
   writeToken: { type: Schema.Types.ObjectId, required: true },
+  /** Who created it (docs/security.md): key:<label> or editor:<name>; absent while writes are open. Never read back. */
+  createdBy: { type: String, ...characters(1, 100) },
 } as const
 
 // bufferCommands: false makes calls fail at once while disconnected instead of running later, after the

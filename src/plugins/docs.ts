@@ -45,6 +45,9 @@ const BAR_CSS = `.item-store-bar { display: flex; flex-wrap: wrap; gap: 0.25rem 
 .swagger-ui .info .title small pre { background: #5b6270; }
 .swagger-ui .info .title small.version-stamp pre { background: #4b6b02; }
 .swagger-ui .info .url, .swagger-ui .info a { color: #1d4ed8; }
+/* The Authorize button, shown because the document declares the bearer schemes (src/auth/access.ts). */
+.swagger-ui .btn.authorize { color: #17734a; border-color: #17734a; }
+.swagger-ui .btn.authorize svg { fill: #17734a; }
 `
 
 export default fp(
@@ -64,7 +67,15 @@ export default fp(
           { name: 'pages', description: 'The catalogue for people: HTML pages for reading' },
           { name: 'health', description: 'Probes' },
           { name: 'metrics', description: 'Prometheus metrics (absent with METRICS=off)' },
+          { name: 'sign-in', description: 'Editors sign in to use the form (with EDITORS_FILE)' },
         ],
+        // Which routes need them depends on the configuration: src/auth/access.ts marks those routes.
+        components: {
+          securitySchemes: {
+            apiKey: { type: 'http', scheme: 'bearer', description: 'One of the API_KEYS: creating items through the JSON API, when keys or editors are configured' },
+            metricsToken: { type: 'http', scheme: 'bearer', description: 'The METRICS_TOKEN, when set' },
+          },
+        },
       },
     })
     await fastify.register(swaggerUi, {

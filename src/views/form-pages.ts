@@ -4,6 +4,7 @@
 import type { FieldError } from '../http/errors.js'
 import { itemPagePath } from '../items/item-path.js'
 import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, type ItemForm } from '../items/schemas.js'
+import { CSRF_SLOT } from './account.js'
 import { html, type Html } from './html.js'
 import { page } from './layout.js'
 
@@ -111,6 +112,7 @@ ${rendered}
 function entryForm(field: (id: FieldName) => Field): Html {
   return html`<p class="lead">Add an item to the catalogue. A stored item is never changed or replaced, so check it before you store it.</p>
 <form method="post" action="/items/new/form/" class="card">
+${CSRF_SLOT}
 ${controls(field).map((part) => [part, '\n'])}<div class="actions">
 <button type="submit">Store item</button>
 </div>

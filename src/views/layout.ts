@@ -1,4 +1,5 @@
 // The one layout of every page the service renders, the entry form at / included.
+import { ACCOUNT_SLOT } from './account.js'
 import { html, type Html } from './html.js'
 
 const SITE_NAME = 'Item store'
@@ -34,6 +35,7 @@ export function page(title: string, main: Html, current?: MenuEntry): string {
 <div class="bar">
 <a class="brand" href="/">${SITE_NAME}</a>
 <nav aria-label="Site">${menu}</nav>
+${ACCOUNT_SLOT}
 </div>
 </header>
 <main id="main">
