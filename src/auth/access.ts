@@ -46,6 +46,10 @@ export const FORM_SIGNIN_PATH = '/signin?next=/'
 const KEY_DETAIL =
   'Creating items needs an API key: send Authorization: Bearer <key> with one of this server’s keys. ' +
   'The key was missing or not accepted; nothing was stored'
+// Editors without keys close the JSON API too; no key can open it, so the answer says where writes go.
+const NO_KEYS_DETAIL =
+  'Creating items through the JSON API needs an API key, and this server has none (API_KEYS); ' +
+  'people sign in at /signin and use the form. Nothing was stored'
 const METRICS_DETAIL = 'The metrics need the metrics token: send Authorization: Bearer <METRICS_TOKEN>'
 
 function toArray<T>(value: T | T[] | undefined): T[] {
@@ -106,7 +110,8 @@ export default fp<AccessOptions>(
       request.log = reply.log = request.log.child({ createdBy })
     }
 
-    const keyGuard = bearerGuard(verifyKey, KEY_DETAIL, (request, reply) => {
+    const keyDetail = access.apiKeys.length > 0 ? KEY_DETAIL : NO_KEYS_DETAIL
+    const keyGuard = bearerGuard(verifyKey, keyDetail, (request, reply) => {
       writer(request, reply, `key:${labels.get(bearerToken(request)) ?? ''}`)
     })
     const metricsGuard =
@@ -162,7 +167,7 @@ export default fp<AccessOptions>(
         route.onRequest = [keyGuard, ...toArray(route.onRequest)]
         if (schema !== undefined) {
           schema.security = [{ apiKey: [] }]
-          schema.response = { ...(schema.response as object), 401: unauthorized(KEY_DETAIL) }
+          schema.response = { ...(schema.response as object), 401: unauthorized(keyDetail) }
         }
       }
       if (route.config?.access === 'editor' && closed) {

@@ -174,6 +174,7 @@ describe('editors who sign in', () => {
   it('closes the JSON API too: editors without keys means no key is right', async () => {
     const answer = await postWithKey(running.baseUrl, item('no keys configured'), newKey())
     expect(answer.status).toBe(401)
+    expect((answer.json as { detail: string }).detail).toContain('this server has none (API_KEYS); people sign in at /signin')
   })
 
   it('shows a sign-in page with labelled fields and a session cookie: HttpOnly, SameSite=Lax, Path=/, an expiry, not Secure over http', async () => {
