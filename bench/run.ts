@@ -15,7 +15,7 @@ import { MongoClient } from 'mongodb'
 import { findDatabase, type DatabaseServer } from '../harness/database.js'
 import { withDatabase } from '../harness/mongo-uri.js'
 import { stopEverythingNow } from '../harness/process.js'
-import { COST_ROWS, costVariantLabel, type CostRow } from './lib/costs.js'
+import { COST_BASE_ENV, COST_ROWS, costVariantLabel, type CostRow } from './lib/costs.js'
 import { getOne, index, list, listDeep, postForm, postJson, runLoad, type LoadResult, type Scenario, type ScenarioId } from './lib/load.js'
 import { BenchServer, BenchSetupError, cpuMs, makeWorkDir, rssKb, settle, startScriptNodeFlags, stopUsageSampling } from './lib/processes.js'
 import { formatSoak, formatTable, toMarkdown, writeDocsSection, type Aggregate, type BenchResults, type CostResult, type GrowthRow, type ScenarioSummary, type Target } from './lib/report.js'
@@ -323,7 +323,7 @@ async function priceFeatures(bench: Bench): Promise<CostResult[]> {
   const contenders: Contender[] = []
   for (const row of rows) {
     const label = costVariantLabel(row)
-    const env = serviceEnv(withDatabase(bench.db.uri, dbName(label)), { BENCH_WITHOUT: row?.without ?? '', ...row?.env })
+    const env = serviceEnv(withDatabase(bench.db.uri, dbName(label)), { BENCH_WITHOUT: row?.without ?? '', ...COST_BASE_ENV, ...row?.env })
     const server = await startServer(bench, label, [...(row?.nodeFlags ?? START_FLAGS), ...tsEntry('service.ts')], env)
     contenders.push({ label, server })
   }

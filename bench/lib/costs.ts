@@ -1,6 +1,10 @@
 // The cost table's rows: each per-request feature, and how the bench leaves it out. Features of the code are
 // left out through AppOptions.without (bench/servers/service.ts); those with a setting through that setting.
 import type { CostedFeature } from '../../src/app.js'
+import { BENCH_API_KEY } from './load.js'
+
+/** Every cost-table server is configured as a closed deployment is: JSON creates need an API key. */
+export const COST_BASE_ENV: Record<string, string> = { API_KEYS: `bench=${BENCH_API_KEY}` }
 
 export interface CostRow {
   /** The row's server label (logs, results). */
@@ -16,6 +20,8 @@ export interface CostRow {
 }
 
 export const COST_ROWS: CostRow[] = [
+  { id: 'api-key', feature: 'API key check (issue 19: at most 5 % of a create)', how: 'API_KEYS unset (writes open)', env: { API_KEYS: '' } },
+  { id: 'load-limits', feature: 'load limits (connection cap, body budget, load shedding)', how: 'MAX_CONNECTIONS, BODY_BUFFER_MB, MAX_EVENT_LOOP_DELAY_MS and MEMORY_LIMIT_MB set to 0', env: { MAX_CONNECTIONS: '0', BODY_BUFFER_MB: '0', MAX_EVENT_LOOP_DELAY_MS: '0', MEMORY_LIMIT_MB: '0' } },
   { id: 'logs', feature: 'access log (one line per request)', how: 'LOG_LEVEL=warn', env: { LOG_LEVEL: 'warn' } },
   { id: 'metrics', feature: 'metrics (prom-client)', how: 'METRICS=off', env: { METRICS: 'off' } },
   { id: 'headers', feature: 'security headers', how: 'without security-headers', without: 'security-headers' },

@@ -38,6 +38,12 @@ export function getOne(count: number): Scenario {
   }
 }
 
+/**
+ * The cost table's servers require this key (API_KEYS); every JSON create carries it, so the servers that
+ * take writes from anyone, the references included, are sent the same bytes and ignore it.
+ */
+export const BENCH_API_KEY = 'bench-key-0123456789abcdefghijklmnopqrstuv'
+
 export const postJson: Scenario = {
   id: 'post-json',
   title: 'POST /items/new/ (JSON)',
@@ -45,7 +51,7 @@ export const postJson: Scenario = {
     {
       method: 'POST',
       path: '/items/new/',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_API_KEY}` },
       setupRequest: (req) => ({
         ...req,
         body: JSON.stringify({ name: uniqueName(), price: 12.34, description: 'Rusty old bucket', tax: 1.5 }),
