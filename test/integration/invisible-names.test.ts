@@ -80,12 +80,21 @@ describe('a name with an invisible character inside', () => {
         fc.integer({ min: 0, max: BASE.length }),
         fc.constantFrom('json' as const, 'form' as const, 'multipart' as const),
         async (char, at, route) => {
-          const answer = await create(route, twin(char, at))
+          const name = twin(char, at)
+          const answer = await create(route, name)
+          if (name.trim() === BASE) {
+            // Names are trimmed, and trim removes U+FEFF at either end like a space: this is BASE's name. The
+            // JSON create is BASE again (a safe retry, 200); the form's blank tax is 0, not BASE's null, so
+            // there it is another item under BASE's name (409). Never a new item.
+            expect(answer.status).toBe(route === 'json' ? 200 : 409)
+            return
+          }
           expect(answer.status).toBe(422)
           expect(answer.text).toContain(BIDI.test(char) ? 'bidirectional control' : hex(char))
         },
       ),
-      { numRuns: 300 },
+      // U+FEFF at either end on each route always, besides the random draws.
+      { numRuns: 300, examples: [['\uFEFF', 0, 'json'], ['\uFEFF', 0, 'form'], ['\uFEFF', BASE.length, 'multipart']] },
     )
     expect(await fx.count()).toBe(1)
   }, 120_000)
