@@ -17,6 +17,11 @@ function decode(part: string): string {
  * gives an array of its values, appended to in place.
  */
 export function parseFormBody(text: string): Record<string, string | string[]> {
+  // The body reaches us already decoded, bytes that are not UTF-8 replaced by U+FFFD; browsers percent-encode
+  // everything else, so a raw U+FFFD means such bytes, and storing it would store text nobody sent.
+  if (text.includes('\uFFFD')) {
+    throw new HttpError(400, 'The form body has bytes that are not UTF-8; send UTF-8 text, percent-encoded')
+  }
   // No prototype, so keys such as __proto__ are plain data.
   const fields = Object.create(null) as Record<string, string | string[] | undefined>
   for (const pair of text.split('&')) {

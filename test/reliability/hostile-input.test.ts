@@ -115,6 +115,7 @@ const HAND_PICKED: [string, Request, number?][] = [
   ['UTF-16 surrogate as UTF-8 bytes', json(bytes('{"name":"u', [0xed, 0xa0, 0x80], '","price":1}')), 400],
   ['NUL in the form name', form('name=a%00b&price=1'), 422],
   ['invalid UTF-8 escape in the form', form('name=w%FF%FE&price=1'), 400],
+  ['raw invalid UTF-8 bytes in the form', form(bytes('name=w', [0xff, 0xfe], '&price=1')), 400],
   ['cut UTF-8 escape in the form', form('name=w%E2%82&price=1'), 400],
   ['malformed escape in the form', form('name=w%G1&price=1'), 400],
   ['dangling % in the form', form('name=w%&price=1'), 400],
