@@ -85,8 +85,13 @@ export interface ErrorPages {
  * Answers a failure: {"detail": ...} as JSON, or with `pages` the route's page for it. Logs only a failure
  * nobody planned for (a bug), answered 500 without its internals.
  */
+/** Seconds a client is told to wait after a 503 the service expects to pass soon. */
+export const RETRY_AFTER_S = 1
+
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, pages?: ErrorPages): FastifyReply {
   const outcome = classifyError(error)
+  // A 503 (database unavailable, shutting down) is temporary: say when to come back.
+  if (outcome.statusCode === 503) void reply.header('retry-after', RETRY_AFTER_S)
   if ('fieldErrors' in outcome) {
     if (pages === undefined) return reply.code(422).send({ detail: outcome.fieldErrors })
     return sendHtml(reply, 422, pages.invalid(outcome.fieldErrors))

@@ -1,6 +1,7 @@
 // Probes for orchestrators: /healthz says the process answers, /readyz that the database does too.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { RETRY_AFTER_S } from '../http/errors.js'
 import { described, ErrorMessage } from '../http/schemas.js'
 
 const Status = Type.Object({ status: Type.String() })
@@ -25,7 +26,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (_request, reply) => {
       if (await fastify.db.ping()) return { status: 'ready' }
-      return reply.code(503).send({ detail: 'The database is unavailable' })
+      return reply.code(503).header('retry-after', RETRY_AFTER_S).send({ detail: 'The database is unavailable' })
     },
   )
 }

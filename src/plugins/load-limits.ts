@@ -11,6 +11,7 @@ import underPressure from '@fastify/under-pressure'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import { BODY_LIMIT_BYTES } from '../http/body-limit.js'
+import { RETRY_AFTER_S } from '../http/errors.js'
 
 export interface LoadLimitOptions {
   /** Open connections at most; 0 = no cap. */
@@ -25,8 +26,6 @@ export interface LoadLimitOptions {
   maxRssBytes: number
 }
 
-/** Seconds a client is told to wait when its body did not fit the budget: bodies are read in milliseconds. */
-const BUDGET_RETRY_AFTER_S = 1
 /** Seconds a client is told to wait when the process is saturated: pressure is sampled once a second. */
 const PRESSURE_RETRY_AFTER_S = 5
 
@@ -66,7 +65,7 @@ export default fp<LoadLimitOptions>(
           const what = PRESSURE_TEXT[type] ?? type
           const shown = type === 'eventLoopDelay' ? `${Math.round(value ?? 0)} ms` : `${Math.round((value ?? 0) / 2 ** 20)} MiB`
           if (path === '/readyz') {
-            void reply.code(503)
+            void reply.code(503).header('retry-after', PRESSURE_RETRY_AFTER_S)
             return { detail: `Not ready: the service is under pressure (${what} ${shown})` }
           }
           void reply.code(503).header('retry-after', PRESSURE_RETRY_AFTER_S).header('connection', 'close')
@@ -74,12 +73,6 @@ export default fp<LoadLimitOptions>(
         }) as (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => void,
       })
     }
-
-    // Every 503 says when to come back, also the database's (src/http/errors.ts) and the closing server's.
-    fastify.addHook('onSend', (_request, reply, payload, done) => {
-      if (reply.statusCode === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', BUDGET_RETRY_AFTER_S)
-      done(null, payload)
-    })
 
     const budget = options.bodyBudgetBytes
     if (budget <= 0) return
@@ -95,17 +88,14 @@ export default fp<LoadLimitOptions>(
         // Unread: `connection: close` keeps Node from reading the body to reuse the socket.
         void reply
           .code(503)
-          .header('retry-after', BUDGET_RETRY_AFTER_S)
+          .header('retry-after', RETRY_AFTER_S)
           .header('connection', 'close')
-          .send({ detail: `The service is reading as many request bodies as it holds at once; try again in ${BUDGET_RETRY_AFTER_S} s` })
+          .send({ detail: `The service is reading as many request bodies as it holds at once; try again in ${RETRY_AFTER_S} s` })
         return
       }
       reserved += bytes
-      let released = false
       // 'close' comes once the answer is sent or the socket is gone (timeout, client abort), whichever first.
       reply.raw.once('close', () => {
-        if (released) return
-        released = true
         reserved -= bytes
       })
       done()

@@ -27,9 +27,10 @@ describe('the database unreachable from the start', () => {
     ['GET /items/<name>/', () => get(baseUrl, '/items/down/')],
     ['GET /items/', () => get(baseUrl, '/items/')],
     ['GET /readyz', () => get(baseUrl, '/readyz')],
-  ])('%s answers 503 with a detail within 2 s', async (_label, request) => {
+  ])('%s answers 503 with a detail and Retry-After within 2 s', async (_label, request) => {
     const { answer, ms } = await timed(request)
     expect(answer.status).toBe(503)
+    expect(answer.headers['retry-after']).toBe('1')
     expect(answer.json).toEqual({ detail: expect.stringMatching(/database/i) as string })
     expect(ms).toBeLessThan(2_000)
   })
@@ -37,6 +38,7 @@ describe('the database unreachable from the start', () => {
   it('answers the form with a 503 HTML page within 2 s', async () => {
     const { answer, ms } = await timed(() => postForm(baseUrl, { name: 'down', price: '1' }))
     expect(answer.status).toBe(503)
+    expect(answer.headers['retry-after']).toBe('1')
     expect(answer.headers['content-type']).toMatch(/^text\/html/)
     expect(answer.text).toMatch(/<a\b[^>]*\bhref="\/"/)
     expect(ms).toBeLessThan(2_000)

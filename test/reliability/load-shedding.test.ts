@@ -30,6 +30,7 @@ describe('under pressure (a heap threshold of 1 byte)', () => {
     expect((await get(base, '/healthz')).status).toBe(200)
     const ready = await get(base, '/readyz')
     expect(ready.status).toBe(503)
+    expect(ready.headers['retry-after']).toMatch(/^\d+$/)
     expect(ready.json).toEqual({ detail: expect.stringMatching(/^Not ready: the service is under pressure/) as unknown })
   })
 })
