@@ -1,11 +1,11 @@
 // The README's configuration table: defaults, empty means default, and a bad value stops the start with a
 // message naming the variable.
 import { describe, expect, it } from 'vitest'
-import { ConfigError, fastifyTrustProxy, loadConfig } from '../../src/config.js'
+import { ConfigError, fastifyTrustProxy, loadConfig } from '../src/config.js'
 
 describe('loadConfig', () => {
   it('uses the documented defaults when nothing is set', () => {
-    // The load limits have tests of their own (test/unit/load-limits-config.test.ts).
+    // The load limits have tests of their own (test/load-limits-config.test.ts).
     expect({ ...loadConfig({}), loadLimits: undefined }).toEqual({
       loadLimits: undefined,
       port: 8000,
