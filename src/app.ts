@@ -28,9 +28,11 @@ import gracefulClose from './plugins/graceful-close.js'
 import loadLimits, { type LoadLimitOptions } from './plugins/load-limits.js'
 import metrics from './plugins/metrics.js'
 import createLimit from './plugins/rate-limit.js'
+import corsForTheApi from './plugins/cors.js'
 import requestGuards from './plugins/request-guards.js'
 import security from './plugins/security.js'
 import staticFiles from './plugins/static-files.js'
+import unreadBodies from './plugins/unread-bodies.js'
 import healthRoutes from './ops/health.js'
 import metricsRoutes from './ops/metrics.js'
 import { notFoundPage } from './views/not-found-page.js'
@@ -49,6 +51,8 @@ export interface AppOptions {
   access?: AccessConfig
   /** Sign-in attempts allowed per address and per name (defaults in src/auth/signin-routes.ts). */
   signinLimits?: Partial<SigninLimits>
+  /** How often expired sign-in state is removed where the database has no TTL index (default a minute). */
+  signinSweepEveryMs?: number
   /** Bench only (bench/servers/service.ts, the cost table): per-request features left out. server.ts never sets it. */
   without?: readonly CostedFeature[]
 }
@@ -109,24 +113,29 @@ export const itemStore = fp<AppOptions>(
     if (!off.has('request-guards')) await fastify.register(requestGuards, { routerOptions: serverOptions.routerOptions })
     if (options.loadLimits !== undefined) await fastify.register(loadLimits, options.loadLimits)
     await fastify.register(metrics, { enabled: options.metrics ?? true })
+    await fastify.register(unreadBodies)
     await fastify.register(createLimit, { perMinute: options.rateLimitCreates ?? 0 })
-    await fastify.register(access, { access: options.access ?? OPEN_ACCESS, signinLimits: options.signinLimits })
     await fastify.register(database, {
       mongodbUri: options.mongodbUri,
       operationTimeoutMs: options.dbOperationTimeoutMs,
       boundCalls: !off.has('db-call-bound'),
     })
+    const accessConfig = options.access ?? OPEN_ACCESS
+    await fastify.register(access, { access: accessConfig, signinLimits: options.signinLimits, sweepEveryMs: options.signinSweepEveryMs })
+    await fastify.register(corsForTheApi, { origins: accessConfig.corsOrigins })
     await fastify.register(itemsRepository)
     await fastify.register(docs)
     await fastify.register(staticFiles)
 
     fastify.setErrorHandler((error, request, reply) => {
       // A mistyped address in a browser gets a page with the ways in; programs keep the JSON 404.
-      if (request.is404 && (error as { statusCode?: unknown }).statusCode === 404 && prefersHtml(request)) return sendHtml(reply, 404, notFoundPage())
+      if (request.is404 && (error as { statusCode?: unknown }).statusCode === 404 && prefersHtml(request)) {
+        return sendHtml(reply, 404, notFoundPage(fastify.account(request, reply)))
+      }
       return sendError(error, request, reply)
     })
     fastify.setNotFoundHandler((request, reply) =>
-      prefersHtml(request) ? sendHtml(reply, 404, notFoundPage()) : reply.code(404).send({ detail: 'Not Found' }),
+      prefersHtml(request) ? sendHtml(reply, 404, notFoundPage(fastify.account(request, reply))) : reply.code(404).send({ detail: 'Not Found' }),
     )
 
     await fastify.register(healthRoutes)

@@ -1,12 +1,13 @@
-// `npm run editor -- add <name>`: asks for a password (twice at a terminal, without echo; one line from
-// standard input otherwise, for scripts) and prints the EDITORS_FILE line, name:hash. The password is never
-// an argument, so it stays out of shell history and the process list.
+// `npm run -s editor -- add <name> [--file <path>]`: asks for a password (twice at a terminal, without echo; one
+// line from standard input otherwise, for scripts) and prints the EDITORS_FILE line, name:hash, or appends it to
+// the file. The password is never an argument, so it stays out of shell history and the process list.
+import { appendFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { EDITOR_NAME } from './config.js'
 import { hashPassword } from './passwords.js'
 
 export const MIN_PASSWORD_LENGTH = 12
-const USAGE = 'usage: npm run editor -- add <name>   (the password is asked for, or read as one line from standard input)'
+const USAGE = 'usage: npm run -s editor -- add <name> [--file <path>]   (the password is asked for, or read as one line from standard input)'
 
 class CliError extends Error {
   constructor(
@@ -93,7 +94,7 @@ async function readPassword(): Promise<string> {
     try {
       const first = await terminal.ask('Password: ')
       const second = await terminal.ask('The same password again: ')
-      if (first !== second) throw new CliError('the two passwords differ; nothing was printed', 1)
+      if (first !== second) throw new CliError('the two passwords differ; nothing was written', 1)
       return first
     } finally {
       terminal.close()
@@ -102,24 +103,29 @@ async function readPassword(): Promise<string> {
   return readLine()
 }
 
-export async function main(args: string[]): Promise<string> {
-  const [command, name, ...rest] = args
-  if (command !== 'add' || name === undefined || rest.length > 0) throw new CliError(USAGE, 2)
+/** The EDITORS_FILE line, and the file to append it to when --file names one. */
+export async function main(args: string[]): Promise<{ line: string; file: string | undefined }> {
+  const [command, name, option, file, ...rest] = args
+  if (command !== 'add' || name === undefined || (option !== undefined && (option !== '--file' || file === undefined)) || rest.length > 0) {
+    throw new CliError(USAGE, 2)
+  }
   const normalized = name.normalize('NFC')
   if (!EDITOR_NAME.test(normalized)) {
     throw new CliError(`"${name}" cannot be an editor's name: use letters, digits, ".", "_" and "-" (up to 64 characters)`, 2)
   }
   const password = await readPassword()
   if (Array.from(password).length < MIN_PASSWORD_LENGTH) {
-    throw new CliError(`the password must be at least ${MIN_PASSWORD_LENGTH} characters; nothing was printed`, 1)
+    throw new CliError(`the password must be at least ${MIN_PASSWORD_LENGTH} characters; nothing was written`, 1)
   }
-  return `${normalized}:${await hashPassword(password)}`
+  return { line: `${normalized}:${await hashPassword(password)}`, file }
 }
 
 try {
-  const line = await main(process.argv.slice(2))
-  process.stdout.write(`${line}\n`)
-  process.stderr.write('Add that line to the EDITORS_FILE and restart the service.\n')
+  const { line, file } = await main(process.argv.slice(2))
+  if (file === undefined) process.stdout.write(`${line}\n`)
+  // Readable by its owner only, as docs/security.md asks of the file.
+  else appendFileSync(file, `${line}\n`, { mode: 0o600 })
+  process.stderr.write(`${file === undefined ? 'Add that line to the EDITORS_FILE' : `Added to ${file}`}; restart the service to use it.\n`)
 } catch (err) {
   if (!(err instanceof CliError)) throw err
   process.stderr.write(`editor: ${err.message}\n`)

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
 import { requireContentType } from '../http/content-type.js'
 import { FieldErrors, sendError } from '../http/errors.js'
-import { htmlAnswer } from '../http/html-reply.js'
+import { htmlAnswer, sendHtml } from '../http/html-reply.js'
 import { acceptMultipartText } from '../http/multipart.js'
 import { setNotice } from '../http/notice-cookie.js'
 import { conflictPage, entryPage, errorPage, invalidPage, type FormValues } from '../views/form-pages.js'
@@ -62,7 +62,7 @@ function keepTypedValues(request: FastifyRequest, _reply: FastifyReply, done: Ho
 }
 
 // GET /: the entry form, rendered once at start; validators as a static file's, so browsers revalidate it.
-const ENTRY_PAGE = Buffer.from(entryPage)
+const ENTRY_PAGE = Buffer.from(entryPage())
 const ENTRY_ETAG = `"${createHash('sha256').update(ENTRY_PAGE).digest('base64url').slice(0, 22)}"`
 const ENTRY_MODIFIED = new Date(Math.floor(Date.now() / 1000) * 1000)
 
@@ -80,17 +80,22 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/',
     {
+      onRequest: fastify.requireEditor,
       schema: {
         tags: ['form'],
         summary: 'The entry form for a new item',
         produces: ['text/html'],
         response: {
           200: htmlAnswer('The form; it posts to /items/new/form/'),
+          303: { description: 'Writes are closed and nobody is signed in: to /signin?next=/' },
           304: { description: 'The browser’s copy is current (If-None-Match or If-Modified-Since)' },
         },
       },
     },
     (request, reply) => {
+      // A signed-in editor's form carries their CSRF token: rendered for them, never cached.
+      const account = fastify.account(request, reply)
+      if (typeof account === 'object') return sendHtml(reply, 200, entryPage(account))
       void reply.header('cache-control', 'public, max-age=0').header('etag', ENTRY_ETAG).header('last-modified', ENTRY_MODIFIED.toUTCString())
       if (unchangedFor(request)) return reply.code(304).send()
       return reply.code(200).type('text/html; charset=utf-8').send(ENTRY_PAGE)
@@ -100,9 +105,9 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/items/new/form/',
     {
-      onRequest: requireContentType('application/x-www-form-urlencoded', 'multipart/form-data'),
-      preValidation: [normalizeBodyName, keepTypedValues, checkFormFields],
-      config: { limitCreates: true, access: 'editor' },
+      onRequest: [fastify.requireEditor, requireContentType('application/x-www-form-urlencoded', 'multipart/form-data')],
+      preValidation: [fastify.checkCsrf, normalizeBodyName, keepTypedValues, checkFormFields],
+      config: { limitCreates: true },
       schema: {
         tags: ['form'],
         summary: 'Create an item from the HTML form',
@@ -118,8 +123,10 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           303: {
             description:
               'Stored, or that identical item was already stored and nothing new was written: Location is the item’s page ' +
-              '(/catalogue/<name>/), which says which once (a cookie set here, cleared there)',
+              '(/catalogue/<name>/), which says which once (a cookie set here, cleared there). With writes closed and nobody ' +
+              'signed in: to /signin?next=/',
           },
+          403: htmlAnswer('Writes are closed and the form’s CSRF token is missing or belongs to another session: nothing was stored; reload the form'),
           409: htmlAnswer('Already present: the form again, with what was typed'),
           413: htmlAnswer(`The body is over ${BODY_LIMIT_TEXT}`),
           415: htmlAnswer('Neither application/x-www-form-urlencoded nor multipart/form-data'),
@@ -132,9 +139,11 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       errorHandler(error, request, reply) {
         // The form again with what was typed, for a problem the person can fix; else what happened.
         const typed = typedBeforeValidation.get(request) ?? {}
+        const account = fastify.account(request, reply)
         sendError(error, request, reply, {
-          invalid: (fieldErrors) => invalidPage(typed, fieldErrors),
-          failed: (statusCode, detail) => (error instanceof DuplicateItemError ? conflictPage(error.itemName, typed) : errorPage(statusCode, detail)),
+          invalid: (fieldErrors) => invalidPage(typed, fieldErrors, account),
+          failed: (statusCode, detail) =>
+            error instanceof DuplicateItemError ? conflictPage(error.itemName, typed, account) : errorPage(statusCode, detail, undefined, account),
         })
       },
     },

@@ -28,17 +28,17 @@ function searchProblem(q: string): string | undefined {
   return undefined
 }
 
-/** Query mistakes and database outages, as a page in the same look. */
-const PAGE_ERRORS: ErrorPages = {
-  invalid: (fieldErrors) => errorPage(422, fieldErrors.map((field) => field.msg).join('; '), 'Not shown'),
-  failed: (statusCode, detail) => errorPage(statusCode, detail, 'Not shown'),
-}
-
-function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  sendError(error, request, reply, PAGE_ERRORS)
-}
-
 const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  /** Query mistakes and database outages, as a page in the same look. */
+  function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+    const account = fastify.account(request, reply)
+    const pages: ErrorPages = {
+      invalid: (fieldErrors) => errorPage(422, fieldErrors.map((field) => field.msg).join('; '), 'Not shown', account),
+      failed: (statusCode, detail) => errorPage(statusCode, detail, 'Not shown', account),
+    }
+    sendError(error, request, reply, pages)
+  }
+
   fastify.get(
     CATALOGUE_PATH,
     {
@@ -58,7 +58,8 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request, reply) => {
       const q = nfc((request.query.q ?? '').trim())
       const problem = searchProblem(q)
-      if (problem !== undefined) return sendHtml(reply, 422, cataloguePage({ items: [], q, problem, after: undefined, next: null }))
+      const account = fastify.account(request, reply)
+      if (problem !== undefined) return sendHtml(reply, 422, cataloguePage({ items: [], q, problem, after: undefined, next: null }, account))
       const after = request.query.after === undefined ? undefined : nfc(request.query.after)
       const before = after !== undefined || request.query.before === undefined ? undefined : nfc(request.query.before)
       const page = await fastify.items.list({ limit: LIST_LIMIT_DEFAULT, after, before, prefix: q })
@@ -67,7 +68,10 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       return sendHtml(
         reply,
         200,
-        cataloguePage({ items: page.items, q, after, before, next: page.next, previous: earlier > 0 && first !== undefined ? first.name : null, start: earlier + 1 }),
+        cataloguePage(
+          { items: page.items, q, after, before, next: page.next, previous: earlier > 0 && first !== undefined ? first.name : null, start: earlier + 1 },
+          account,
+        ),
       )
     },
   )
@@ -90,11 +94,12 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request, reply) => {
       const item = await fastify.items.findByName(request.params.name)
-      if (item === null) return sendHtml(reply, 404, itemNotFoundPage(request.params.name))
+      const account = fastify.account(request, reply)
+      if (item === null) return sendHtml(reply, 404, itemNotFoundPage(request.params.name, account))
       // Said once, after the form's redirect (src/http/notice-cookie.ts); never cached, so never shown again.
       const notice = takeNotice(request, reply, itemPagePath(item.name))
       void reply.header('cache-control', 'no-store')
-      return sendHtml(reply, 200, itemPage(item, notice === 'created' || notice === 'unchanged' ? notice : undefined))
+      return sendHtml(reply, 200, itemPage(item, notice === 'created' || notice === 'unchanged' ? notice : undefined, account))
     },
   )
 }

@@ -4,6 +4,7 @@ import { CATALOGUE_PATH, itemPagePath, itemPath } from '../items/item-path.js'
 import { NAME_MAX_LENGTH } from '../items/schemas.js'
 import { isMoney, type ItemField, type ItemRecord } from '../items/stored-item.js'
 import { formatCents } from '../money.js'
+import type { Account } from './account.js'
 import { html, type Html } from './html.js'
 import { page } from './layout.js'
 import { visibleText } from './visible-text.js'
@@ -88,7 +89,7 @@ export interface CatalogueView {
 }
 
 /** The catalogue: a page of items in name order, the search box, where this page is, and links to move. */
-export function cataloguePage({ items, q, problem, after, before, next, previous = null, start = 1 }: CatalogueView): string {
+export function cataloguePage({ items, q, problem, after, before, next, previous = null, start = 1 }: CatalogueView, account?: Account): string {
   const searching = q !== '' && problem === undefined
   const title = searching ? `Names starting with “${visibleText(q)}”` : 'Catalogue'
   let body: Html
@@ -119,6 +120,7 @@ ${position}
 ${body}
 ${pager.length > 0 && html`<nav class="pager actions" aria-label="Pages">${pager.map((link, i) => [i > 0 && '\n', link])}</nav>`}`,
     'catalogue',
+    account,
   )
 }
 
@@ -131,7 +133,7 @@ const NOTICES: Record<'created' | 'unchanged', string> = {
 }
 
 /** One item, every field, with its JSON a link away. */
-export function itemPage(item: ItemRecord, notice: ItemPageNotice): string {
+export function itemPage(item: ItemRecord, notice: ItemPageNotice, account?: Account): string {
   return page(
     item.name,
     html`<h1 class="name">${item.name}</h1>
@@ -147,15 +149,19 @@ ${SHOWN.map((field) => html`<dt>${LABELS[field]}</dt><dd${moneyClass(field)}>${s
 <a href="${CATALOGUE_PATH}">Back to the catalogue</a>
 </div>
 </div>`,
+    undefined,
+    account,
   )
 }
 
 /** 404 for people: no item has that name. */
-export function itemNotFoundPage(name: string): string {
+export function itemNotFoundPage(name: string, account?: Account): string {
   return page(
     'Not found',
     html`<h1>Not found</h1>
 <div class="notice error" role="alert"><p>No item is named “${visibleText(name)}”.</p></div>
 <p class="actions"><a class="button" href="${cataloguePath({ q: name })}">Search the catalogue</a> <a href="/">Add it</a></p>`,
+    undefined,
+    account,
   )
 }

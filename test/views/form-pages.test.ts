@@ -106,7 +106,7 @@ const LAMP = { name: 'Lamp', priceCents: 1234, description: null, taxCents: 0 }
 
 describe('every page, for keyboards and screen readers', () => {
   it.each<[string, string, string | undefined]>([
-    ['entry form', entryPage, 'New item'],
+    ['entry form', entryPage(), 'New item'],
     ['item', itemPage(LAMP, 'created'), undefined],
     ['catalogue', cataloguePage({ items: [LAMP], q: '', after: undefined, next: null }), 'Catalogue'],
     ['not found', itemNotFoundPage('Lamp'), undefined],
