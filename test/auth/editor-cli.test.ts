@@ -83,7 +83,7 @@ describe('npm run editor -- add <name>', () => {
     expect(badName.status).toBe(2)
     expect(badName.stderr).toContain('cannot be an editor')
     expect(asArgument.status).toBe(2)
-    expect(asArgument.stderr).toContain('usage: npm run editor -- add <name>')
+    expect(asArgument.stderr).toContain('usage: npm run -s editor -- add <name> [--file <path>]')
     expect(none.status).toBe(1)
     expect(none.stderr).toContain('no password on standard input')
     for (const refused of [short, badName, asArgument, none]) expect(refused.stdout).toBe('')
