@@ -2,7 +2,7 @@
 // MongoDB, each record with an expiry. A TTL index removes expired records where the server has one; FerretDB
 // 1.24 refuses TTL indexes, so there a sweep does. Nothing here grows the process's memory.
 import fp from 'fastify-plugin'
-import { ConnectionStates, Schema } from 'mongoose'
+import mongoose, { Schema } from 'mongoose'
 import { HttpError } from '../http/errors.js'
 import { isDuplicateKey, withTimeout } from '../plugins/database.js'
 
@@ -57,7 +57,7 @@ export default fp<{ sweepEveryMs?: number }>(
         fastify.log.info('the database has no TTL indexes: expired sign-in state is swept')
       })
     }
-    if (connection.readyState === ConnectionStates.connected) setUp()
+    if (connection.readyState === mongoose.ConnectionStates.connected) setUp()
     else connection.once('connected', setUp)
     fastify.addHook('onClose', () => {
       clearInterval(sweep)
