@@ -3,6 +3,7 @@
 // field: {"loc": ["body", "price"], "msg": ..., "type": ...}.
 import type { ErrorObject } from 'ajv'
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
+import { validateHeaderValue } from 'node:http'
 import { BODY_LIMIT_TEXT } from './body-limit.js'
 import { sendHtml } from './html-reply.js'
 
@@ -96,7 +97,18 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
     if (pages === undefined) return reply.code(422).send({ detail: outcome.fieldErrors })
     return sendHtml(reply, 422, pages.invalid(outcome.fieldErrors))
   }
-  if (outcome.log) request.log.error({ err: error }, 'request failed')
+  if (outcome.log) {
+    request.log.error({ err: error }, 'request failed')
+    // A header Node refuses to write (text from the request in it) would fail this answer too, and Fastify's
+    // last-resort answer shows the error's message: the 500 goes without it.
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      try {
+        validateHeaderValue(name, value as string)
+      } catch {
+        reply.removeHeader(name)
+      }
+    }
+  }
   if (pages === undefined) return reply.code(outcome.statusCode).send({ detail: outcome.detail })
   return sendHtml(reply, outcome.statusCode, pages.failed(outcome.statusCode, outcome.detail, error))
 }

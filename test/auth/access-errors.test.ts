@@ -24,7 +24,11 @@ beforeAll(async () => {
     },
   })
   const access = accessConfig({ apiKeys: [{ label: 'ci', key }, { label: 'shop', key: newKey() }], editors: [await editor('alice', PASSWORD)], sessionSecret: secret, corsOrigins: [ORIGIN] })
-  running = await startTestApp('access_errors', { access }, { fastify: { logger: { level: 'info', stream } } })
+  running = await startTestApp('access_errors', { access }, {
+    fastify: { logger: { level: 'info', stream } },
+    // A route that fails the way a `next` with non-ASCII text once did: a header Node refuses to write.
+    beforeListen: (app) => app.get('/test-only/bad-header', (_request, reply) => reply.redirect('/\u010d', 303)),
+  })
 })
 afterAll(() => running.close())
 
@@ -91,6 +95,13 @@ describe('error answers with writes closed and CORS on', () => {
     }
     expect(lines.filter((line) => (line.res as { statusCode?: number } | undefined)?.statusCode === 500)).toEqual([])
     expect(lines.filter((line) => Number(line.level) >= 50)).toEqual([])
+  })
+
+  it('answers a 500 with {"detail":"Internal Server Error"} only, also when the failure is a header Node refuses', async () => {
+    const answer = await send(running.baseUrl, { path: '/test-only/bad-header' })
+    expect(answer.status).toBe(500)
+    expect(answer.text).toBe('{"detail":"Internal Server Error"}')
+    expect(answer.headers.location).toBeUndefined()
   })
 })
 
