@@ -2,7 +2,8 @@
 // ($scrypt$ln=15,r=8,p=3$<salt>$<hash>, base64 without padding), the one passlib and others read.
 // The cost is OWASP's scrypt setting for 32 MiB of memory per hash (N=2^15, r=8, p=3). Hashing is a
 // bounded resource: one hash at a time per process, a few waiting, and no hash over HASH_MEMORY_CAP.
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
+import { promisify } from 'node:util'
 import { HttpError } from '../http/errors.js'
 
 export const SCRYPT_DEFAULTS = { ln: 15, r: 8, p: 3 } as const
@@ -17,14 +18,10 @@ export type ScryptHash = ScryptParams & { salt: Buffer; hash: Buffer }
 
 const b64 = (buffer: Buffer): string => buffer.toString('base64').replace(/=+$/, '')
 
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, length: number, options: ScryptOptions) => Promise<Buffer>
+
 function derive(password: string, salt: Buffer, { ln, r, p }: ScryptParams, length: number): Promise<Buffer> {
-  const N = 2 ** ln
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, length, { N, r, p, maxmem: 128 * N * r + 2 ** 20 }, (err, key) => {
-      if (err === null) resolve(key)
-      else reject(err)
-    })
-  })
+  return scryptAsync(password.normalize('NFC'), salt, length, { N: 2 ** ln, r, p, maxmem: 128 * 2 ** ln * r + 2 ** 20 })
 }
 
 /** A new hash of `password` with a fresh salt, as a PHC string. */
@@ -67,18 +64,35 @@ export function fingerprint(stored: ScryptHash): string {
 let hashing = false
 const waiting: (() => void)[] = []
 
-/** Runs `work` (hashes) when no other is running in this process; 503 with Retry-After when too many wait. */
-export async function oneHashAtATime<T>(work: () => Promise<T>): Promise<T> {
-  if (hashing) {
-    if (waiting.length >= WAITING_MAX) throw new HttpError(503, 'Too many sign-ins are being checked right now; try again in a second')
-    await new Promise<void>((resolve) => waiting.push(resolve))
+/**
+ * A password check for the editors of a file: it hashes once with each parameter set among `hashes`, the
+ * editor's own hash for theirs and a decoy for the others, so it costs the same whether the name exists and
+ * whatever its hash's cost. One check at a time per process, WAITING_MAX waiting; beyond that 503.
+ */
+export async function passwordChecker(hashes: ScryptHash[]): Promise<(password: string, own: ScryptHash | undefined) => Promise<boolean>> {
+  const paramsOf = ({ ln, r, p }: ScryptParams): string => `${ln},${r},${p}`
+  const decoys = new Map<string, ScryptHash>()
+  for (const hash of hashes) {
+    if (!decoys.has(paramsOf(hash))) decoys.set(paramsOf(hash), parseHash(await hashPassword(randomBytes(16).toString('hex'), hash)) as ScryptHash)
   }
-  hashing = true
-  try {
-    return await work()
-  } finally {
-    const next = waiting.shift()
-    if (next === undefined) hashing = false
-    else next()
+  return async (password, own) => {
+    if (hashing) {
+      if (waiting.length >= WAITING_MAX) throw new HttpError(503, 'Too many sign-ins are being checked right now; try again in a second')
+      await new Promise<void>((resolve) => waiting.push(resolve))
+    }
+    hashing = true
+    try {
+      let matched = false
+      for (const [params, decoy] of decoys) {
+        const mine = own !== undefined && paramsOf(own) === params
+        const right = await verifyPassword(password, mine ? own : decoy)
+        matched ||= mine && right
+      }
+      return matched
+    } finally {
+      const next = waiting.shift()
+      if (next === undefined) hashing = false
+      else next()
+    }
   }
 }

@@ -1,7 +1,6 @@
-// GET /signin, POST /signin and POST /signout. Attempts are counted in MongoDB (src/auth/signin-store.ts), so
-// every instance shares one limit: per address (before the body is read), per name from one address, and a
-// bounded slow-down per name from anywhere, so a stranger cannot lock an editor out. One password check costs
-// the same whichever name is typed.
+// GET /signin, POST /signin and POST /signout. Attempts are counted in MongoDB (signin-store.ts), so every
+// instance shares one limit: per address (before the body is read), per name from one address, and a bounded
+// slow-down per name from anywhere, so a stranger cannot lock an editor out (docs/security.md).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -12,32 +11,28 @@ import { errorPage } from '../views/form-pages.js'
 import { signinPage, signinUnavailablePage, type SigninView } from '../views/signin-page.js'
 import { visibleText } from '../views/visible-text.js'
 import type { Editor } from './config.js'
-import { fingerprint, hashPassword, oneHashAtATime, parseHash, verifyPassword, type ScryptHash } from './passwords.js'
+import { fingerprint, passwordChecker } from './passwords.js'
 
 export interface SigninLimits {
-  /** Attempts from one address, whatever the name. */
   perAddress: number
-  /** Attempts at one name from one address. */
   perNameAndAddress: number
-  /** Attempts at one name from anywhere before each further one is slowed down (SLOW_STEP_MS more each, at most SLOW_MAX_MS). */
+  /** Attempts at one name from anywhere before each further one waits SLOW_STEP_MS more, at most SLOW_MAX_MS. */
   perNameBeforeSlowing: number
   windowMs: number
 }
 
 const DEFAULT_LIMITS: SigninLimits = { perAddress: 30, perNameAndAddress: 10, perNameBeforeSlowing: 10, windowMs: 10 * 60_000 }
-const SLOW_STEP_MS = 250
-const SLOW_MAX_MS = 3_000
-// The editor-name rule's length (src/auth/config.ts): a longer name is refused before it is counted or hashed.
+const [SLOW_STEP_MS, SLOW_MAX_MS] = [250, 3_000]
+// The editor-name rule's length (config.ts): a longer name is refused before it is counted or hashed.
 const NAME_MAX = 64
-const WRONG = 'The name or the password is not right'
 const FORM = 'application/x-www-form-urlencoded'
 
-/** The name as sign-in compares it, and counts attempts at it: trimmed, NFKC, case-folded. */
+/** The name as sign-in looks it up and counts attempts at it: trimmed, NFKC, case-folded. */
 export function nameKey(name: string): string {
   return name.normalize('NFKC').trim().toUpperCase().toLowerCase()
 }
 
-/** Where to go after signing in: a path on this site only (never //host or /\host), anything not printable ASCII percent-encoded. */
+/** Where to go after signing in: a path on this site (never //host or /\host), what is not printable ASCII percent-encoded. */
 export function safeNext(raw: unknown): string {
   if (typeof raw !== 'string' || raw.length > 2048 || !/^\/(?![/\\])/.test(raw)) return '/'
   try {
@@ -52,82 +47,57 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : ''
 }
 
-const minutes = (ms: number): string => {
-  const count = Math.max(1, Math.ceil(ms / 60_000))
-  return `${count} minute${count === 1 ? '' : 's'}`
-}
+type Options = { editors: Editor[]; sessions: boolean; sessionSeconds: number; limits?: Partial<SigninLimits> | undefined }
 
-export interface SigninOptions {
-  editors: Editor[]
-  /** Editors and SESSION_SECRET are set; without them the page says nobody can sign in. */
-  sessions: boolean
-  sessionSeconds: number
-  limits?: Partial<SigninLimits> | undefined
-}
-
-const signinRoutes: FastifyPluginAsync<SigninOptions> = async (fastify, { editors, sessions, sessionSeconds, limits }) => {
+const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, sessions, sessionSeconds, limits }) => {
   const page = { tags: ['sign-in'], produces: ['text/html'] }
   if (!sessions) {
-    const summary = 'Sign-in page: says that nobody can sign in here (no editors are set up)'
-    fastify.get('/signin', { schema: { ...page, summary, response: { 200: htmlAnswer('The notice') } } }, (request, reply) =>
-      sendHtml(reply, 200, signinUnavailablePage()),
-    )
+    const schema = { ...page, summary: 'Says that nobody can sign in here: no editors are set up', response: { 200: htmlAnswer('The notice') } }
+    fastify.get('/signin', { schema }, (_request, reply) => sendHtml(reply, 200, signinUnavailablePage()))
     return
   }
   const { perAddress, perNameAndAddress, perNameBeforeSlowing, windowMs } = { ...DEFAULT_LIMITS, ...limits }
   const byKey = new Map(editors.map((editor) => [nameKey(editor.name), editor]))
-  // Every check hashes once with each parameter set in the file (the editor's own hash for theirs, a decoy
-  // for the others), so a check costs the same whether the name exists and whatever its hash's cost.
-  const paramsOf = ({ ln, r, p }: ScryptHash): string => `${ln},${r},${p}`
-  const decoys = new Map<string, ScryptHash>()
-  for (const { hash } of editors) {
-    if (!decoys.has(paramsOf(hash))) decoys.set(paramsOf(hash), parseHash(await hashPassword(randomBytes(16).toString('hex'), hash)) as ScryptHash)
-  }
+  const check = await passwordChecker(editors.map((editor) => editor.hash))
 
-  async function limit(request: FastifyRequest, reply: FastifyReply, key: string, max: number, what: string): Promise<number> {
+  async function limit(reply: FastifyReply, key: string, max: number, what: string): Promise<number> {
     const { count, leftMs } = await fastify.signinStore.count(key, windowMs)
     if (count <= max) return count
+    const minutes = Math.max(1, Math.ceil(leftMs / 60_000))
     void reply.header('retry-after', Math.max(1, Math.ceil(leftMs / 1000)))
-    throw new HttpError(429, `Too many sign-in attempts ${what}; try again in ${minutes(leftMs)}`)
+    throw new HttpError(429, `Too many sign-in attempts ${what}; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`)
   }
 
   function view(request: FastifyRequest, reply: FastifyReply, extra: Partial<SigninView> = {}): string {
     const next = safeNext(field(request.body, 'next') || (request.query as Record<string, unknown> | undefined)?.next)
-    void reply.header('cache-control', 'private, no-store').header('vary', 'Cookie')
-    return signinPage({ next, csrfToken: reply.generateCsrf(), account: fastify.account(request, reply), ...extra })
+    const account = fastify.account(request, reply)
+    void reply.header('cache-control', 'private, no-store')
+    return signinPage({ next, csrfToken: reply.generateCsrf(), account, ...extra })
   }
 
-  /** A refusal the person can act on is the sign-in page with it; anything else the error page. */
+  /** A refusal the person can act on shows the sign-in form again with it; anything else the error page. */
   const answerErrors = (title: string) =>
-    function errorHandler(this: unknown, error: Error, request: FastifyRequest, reply: FastifyReply): void {
-      const csrf = (error as { code?: string }).code?.startsWith('FST_CSRF') === true
+    function errorHandler(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+      const stale = (error as { code?: string }).code?.startsWith('FST_CSRF') === true ? 'The form was out of date; please send it again' : undefined
       sendError(error, request, reply, {
         invalid: () => errorPage(400, 'The form could not be read', title),
         failed: (status, detail) =>
           title === 'Not signed in' && [403, 429, 503].includes(status)
-            ? view(request, reply, { name: field(request.body, 'name'), problems: { credentials: csrf ? 'The sign-in form had expired; please sign in again' : detail } })
-            : errorPage(status, csrf ? 'The button was out of date or did not come from this site; reload the page and try again' : detail, title, fastify.account(request, reply)),
+            ? view(request, reply, { name: field(request.body, 'name'), problems: { credentials: stale ?? detail } })
+            : errorPage(status, stale ?? detail, title, fastify.account(request, reply)),
       })
     }
-  const bodyErrors = { 400: htmlAnswer('The body could not be read'), 403: htmlAnswer('The CSRF token is missing or stale'), 413: htmlAnswer('The body is over 64 KiB'), 415: htmlAnswer(`Not ${FORM}`) }
+  const refusals = { 400: htmlAnswer('Not UTF-8'), 403: htmlAnswer('The CSRF token is missing or stale'), 413: htmlAnswer('Over 64 KiB'), 415: htmlAnswer(`Not ${FORM}`) }
 
-  fastify.get(
-    '/signin',
-    {
-      schema: {
-        ...page,
-        summary: 'Sign-in page for editors',
-        querystring: { type: 'object', properties: { next: { type: 'string', description: 'A path on this site to go to once signed in' } } },
-        response: { 200: htmlAnswer('The sign-in form') },
-      },
-    },
-    (request, reply) => sendHtml(reply, 200, view(request, reply)),
+  const querystring = { type: 'object', properties: { next: { type: 'string', description: 'A path on this site to go to once signed in' } } }
+  fastify.get('/signin', { schema: { ...page, summary: 'Sign-in page for editors', querystring, response: { 200: htmlAnswer('The form') } } }, (request, reply) =>
+    sendHtml(reply, 200, view(request, reply)),
   )
 
   fastify.post(
     '/signin',
     {
-      onRequest: [requireContentType(FORM), async (request, reply) => limit(request, reply, `address:${request.ip}`, perAddress, 'from your address')],
+      onRequest: [requireContentType(FORM), async (request, reply) => limit(reply, `address:${request.ip}`, perAddress, 'from your address')],
       preValidation: fastify.checkCsrf,
       errorHandler: answerErrors('Not signed in'),
       schema: {
@@ -136,39 +106,29 @@ const signinRoutes: FastifyPluginAsync<SigninOptions> = async (fastify, { editor
         consumes: [FORM],
         response: {
           303: { description: 'Signed in: to `next`, a path on this site (/ by default)' },
-          ...bodyErrors,
+          ...refusals,
           422: htmlAnswer('A blank field, a name over 64 characters, or a wrong name or password (one message for both)'),
-          429: htmlAnswer(`Over ${perAddress} attempts from one address, or ${perNameAndAddress} at one name from one address, in ${windowMs / 60_000} minutes; Retry-After says when to try again`),
-          503: htmlAnswer('Too many sign-ins are being checked at once, or the database is not answering; Retry-After says when to try again'),
+          429: htmlAnswer(`Over ${perAddress} attempts from one address, or ${perNameAndAddress} at one name from one address, in ${windowMs / 60_000} minutes`),
+          503: htmlAnswer('Too many sign-ins are being checked, or the database does not answer; Retry-After says when to try again'),
         },
       },
     },
     async (request, reply) => {
       const name = field(request.body, 'name').trim().normalize('NFC')
       const password = field(request.body, 'password')
-      const refuse = (problems: SigninView['problems']) => {
-        request.log.info({ name: visibleText(Array.from(name).slice(0, NAME_MAX).join('')) }, 'sign-in refused')
-        return sendHtml(reply, 422, view(request, reply, { name: Array.from(name).slice(0, NAME_MAX).join(''), problems }))
+      const shown = Array.from(name).slice(0, NAME_MAX).join('')
+      const refuse = (problems: SigninView['problems']): FastifyReply => {
+        request.log.info({ name: visibleText(shown) }, 'sign-in refused')
+        return sendHtml(reply, 422, view(request, reply, { name: shown, problems }))
       }
-      if (name === '' || password === '') {
-        return refuse({ ...(name === '' && { name: 'Enter your name' }), ...(password === '' && { password: 'Enter your password' }) })
-      }
-      if (Array.from(name).length > NAME_MAX) return refuse({ name: `Editor names are at most ${NAME_MAX} characters` })
+      if (name === '' || password === '') return refuse({ ...(name === '' && { name: 'Enter your name' }), ...(password === '' && { password: 'Enter your password' }) })
+      if (shown !== name) return refuse({ name: `Editor names are at most ${NAME_MAX} characters` })
       const key = nameKey(name)
-      await limit(request, reply, `name:${key}|${request.ip}`, perNameAndAddress, 'for that name from your address')
+      await limit(reply, `name:${key}|${request.ip}`, perNameAndAddress, 'for that name from your address')
       const { count } = await fastify.signinStore.count(`name:${key}`, windowMs)
       if (count > perNameBeforeSlowing) await sleep(Math.min(SLOW_MAX_MS, SLOW_STEP_MS * (count - perNameBeforeSlowing)))
       const editor = byKey.get(key)
-      const matches = await oneHashAtATime(async () => {
-        let matched = false
-        for (const [params, decoy] of decoys) {
-          const own = editor !== undefined && paramsOf(editor.hash) === params
-          const right = await verifyPassword(password, own ? editor.hash : decoy)
-          matched ||= own && right
-        }
-        return matched
-      })
-      if (editor === undefined || !matches) return refuse({ credentials: WRONG })
+      if (!(await check(password, editor?.hash)) || editor === undefined) return refuse({ credentials: 'The name or the password is not right' })
       // A fresh session (a new CSRF secret, so no token from before is accepted), with an id to revoke it by.
       request.session.regenerate()
       request.session.set('editor', editor.name)
@@ -186,11 +146,11 @@ const signinRoutes: FastifyPluginAsync<SigninOptions> = async (fastify, { editor
       onRequest: requireContentType(FORM),
       preValidation: fastify.checkCsrf,
       errorHandler: answerErrors('Not signed out'),
-      schema: { ...page, summary: 'Sign out: ends the session on every instance', consumes: [FORM], response: { 303: { description: 'Signed out: to /' }, ...bodyErrors } },
+      schema: { ...page, summary: 'Sign out: ends the session on every instance', consumes: [FORM], response: { 303: { description: 'Signed out: to /' }, ...refusals } },
     },
     async (request, reply) => {
       const sid = request.session.get('sid')
-      // Recorded until the session would have expired, so a copy of the cookie is refused everywhere.
+      // Kept until the session would have expired, so no copy of the cookie is accepted anywhere.
       if (sid !== undefined) await fastify.signinStore.revoke(sid, new Date(Date.now() + sessionSeconds * 1000))
       request.log.info({ editor: request.session.get('editor') }, 'editor signed out')
       request.session.delete()
