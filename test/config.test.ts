@@ -2,11 +2,11 @@
 // message naming the variable.
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, ENV_SCHEMA, loadConfig } from '../../src/config.js'
+import { ConfigError, ENV_SCHEMA, loadConfig } from '../src/config.js'
 
 /** The README's configuration table: each row's variables (first column) and its default (second). */
 function readmeTable(): Map<string, string> {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
   const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1))
   const rows = new Map<string, string>()
   for (const line of section.split('\n').filter((row) => row.startsWith('| `'))) {
@@ -29,7 +29,7 @@ describe('the README configuration table', () => {
 
 describe('loadConfig', () => {
   it('uses the documented defaults when nothing is set', () => {
-    // The load limits have tests of their own (test/unit/load-limits-config.test.ts).
+    // The load limits have tests of their own (test/load-limits-config.test.ts).
     expect({ ...loadConfig({}), loadLimits: undefined, access: undefined }).toEqual({
       loadLimits: undefined,
       access: undefined,
