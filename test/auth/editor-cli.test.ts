@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadAccessConfig } from '../../src/auth/config.js'
 import { parseHash, verifyPassword, type ScryptHash } from '../../src/auth/passwords.js'
+import { loadConfig } from '../../src/config.js'
 
 interface Run {
   status: number | null
@@ -105,7 +105,7 @@ describe('npm run editor -- add <name>', () => {
       // Copied as docs/security.md writes it: npm's -s keeps its banner out of the file.
       const shell = await run('sh', ['-c', `printf '%s\\n' 'carol password here' | npm run -s editor -- add carol >> ${file}`], '')
       expect(shell.status).toBe(0)
-      const config = loadAccessConfig({ EDITORS_FILE: file, SESSION_SECRET: 'x'.repeat(32) })
+      const config = loadConfig({ EDITORS_FILE: file, SESSION_SECRET: 'x'.repeat(32) }).access
       expect(config.editors.map((editor) => editor.name)).toEqual(['dave', 'carol'])
       expect(await verifyPassword('dave password here', config.editors[0]?.hash as ScryptHash)).toBe(true)
       expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(3)
