@@ -12,6 +12,8 @@ export const HASH_MEMORY_CAP = 64 * 2 ** 20
 const LIMITS = { ln: [14, 20], r: [1, 32], p: [1, 16] } as const
 // One hash at a time: each holds up to HASH_MEMORY_CAP outside the heap, and libuv would run four at once.
 const WAITING_MAX = 4
+// A check still waiting for its turn after this long is answered 503 too, rather than keep its client waiting.
+const WAIT_MAX_MS = 5_000
 
 export type ScryptParams = { ln: number; r: number; p: number }
 export type ScryptHash = ScryptParams & { salt: Buffer; hash: Buffer }
@@ -67,7 +69,7 @@ const waiting: (() => void)[] = []
 /**
  * A password check for the editors of a file: it hashes once with each parameter set among `hashes`, the
  * editor's own hash for theirs and a decoy for the others, so it costs the same whether the name exists and
- * whatever its hash's cost. One check at a time per process, WAITING_MAX waiting; beyond that 503.
+ * whatever its hash's cost. One check at a time per process, WAITING_MAX waiting at most WAIT_MAX_MS; beyond that 503.
  */
 export async function passwordChecker(hashes: ScryptHash[]): Promise<(password: string, own: ScryptHash | undefined) => Promise<boolean>> {
   const paramsOf = ({ ln, r, p }: ScryptParams): string => `${ln},${r},${p}`
@@ -76,9 +78,20 @@ export async function passwordChecker(hashes: ScryptHash[]): Promise<(password: 
     if (!decoys.has(paramsOf(hash))) decoys.set(paramsOf(hash), parseHash(await hashPassword(randomBytes(16).toString('hex'), hash)) as ScryptHash)
   }
   return async (password, own) => {
+    const busy = new HttpError(503, 'Too many sign-ins are being checked right now; try again in a second')
     if (hashing) {
-      if (waiting.length >= WAITING_MAX) throw new HttpError(503, 'Too many sign-ins are being checked right now; try again in a second')
-      await new Promise<void>((resolve) => waiting.push(resolve))
+      if (waiting.length >= WAITING_MAX) throw busy
+      await new Promise<void>((resolve, reject) => {
+        const turn = (): void => {
+          clearTimeout(timer)
+          resolve()
+        }
+        const timer = setTimeout(() => {
+          waiting.splice(waiting.indexOf(turn), 1)
+          reject(busy)
+        }, WAIT_MAX_MS)
+        waiting.push(turn)
+      })
     }
     hashing = true
     try {
