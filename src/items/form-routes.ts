@@ -9,6 +9,7 @@ import { FieldErrors, sendError } from '../http/errors.js'
 import { htmlAnswer } from '../http/html-reply.js'
 import { acceptMultipartText } from '../http/multipart.js'
 import { setNotice } from '../http/notice-cookie.js'
+import type { Amount } from '../money.js'
 import { conflictPage, entryPage, errorPage, invalidPage, type FormValues } from '../views/form-pages.js'
 import { DuplicateItemError } from './errors.js'
 import { fromForm } from './input.js'
@@ -18,13 +19,14 @@ import { ItemForm } from './schemas.js'
 
 const FORM_FIELDS = Object.keys(ItemForm.properties) as (keyof ItemForm)[]
 
-/** What the person typed, kept as text so the form can show it again. */
+/** What the person typed, to show the form again: text as sent, an amount that passed validation as its text. */
 function typedValues(body: unknown): FormValues {
   const values: FormValues = {}
   if (typeof body !== 'object' || body === null) return values
   for (const key of FORM_FIELDS) {
     const value = (body as Record<string, unknown>)[key]
     if (typeof value === 'string') values[key] = value
+    else if (typeof value === 'object' && value !== null && 'text' in value) values[key] = (value as Amount).text
   }
   return values
 }
@@ -50,14 +52,6 @@ function checkFormFields(request: FastifyRequest, _reply: FastifyReply, done: Ho
     return
   }
   if (typeof fields.description === 'string') fields.description = fields.description.replace(/\r\n?/g, '\n')
-  done()
-}
-
-// Taken before validation, which replaces the typed amounts by their hundredths.
-const typedBeforeValidation = new WeakMap<FastifyRequest, FormValues>()
-
-function keepTypedValues(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  typedBeforeValidation.set(request, typedValues(request.body))
   done()
 }
 
@@ -101,7 +95,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     '/items/new/form/',
     {
       onRequest: requireContentType('application/x-www-form-urlencoded', 'multipart/form-data'),
-      preValidation: [normalizeBodyName, keepTypedValues, checkFormFields],
+      preValidation: [normalizeBodyName, checkFormFields],
       config: { limitCreates: true, access: 'editor' },
       schema: {
         tags: ['form'],
@@ -131,7 +125,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       },
       errorHandler(error, request, reply) {
         // The form again with what was typed, for a problem the person can fix; else what happened.
-        const typed = typedBeforeValidation.get(request) ?? {}
+        const typed = typedValues(request.body)
         sendError(error, request, reply, {
           invalid: (fieldErrors) => invalidPage(typed, fieldErrors),
           failed: (statusCode, detail) => (error instanceof DuplicateItemError ? conflictPage(error.itemName, typed) : errorPage(statusCode, detail)),
