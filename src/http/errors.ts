@@ -105,9 +105,11 @@ const LOC_PREFIX: Record<string, string> = { body: 'body', querystring: 'query',
 
 // Which of several errors on one field explains it best. A rule of the branch whose type matched
 // (maxLength of a string in string-or-null) says more than "matches none of the types"; '*' is any such rule.
-const PRIORITY = ['x-money', 'required', 'x-name', '*', 'anyOf', 'type']
+// A union of constants says them all (anyOf), not only the first branch's.
+const PRIORITY = ['x-money', 'required', 'x-name', '*', 'anyOf', 'const', 'type']
 
 function typeName(schema: unknown): string {
+  if (typeof schema === 'object' && schema !== null && 'const' in schema) return JSON.stringify(schema.const)
   const type = (schema as { type?: unknown }).type
   if (type === 'null') return 'null'
   if (type === 'integer') return 'a whole number'
@@ -140,6 +142,10 @@ function describe(error: ErrorObject, field: string): { msg: string; type: strin
       return { msg: `${field} must not contain control characters`, type: 'string_pattern_mismatch' }
     case 'not':
       return { msg: `${field} must not be "." or "..": such a name cannot be read back through a URL`, type: 'name_reserved' }
+    case 'const':
+      return { msg: `${field} must be ${JSON.stringify(params.allowedValue)}`, type: 'literal_error' }
+    case 'enum':
+      return { msg: `${field} must be one of ${(params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(', ')}`, type: 'enum' }
     case 'minimum':
       return { msg: `${field} must be at least ${String(params.limit)}`, type: 'greater_than_equal' }
     case 'maximum':
