@@ -1,14 +1,14 @@
 // The application as a Fastify plugin: server.ts runs it, tests build it with buildApp().
 // Infrastructure plugins come first, then the feature routes; error handling is defined once here.
+import accepts from '@fastify/accepts'
 import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Server } from 'node:http'
 import access from './auth/access.js'
 import { OPEN_ACCESS, type AccessConfig } from './auth/config.js'
 import type { SigninLimits } from './auth/signin-routes.js'
-import { prefersHtml } from './http/accept.js'
 import { OneLineAccessLog } from './http/access-log.js'
 import { BODY_LIMIT_BYTES } from './http/body-limit.js'
 import { sendError } from './http/errors.js'
@@ -106,7 +106,8 @@ export function appParts(options: AppOptions): AppPart[] {
     ['items-repository', (fastify) => fastify.register(itemsRepository)],
     ['docs', (fastify) => fastify.register(docs)],
     ['static-files', (fastify) => fastify.register(staticFiles)],
-    ['errors', (fastify) => {
+    ['errors', async (fastify) => {
+      await fastify.register(accepts)
       fastify.setErrorHandler((error, request, reply) => {
         // A mistyped address in a browser gets a page with the ways in; programs keep the JSON 404.
         if (request.is404 && (error as { statusCode?: unknown }).statusCode === 404 && prefersHtml(request)) return sendHtml(reply, 404, notFoundPage())
@@ -123,6 +124,11 @@ export function appParts(options: AppOptions): AppPart[] {
     ['form-routes', (fastify) => fastify.register(formRoutes)],
     ['page-routes', (fastify) => fastify.register(pageRoutes)],
   ]
+}
+
+/** A browser ranks text/html above JSON; programs send application/json, *\/* or no Accept at all. */
+function prefersHtml(request: FastifyRequest): boolean {
+  return request.accepts().type(['application/json', 'text/html']) === 'text/html'
 }
 
 export const itemStore = fp<AppOptions>(
