@@ -49,32 +49,26 @@ function needsReviver(text: string): boolean {
   return false
 }
 
-function parseJsonBody(text: string, reviver: Reviver): unknown {
+// Fatal: invalid bytes are refused rather than silently replaced by U+FFFD, which would store a name the client
+// never sent (and make different byte strings collide on one name). ignoreBOM: true keeps a leading byte order
+// mark in the text, so that it can be named.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+function parseJsonBody(body: Buffer, reviver: Reviver): unknown {
+  let text: string
+  try {
+    text = utf8.decode(body)
+  } catch {
+    throw new HttpError(400, 'The request body is not valid UTF-8 text')
+  }
   if (text.trim() === '') throw new HttpError(400, 'The request body is empty; send a JSON object')
   // RFC 8259 forbids sending one; refused with a clear message rather than JSON.parse's "Unexpected token".
-  if (text.startsWith('\uFEFF')) {
-    throw new HttpError(400, 'The request body starts with a byte order mark (U+FEFF); send the JSON without it')
-  }
+  if (text.startsWith('\uFEFF')) throw new HttpError(400, 'The request body starts with a byte order mark (U+FEFF); send the JSON without it')
   try {
     return needsReviver(text) ? JSON.parse(text, reviver as Parameters<typeof JSON.parse>[1]) : JSON.parse(text)
   } catch (err) {
     if (err instanceof HttpError) throw err
-    const reason = err instanceof Error ? err.message : 'unreadable'
-    throw new HttpError(400, `The request body is not valid JSON: ${reason}`)
-  }
-}
-
-// Fatal: invalid bytes are refused rather than silently replaced by U+FFFD, which would store a name
-// the client never sent (and make different byte strings collide on one name).
-// ignoreBOM: true keeps a leading byte order mark in the text, so parseJsonBody can name it.
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-
-/** The body as text; throws HttpError(400) when it is not valid UTF-8. */
-function decodeUtf8Body(body: Buffer): string {
-  try {
-    return utf8.decode(body)
-  } catch {
-    throw new HttpError(400, 'The request body is not valid UTF-8 text')
+    throw new HttpError(400, `The request body is not valid JSON: ${err instanceof Error ? err.message : 'unreadable'}`)
   }
 }
 
@@ -84,7 +78,7 @@ export function registerJsonBodyParser(fastify: FastifyInstance, exactKeys: Read
   fastify.removeContentTypeParser('application/json')
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
-      done(null, parseJsonBody(decodeUtf8Body(body as Buffer), reviver))
+      done(null, parseJsonBody(body as Buffer, reviver))
     } catch (err) {
       done(err as Error, undefined)
     }
