@@ -22,8 +22,6 @@ The unit tests run now; the run ends with a failure until a database is there.
 `
 
 const withDatabase = databaseSource() !== undefined
-// The flood and overload test (project `load`).
-const LOAD_TESTS = 'test/reliability/flood.test.ts'
 // The test files that need no database (project `unit`, `npm run test:unit`); test folders mirror src/, so this
 // is a list rather than a folder. test/scripts: npm's scripts run as a person would (slower, but no database).
 const UNIT_TESTS = [
@@ -79,19 +77,9 @@ export default defineConfig({
               test: {
                 name: 'db',
                 include: ['test/**/*.test.ts'],
-                exclude: [...UNIT_TESTS, LOAD_TESTS, '**/node_modules/**'],
+                // test/load runs alone, after the suite: npm run test:load (vitest.load.config.ts).
+                exclude: [...UNIT_TESTS, 'test/load/**', '**/node_modules/**'],
                 globalSetup: ['test/setup/mongo-server.ts'],
-              },
-            },
-            {
-              extends: true as const,
-              test: {
-                name: 'load',
-                include: [LOAD_TESTS],
-                globalSetup: ['test/setup/mongo-server.ts'],
-                // After every other file, alone: it saturates the machine's CPU and the database on purpose,
-                // which would fail the timing-bound tests of files running beside it.
-                sequence: { groupOrder: 1 },
               },
             },
           ]
