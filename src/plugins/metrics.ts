@@ -64,18 +64,17 @@ export default fp<MetricsOptions>(
       buckets: HTTP_BUCKETS,
       registers: [registry],
     })
+    const byOperation = { labelNames: ['operation'] as const, registers: [registry] }
     const dbDuration = new Histogram({
+      ...byOperation,
       name: 'db_operation_duration_seconds',
       help: 'Database calls by operation (insert, find, list, ping), failed ones included',
-      labelNames: ['operation'] as const,
       buckets: DB_BUCKETS,
-      registers: [registry],
     })
     const dbFailures = new Counter({
+      ...byOperation,
       name: 'db_operation_failures_total',
       help: 'Database calls that failed or passed their time bound, by operation (a refused duplicate name is an answer, not a failure)',
-      labelNames: ['operation'] as const,
-      registers: [registry],
     })
     const itemsCreated = new Counter({
       name: 'items_created_total',
