@@ -21,6 +21,7 @@ import formRoutes from './items/form-routes.js'
 import { nameKeyword, normalizeBodyName, normalizeListQuery } from './items/names.js'
 import itemsRepository from './items/repository.js'
 import pageRoutes from './items/page-routes.js'
+import readCache, { READ_CACHE_DEFAULT_MB } from './items/read-cache.js'
 import itemRoutes from './items/routes.js'
 import database from './plugins/database.js'
 import docs from './plugins/docs.js'
@@ -49,6 +50,8 @@ export interface AppOptions {
   access?: AccessConfig
   /** Sign-in attempts allowed per address and per name (defaults in src/auth/signin-routes.ts). */
   signinLimits?: Partial<SigninLimits>
+  /** Bytes of item answers kept in memory (src/items/read-cache.ts); 0 = none. Default READ_CACHE_MB's default. */
+  readCacheBytes?: number
   /** Bench only (bench/servers/service.ts, the cost table): per-request features left out. server.ts never sets it. */
   without?: readonly CostedFeature[]
 }
@@ -117,6 +120,7 @@ export const itemStore = fp<AppOptions>(
       boundCalls: !off.has('db-call-bound'),
     })
     await fastify.register(itemsRepository)
+    await fastify.register(readCache, { maxBytes: options.readCacheBytes ?? READ_CACHE_DEFAULT_MB * 2 ** 20 })
     await fastify.register(docs)
     await fastify.register(staticFiles)
 

@@ -4,6 +4,7 @@ import { mongo } from 'mongoose'
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { getHeapStatistics } from 'node:v8'
+import { READ_CACHE_DEFAULT_MB } from './items/read-cache.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 type LogLevel = (typeof LOG_LEVELS)[number]
@@ -21,6 +22,8 @@ interface Config {
   trustProxy: false | number | string[]
   /** Connection cap, body budget and load-shedding thresholds (src/plugins/load-limits.ts). */
   loadLimits: LoadLimits
+  /** Bytes of item answers kept in memory (src/items/read-cache.ts); 0 = no cache. */
+  readCacheBytes: number
 }
 
 export class ConfigError extends Error {
@@ -39,6 +42,7 @@ const DEFAULTS = {
   BODY_BUFFER_MB: '16',
   MEMORY_LIMIT_MB: '',
   MAX_EVENT_LOOP_DELAY_MS: '1000',
+  READ_CACHE_MB: String(READ_CACHE_DEFAULT_MB),
 } as const
 
 function readPort(raw: string): number {
@@ -143,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitCreates: readRateLimit(get('RATE_LIMIT_CREATES')),
     trustProxy: readTrustProxy(get('TRUST_PROXY')),
     loadLimits: readLoadLimits(get),
+    readCacheBytes: readWhole('READ_CACHE_MB', get('READ_CACHE_MB'), 65_536, 'no cache') * MIB,
   }
 }
 

@@ -20,7 +20,7 @@ const access = loadAccessConfig()
 // As src/server.ts writes its log.
 const stream = pino.destination({ dest: 1, minLength: 4096, periodicFlush: 250 })
 const app = await buildApp(
-  { mongodbUri: config.mongodbUri, metrics: config.metrics, rateLimitCreates: config.rateLimitCreates, loadLimits: config.loadLimits, access, without: without as typeof COSTED_FEATURES[number][] },
+  { mongodbUri: config.mongodbUri, metrics: config.metrics, rateLimitCreates: config.rateLimitCreates, loadLimits: config.loadLimits, readCacheBytes: config.readCacheBytes, access, without: without as typeof COSTED_FEATURES[number][] },
   { logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'], stream }, trustProxy: fastifyTrustProxy(config.trustProxy) },
 )
 await app.listen({ port: config.port, host: config.host })

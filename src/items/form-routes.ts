@@ -2,11 +2,11 @@
 // page (Post/Redirect/Get, so a reload does not send the form again); problems with HTML pages.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { createHash } from 'node:crypto'
 import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
+import { fixedAnswer, noneMatchHit } from '../http/conditional.js'
 import { requireContentType } from '../http/content-type.js'
 import { FieldErrors, sendError } from '../http/errors.js'
-import { htmlAnswer } from '../http/html-reply.js'
+import { HTML_TYPE, htmlAnswer } from '../http/html-reply.js'
 import { acceptMultipartText } from '../http/multipart.js'
 import { setNotice } from '../http/notice-cookie.js'
 import { conflictPage, entryPage, errorPage, invalidPage, type FormValues } from '../views/form-pages.js'
@@ -62,14 +62,13 @@ function keepTypedValues(request: FastifyRequest, _reply: FastifyReply, done: Ho
 }
 
 // GET /: the entry form, rendered once at start; validators as a static file's, so browsers revalidate it.
-const ENTRY_PAGE = Buffer.from(entryPage)
-const ENTRY_ETAG = `"${createHash('sha256').update(ENTRY_PAGE).digest('base64url').slice(0, 22)}"`
+const ENTRY = fixedAnswer(entryPage, HTML_TYPE)
 const ENTRY_MODIFIED = new Date(Math.floor(Date.now() / 1000) * 1000)
 
 /** The browser's copy is current: its If-None-Match names the page, or (without one) If-Modified-Since is not older. */
 function unchangedFor(request: FastifyRequest): boolean {
   const tags = request.headers['if-none-match']
-  if (tags !== undefined) return tags.split(',').some((tag) => ['*', ENTRY_ETAG, `W/${ENTRY_ETAG}`].includes(tag.trim()))
+  if (tags !== undefined) return noneMatchHit(tags, ENTRY.etag)
   const since = Date.parse(request.headers['if-modified-since'] ?? '')
   return !Number.isNaN(since) && since >= ENTRY_MODIFIED.getTime()
 }
@@ -91,9 +90,9 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     (request, reply) => {
-      void reply.header('cache-control', 'public, max-age=0').header('etag', ENTRY_ETAG).header('last-modified', ENTRY_MODIFIED.toUTCString())
+      void reply.header('cache-control', 'public, max-age=0').header('etag', ENTRY.etag).header('last-modified', ENTRY_MODIFIED.toUTCString())
       if (unchangedFor(request)) return reply.code(304).send()
-      return reply.code(200).type('text/html; charset=utf-8').send(ENTRY_PAGE)
+      return reply.code(200).type(ENTRY.contentType).send(ENTRY.body)
     },
   )
 
