@@ -64,6 +64,7 @@ describe('a stored item, as JSON and as its page', () => {
       for (const path of Object.values(paths)) {
         const here = await get(fx.baseUrl, path)
         const there = await get(other.baseUrl, path)
+        expect(here.headers.etag, path).toMatch(STRONG_TAG)
         expect(there.headers.etag, path).toBe(here.headers.etag)
         expect(there.text, path).toBe(here.text)
       }
