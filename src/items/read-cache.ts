@@ -9,7 +9,7 @@ import type { CachedRepresentation } from '../plugins/metrics.js'
 import { nfc } from './names.js'
 import type { ItemRecord } from './stored-item.js'
 
-/** READ_CACHE_MB's default: some thousands of items (a page is 2-6 KB, its JSON 0.1-2 KB). */
+/** READ_CACHE_MB's default: about 6 000 items of the bench's size (2.4 KiB each as counted), fewer with long descriptions. */
 export const READ_CACHE_DEFAULT_MB = 16
 
 /** What is kept of one item: its record and the answers rendered so far. */

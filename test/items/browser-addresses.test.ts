@@ -129,7 +129,7 @@ describe('the notice after the form', () => {
     expect(page.text).toContain('Item stored.')
     // The page clears the cookie and is never cached.
     expect(page.headers['set-cookie']).toMatch(/^item-store-notice=; Path=\/; Max-Age=0/)
-    expect(page.headers['cache-control']).toBe('no-store')
+    expect(page.headers['cache-control']).toBe('private, no-store')
     // A browser has dropped the cookie now; the same address again shows no notice.
     const reload = await get(fx.baseUrl, '/catalogue/Noticed/')
     expect(reload.status).toBe(200)

@@ -38,9 +38,10 @@ describe('a stored item with the database frozen', () => {
       expect([json.status, page.status]).toEqual([200, 200])
       await db.freeze()
       try {
-        const again = { json: await get(base, '/items/Frozen%20pail/'), page: await get(base, '/catalogue/Frozen%20pail/') }
-        // The database is really frozen: a read of an item never read before cannot be answered.
+        // First that the database is really frozen (it stops within moments of the signal): a read of an item
+        // never read before cannot be answered.
         const unread = await get(base, '/items/Never%20read/')
+        const again = { json: await get(base, '/items/Frozen%20pail/'), page: await get(base, '/catalogue/Frozen%20pail/') }
         return { json, page, again, unread, metrics: await scrape(base) }
       } finally {
         await db.thaw()
