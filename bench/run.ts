@@ -38,8 +38,9 @@ const { values: args } = parseArgs({
     compare: { type: 'string' },
     rounds: { type: 'string' },
     seconds: { type: 'string' },
-    // Enough that a server, not the database or the load's pacing, is what limits throughput (issue 26).
-    connections: { type: 'string', default: '32' },
+    // Default: 32, enough that a server, not the database, is what limits throughput (issue 26); the soak,
+    // paced at a fixed rate, 10.
+    connections: { type: 'string' },
     only: { type: 'string' },
     // Skip the cost table (it is most of a full run's time).
     'no-costs': { type: 'boolean', default: false },
@@ -57,7 +58,7 @@ const quick = args.quick
 const mode: BenchResults['mode'] = args.compare !== undefined ? 'compare' : quick ? 'quick' : 'full'
 const only = args.only?.split(',')
 const settings = {
-  connections: Number(args.connections),
+  connections: Number(args.connections ?? (args.soak === undefined ? 32 : 10)),
   seconds: Number(args.seconds ?? (quick ? 1.5 : 5)),
   warmupSeconds: quick ? 0.5 : 2,
   rounds: Number(args.rounds ?? (quick ? 1 : 3)),
