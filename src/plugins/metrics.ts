@@ -91,7 +91,7 @@ export default fp<MetricsOptions>(
     })
     const cacheLookups = new Counter({
       name: 'item_cache_lookups_total',
-      help: 'Item reads looked up in the read cache, by representation (json, page) and result (hit: answered from memory; miss: read from the database)',
+      help: 'Item reads looked up in the read cache, by representation (json, page) and result (hit: answered from memory; miss: rendered, from the database unless the item\'s other representation was kept)',
       labelNames: ['representation', 'result'] as const,
       registers: [registry],
     })
