@@ -1,6 +1,8 @@
 // Answers whose bytes are fixed (a stored item's JSON and page, the entry form): built once with a strong
-// ETag, sent as they are, and 304 when the client's If-None-Match names them (RFC 9110, 13.1.2).
+// ETag, sent as they are, and 304 when the client already has them (fresh: If-None-Match, weak or listed, as
+// Express and `send` judge it).
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import fresh from 'fresh'
 import { createHash } from 'node:crypto'
 
 export interface FixedAnswer {
@@ -33,19 +35,9 @@ export function fixedAnswer(content: string | Uint8Array, contentType: string): 
   return { body, etag: strongEtag(body), contentType }
 }
 
-/** If-None-Match names `etag` (weak comparison, as the RFC asks for this header), or is `*`. */
-export function noneMatchHit(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false
-  if (header === etag) return true
-  return header.split(',').some((tag) => {
-    const trimmed = tag.trim()
-    return trimmed === '*' || trimmed === etag || trimmed === `W/${etag}`
-  })
-}
-
 /** Sends `answer` (200) or, when the client already has these bytes, 304 with the same validators and caching. */
 export function sendFixed(request: FastifyRequest, reply: FastifyReply, answer: FixedAnswer, cacheControl: string): FastifyReply {
   void reply.header('etag', answer.etag).header('cache-control', cacheControl)
-  if (noneMatchHit(request.headers['if-none-match'], answer.etag)) return reply.code(304).send()
+  if (fresh(request.headers, { etag: answer.etag })) return reply.code(304).send()
   return reply.code(200).type(answer.contentType).send(answer.body)
 }

@@ -6,7 +6,7 @@ import { Type } from 'typebox'
 import { fixedAnswer, IMMUTABLE, PERSONAL, REVALIDATE, sendFixed } from '../http/conditional.js'
 import { sendError, type ErrorPages } from '../http/errors.js'
 import { HTML_TYPE, htmlAnswer, sendHtml } from '../http/html-reply.js'
-import { carriesNotice, takeNotice } from '../http/notice-cookie.js'
+import { carriesNotice, takeNotice, useNotices } from '../http/notice-cookie.js'
 import { cataloguePage, itemNotFoundPage, itemPage } from '../views/catalogue-pages.js'
 import { errorPage } from '../views/form-pages.js'
 import { CATALOGUE_PATH, itemPagePath } from './item-path.js'
@@ -45,6 +45,7 @@ function notFound(reply: FastifyReply, name: string): FastifyReply {
 }
 
 const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  await useNotices(fastify)
   fastify.get(
     CATALOGUE_PATH,
     {

@@ -7,14 +7,14 @@ import { LRUCache } from 'lru-cache'
 import type { FixedAnswer } from '../http/conditional.js'
 import type { CachedRepresentation } from '../plugins/metrics.js'
 import { nfc } from './names.js'
-import type { ItemRecord } from './stored-item.js'
+import type { Item } from './stored-item.js'
 
 /** READ_CACHE_MB's default: about 6 000 items of the bench's size (2.4 KiB each as counted), fewer with long descriptions. */
 export const READ_CACHE_DEFAULT_MB = 16
 
 /** What is kept of one item: its record and the answers rendered so far. */
 interface Entry {
-  readonly item: ItemRecord
+  readonly item: Item
   readonly json?: FixedAnswer | undefined
   readonly page?: FixedAnswer | undefined
 }
@@ -35,9 +35,9 @@ export interface ReadCache {
    * The item's answer of this representation: from memory when kept, else read and rendered by `render` and
    * kept; null when no item has that name (never kept).
    */
-  answer(name: string, representation: CachedRepresentation, render: (item: ItemRecord) => FixedAnswer): Promise<FixedAnswer | null>
+  answer(name: string, representation: CachedRepresentation, render: (item: Item) => FixedAnswer): Promise<FixedAnswer | null>
   /** The item itself, for an answer that is not kept (a page with something of one request's own). */
-  item(name: string): Promise<ItemRecord | null>
+  item(name: string): Promise<Item | null>
 }
 
 declare module 'fastify' {
@@ -53,7 +53,7 @@ export interface ReadCacheOptions {
 
 export default fp<ReadCacheOptions>(
   function readCache(fastify, { maxBytes }, done) {
-    const findByName = (name: string): Promise<ItemRecord | null> => fastify.items.findByName(name)
+    const findByName = (name: string): Promise<Item | null> => fastify.items.findByName(name)
     const { cacheLookup, cacheStored } = fastify.metrics
 
     if (maxBytes === 0) {
@@ -85,7 +85,7 @@ export default fp<ReadCacheOptions>(
       return composed === name ? undefined : cache.get(composed)
     }
 
-    function keep(item: ItemRecord, representation: CachedRepresentation, answer: FixedAnswer): void {
+    function keep(item: Item, representation: CachedRepresentation, answer: FixedAnswer): void {
       // An item stored before names were normalized is found under its own spelling only while no item holds
       // the composed one, so which item a name leads to could change: such an item is not kept.
       if (nfc(item.name) !== item.name) return

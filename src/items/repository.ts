@@ -7,26 +7,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isDuplicateKey, withTimeout } from '../plugins/database.js'
 import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError } from './errors.js'
 import { nfc, prefixUpperBound } from './names.js'
-import {
-  collectionValidator,
-  isMoney,
-  ITEM_FIELDS,
-  itemSchema,
-  READ_PROJECTION,
-  sameItem,
-  type ItemRecord,
-  type StoredItem,
-} from './stored-item.js'
-
-export type { ItemRecord } from './stored-item.js'
+import { collectionValidator, itemSchema, READ_PROJECTION, sameItem, toItem, type Item, type StoredItem } from './stored-item.js'
 
 export interface ItemPage {
-  items: ItemRecord[]
+  items: Item[]
   next: string | null
 }
 
 export interface CreateResult {
-  item: ItemRecord
+  item: Item
   /** false: an identical item was already stored under that name, and nothing new was written. */
   created: boolean
 }
@@ -37,9 +26,9 @@ export interface ItemsRepository {
    * DatabaseUnavailableError when the insert was never sent, and WriteOutcomeUnknownError when it was sent
    * and the database neither confirmed nor refused it within the create bound.
    */
-  create(item: ItemRecord, createdBy?: string | null): Promise<CreateResult>
+  create(item: Item, createdBy?: string | null): Promise<CreateResult>
   /** The item under `name` in NFC, or, for one stored before names were normalized, under `name` as given. */
-  findByName(name: string): Promise<ItemRecord | null>
+  findByName(name: string): Promise<Item | null>
   /**
    * Items in name order, after `after` when given, and only names starting with `prefix` when given. With
    * `before` (and no `after`), the `limit` items just before it instead, still in name order.
@@ -55,27 +44,15 @@ declare module 'fastify' {
   }
 }
 
-// What reads return: the driver gives int64 values back as numbers (they fit: at most 10^15).
+// A document as read (lean): the driver gives int64 values back as numbers (they fit: at most 10^15).
 // writeToken may be missing from a document another writer stored.
-type LeanItem = Pick<StoredItem, '_id'> & { writeToken?: StoredItem['writeToken'] } & Record<string, unknown>
+type ReadDocument = Pick<StoredItem, '_id'> & { writeToken?: StoredItem['writeToken'] } & Record<string, unknown>
 
-function toRecord(doc: LeanItem): ItemRecord {
-  const record: Record<string, unknown> = { name: doc._id }
-  for (const field of ITEM_FIELDS) {
-    const value = doc[field] ?? null
-    record[field] = value !== null && isMoney(field) ? Number(value) : value
-  }
-  return record as ItemRecord
-}
+/** A new document: the item's fields under their API names, which the schema's aliases store (and cast) as declared. */
+type NewDocument = Omit<Item, 'name'> & Pick<StoredItem, '_id' | 'createdAt' | 'writeToken' | 'createdBy'>
 
-function toDocument(item: ItemRecord, createdBy: string | null | undefined): StoredItem {
-  const doc: Record<string, unknown> = { _id: item.name, createdAt: new Date(), writeToken: new mongo.ObjectId() }
-  if (createdBy !== null && createdBy !== undefined) doc.createdBy = createdBy
-  for (const field of ITEM_FIELDS) {
-    const value = item[field]
-    doc[field] = value !== null && isMoney(field) ? BigInt(value) : value
-  }
-  return doc as StoredItem
+function toDocument({ name, ...fields }: Item, createdBy: string | null | undefined): NewDocument {
+  return { _id: name, ...fields, createdAt: new Date(), writeToken: new mongo.ObjectId(), ...(createdBy === null || createdBy === undefined ? {} : { createdBy }) }
 }
 
 // Failures raised before anything is written to a server: Mongoose has no connection yet, no server could
@@ -125,9 +102,9 @@ export default fp(
     fastify.db.applyValidator(itemSchema.get('collection') ?? 'items', collectionValidator())
     // Writes go through the model so the schema casts and validates them; bufferCommands: false (the
     // schema's option) makes a call while never connected fail at once, unsent.
-    const insert = (doc: StoredItem): Promise<unknown> => Items.insertOne(doc)
-    const findOne = (name: string, projection: Record<string, 1>): Promise<LeanItem | null> =>
-      Items.findOne({ _id: name }, projection).lean<LeanItem>().exec()
+    const insert = (doc: NewDocument): Promise<unknown> => Items.insertOne(doc)
+    const findOne = (name: string, projection: Record<string, 1>): Promise<ReadDocument | null> =>
+      Items.findOne({ _id: name }, projection).lean<ReadDocument>().exec()
 
     // A read that fails or passes the bound means the database could not answer. (An insert that passes a
     // bound may still be applied, so it is never answered as refused; see create and confirm.)
@@ -141,14 +118,14 @@ export default fp(
     }
 
     /** The name is taken: by our own insert (sent earlier), by the same item, or by another one. */
-    async function settleDuplicate(item: ItemRecord, doc: StoredItem): Promise<CreateResult> {
+    async function settleDuplicate(item: Item, doc: NewDocument): Promise<CreateResult> {
       const stored = await run('find', () => findOne(doc._id, { ...READ_PROJECTION, writeToken: 1 }))
       if (stored === null) throw new DatabaseUnavailableError({ cause: new Error('an item reported as present was not found') })
       if (stored.writeToken?.equals(doc.writeToken) === true) {
         itemCreated()
         return { item, created: true }
       }
-      const existing = toRecord(stored)
+      const existing = toItem(stored)
       if (sameItem(existing, item)) return { item: existing, created: false }
       throw new DuplicateItemError(item.name)
     }
@@ -158,7 +135,7 @@ export default fp(
      * succeeds now or meets the stored one, whose token says whether it is ours. Never answering "not stored"
      * here is what keeps a refused create from appearing later.
      */
-    async function confirm(item: ItemRecord, doc: StoredItem, deadline: number, firstError: unknown): Promise<CreateResult> {
+    async function confirm(item: Item, doc: NewDocument, deadline: number, firstError: unknown): Promise<CreateResult> {
       for (let attempt = 1; Date.now() < deadline; attempt++) {
         try {
           await timeDbCall('insert', () => withTimeout(insert(doc), deadline - Date.now()))
@@ -198,11 +175,10 @@ export default fp(
       },
 
       async findByName(name) {
-        const find = (id: string): Promise<LeanItem | null> =>
-          run('find', () => findOne(id, READ_PROJECTION))
+        const find = (id: string): Promise<ReadDocument | null> => run('find', () => findOne(id, READ_PROJECTION))
         const composed = nfc(name)
         const doc = (await find(composed)) ?? (composed === name ? null : await find(name))
-        return doc === null ? null : toRecord(doc)
+        return doc === null ? null : toItem(doc)
       },
 
       async list({ limit, after, before, prefix }) {
@@ -210,9 +186,9 @@ export default fp(
         const filter = nameRange(prefix, after, backwards ? before : undefined)
         // One extra document tells whether another page follows (or, backwards, precedes).
         const docs = await run('list', () =>
-          Items.find(filter, READ_PROJECTION).sort({ _id: backwards ? -1 : 1 }).limit(limit + 1).lean<LeanItem[]>().exec(),
+          Items.find(filter, READ_PROJECTION).sort({ _id: backwards ? -1 : 1 }).limit(limit + 1).lean<ReadDocument[]>().exec(),
         )
-        const page = docs.slice(0, limit).map(toRecord)
+        const page = docs.slice(0, limit).map(toItem)
         if (backwards) page.reverse()
         const last = page.at(-1)
         // Backwards, the page ends just before `before`, so a page follows it.
