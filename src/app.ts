@@ -20,6 +20,7 @@ import { registerValidation } from './http/validation.js'
 import formRoutes from './items/form-routes.js'
 import { nameKeyword } from './items/names.js'
 import itemsRepository from './items/repository.js'
+import readCache, { READ_CACHE_DEFAULT_MB } from './items/read-cache.js'
 import pageRoutes from './items/page-routes.js'
 import itemRoutes from './items/routes.js'
 import { MONEY_FIELDS } from './items/stored-item.js'
@@ -54,6 +55,8 @@ export interface AppOptions {
   signinLimits?: Partial<SigninLimits>
   /** How often expired sign-in state is removed where the database has no TTL index (default a minute). */
   signinSweepEveryMs?: number
+  /** Bytes of item answers kept in memory (src/items/read-cache.ts); 0 = none. Default READ_CACHE_MB's default. */
+  readCacheBytes?: number
 }
 
 /** Fastify's own options: limits and timeouts that hold for every route. */
@@ -111,6 +114,7 @@ export function appParts(options: AppOptions): AppPart[] {
     ['access', (fastify) => fastify.register(access, { access: options.access ?? OPEN_ACCESS, signinLimits: options.signinLimits, sweepEveryMs: options.signinSweepEveryMs })],
     ['cors', (fastify) => fastify.register(corsForTheApi, { origins: (options.access ?? OPEN_ACCESS).corsOrigins })],
     ['items-repository', (fastify) => fastify.register(itemsRepository)],
+    ['read-cache', (fastify) => fastify.register(readCache, { maxBytes: options.readCacheBytes ?? READ_CACHE_DEFAULT_MB * 2 ** 20 })],
     ['docs', (fastify) => fastify.register(docs)],
     ['static-files', (fastify) => fastify.register(staticFiles)],
     ['errors', async (fastify) => {

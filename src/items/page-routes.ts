@@ -3,9 +3,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { fixedAnswer, IMMUTABLE, PERSONAL, REVALIDATE, sendFixed } from '../http/conditional.js'
 import { sendError, type ErrorPages } from '../http/errors.js'
-import { htmlAnswer, sendHtml } from '../http/html-reply.js'
-import { takeNotice, useNotices } from '../http/notice-cookie.js'
+import { HTML_TYPE, htmlAnswer, sendHtml } from '../http/html-reply.js'
+import { carriesNotice, takeNotice, useNotices } from '../http/notice-cookie.js'
+import type { Account } from '../views/account.js'
 import { cataloguePage, itemNotFoundPage, itemPage } from '../views/catalogue-pages.js'
 import { errorPage } from '../views/form-pages.js'
 import { CATALOGUE_PATH, itemPagePath } from './item-path.js'
@@ -28,6 +30,11 @@ function searchProblem(q: string): string | undefined {
   return undefined
 }
 
+/** A 404 page: not kept anywhere, since the item may be created any moment. */
+function notFound(reply: FastifyReply, name: string, account: Account): FastifyReply {
+  return sendHtml(reply.header('cache-control', REVALIDATE), 404, itemNotFoundPage(name, account))
+}
+
 const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   await useNotices(fastify)
   /** Query mistakes and database outages, as a page in the same look. */
@@ -39,7 +46,6 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
     sendError(error, request, reply, pages)
   }
-
   fastify.get(
     CATALOGUE_PATH,
     {
@@ -57,6 +63,7 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
+      void reply.header('cache-control', REVALIDATE)
       const q = nfc((request.query.q ?? '').trim())
       const problem = searchProblem(q)
       const account = fastify.account(request, reply)
@@ -86,21 +93,34 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         summary: 'One item’s page, with a link to its JSON',
         params: ItemParams,
         produces: ['text/html'],
+        description:
+          'The same for everyone who is not signed in and has no notice waiting: then, like the item’s JSON, a strong ETag, ' +
+          '`Cache-Control: ' + IMMUTABLE + '` and 304 to a matching If-None-Match; otherwise `' + PERSONAL + '`. Vary: Cookie.',
         response: {
           200: htmlAnswer('The item'),
+          304: { description: 'The client’s copy (If-None-Match) is this page: nothing is sent again' },
           404: htmlAnswer('No item has that name'),
           503: htmlAnswer('The database is unavailable'),
         },
       },
     },
     async (request, reply) => {
-      const item = await fastify.items.findByName(request.params.name)
+      const { name } = request.params
+      // The page differs for a signed-in editor and after the form's redirect, both told by cookies.
+      void reply.header('vary', 'cookie')
+      // Anyone not signed in sees the same page (the cached bytes); a signed-in editor's carries their token.
       const account = fastify.account(request, reply)
-      if (item === null) return sendHtml(reply, 404, itemNotFoundPage(request.params.name, account))
-      // Said once, after the form's redirect (src/http/notice-cookie.ts); never cached, so never shown again.
-      const notice = takeNotice(request, reply, itemPagePath(item.name))
-      void reply.header('cache-control', 'no-store')
-      return sendHtml(reply, 200, itemPage(item, notice === 'created' || notice === 'unchanged' ? notice : undefined, account))
+      if (carriesNotice(request) || typeof account === 'object') {
+        const item = await fastify.readCache.item(name)
+        if (item === null) return notFound(reply, name, account)
+        // Said once, after the form's redirect (src/http/notice-cookie.ts); never stored, so never shown again.
+        const notice = takeNotice(request, reply, itemPagePath(item.name))
+        void reply.header('cache-control', PERSONAL)
+        return sendHtml(reply, 200, itemPage(item, notice === 'created' || notice === 'unchanged' ? notice : undefined, account))
+      }
+      const answer = await fastify.readCache.answer(name, 'page', (item) => fixedAnswer(itemPage(item, undefined, account), HTML_TYPE))
+      if (answer === null) return notFound(reply, name, account)
+      return sendFixed(request, reply, answer, IMMUTABLE)
     },
   )
 }
