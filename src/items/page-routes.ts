@@ -30,9 +30,9 @@ function searchProblem(q: string): string | undefined {
   return undefined
 }
 
-/** A 404 page: not kept anywhere, since the item may be created any moment. */
+/** A 404 page: not kept anywhere, since the item may be created any moment (nor shared, with an editor's token). */
 function notFound(reply: FastifyReply, name: string, account: Account): FastifyReply {
-  return sendHtml(reply.header('cache-control', REVALIDATE), 404, itemNotFoundPage(name, account))
+  return sendHtml(reply.header('cache-control', typeof account === 'object' ? PERSONAL : REVALIDATE), 404, itemNotFoundPage(name, account))
 }
 
 const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
