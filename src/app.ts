@@ -22,6 +22,7 @@ import { nameKeyword, normalizeBodyName, normalizeListQuery } from './items/name
 import itemsRepository from './items/repository.js'
 import pageRoutes from './items/page-routes.js'
 import itemRoutes from './items/routes.js'
+import transferRoutes from './items/transfer-routes.js'
 import database from './plugins/database.js'
 import docs from './plugins/docs.js'
 import gracefulClose from './plugins/graceful-close.js'
@@ -43,6 +44,8 @@ export interface AppOptions {
   metrics?: boolean
   /** Creates per minute per client address. Default 0, no limit: server.ts passes RATE_LIMIT_CREATES (default 120). */
   rateLimitCreates?: number
+  /** Rows an import may create per writer and hour. Default 0, no budget: server.ts passes RATE_LIMIT_IMPORT_ROWS. */
+  importRowsPerHour?: number
   /** Connection cap, body budget and load shedding; none when absent. server.ts passes them from the environment. */
   loadLimits?: LoadLimitOptions
   /** Who may write (API keys, editors), the metrics token and CORS origins. Default: writes open to all. */
@@ -134,6 +137,7 @@ export const itemStore = fp<AppOptions>(
     await fastify.register(itemRoutes)
     await fastify.register(formRoutes)
     await fastify.register(pageRoutes)
+    await fastify.register(transferRoutes, { importRowsPerHour: options.importRowsPerHour ?? 0 })
   },
   { name: 'item-store' },
 )

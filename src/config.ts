@@ -17,6 +17,8 @@ interface Config {
   metrics: boolean
   /** Creates per minute per client address across both create routes; 0 = no limit. */
   rateLimitCreates: number
+  /** Rows an import may create per writer and hour; 0 = no budget. */
+  rateLimitImportRows: number
   /** Fastify's trustProxy: false, a hop count, or the proxies' addresses and CIDRs. */
   trustProxy: false | number | string[]
   /** Connection cap, body budget and load-shedding thresholds (src/plugins/load-limits.ts). */
@@ -34,6 +36,7 @@ const DEFAULTS = {
   LOG_LEVEL: 'info',
   METRICS: 'on',
   RATE_LIMIT_CREATES: '120',
+  RATE_LIMIT_IMPORT_ROWS: '200000',
   TRUST_PROXY: 'off',
   MAX_CONNECTIONS: '2048',
   BODY_BUFFER_MB: '16',
@@ -141,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: readLogLevel(get('LOG_LEVEL')),
     metrics: readMetrics(get('METRICS')),
     rateLimitCreates: readRateLimit(get('RATE_LIMIT_CREATES')),
+    rateLimitImportRows: readWhole('RATE_LIMIT_IMPORT_ROWS', get('RATE_LIMIT_IMPORT_ROWS'), 100_000_000, 'no budget'),
     trustProxy: readTrustProxy(get('TRUST_PROXY')),
     loadLimits: readLoadLimits(get),
   }

@@ -146,7 +146,9 @@ export default fp<AccessOptions>(
     const requireEditor: onRequestHookHandler = function requireEditor(request, reply, done) {
       const name = editorOf(request)
       if (name === undefined) {
-        void reply.redirect(FORM_SIGNIN_PATH, 303)
+        // A page asked for comes back after the sign-in; a form sent goes back to the form.
+        const page = request.method === 'GET' ? request.routeOptions.url : undefined
+        void reply.redirect(page === undefined ? FORM_SIGNIN_PATH : `/signin?next=${encodeURIComponent(page)}`, 303)
         return
       }
       writer(request, reply, `editor:${name}`)
@@ -172,8 +174,10 @@ export default fp<AccessOptions>(
       }
       if (route.config?.access === 'editor' && closed) {
         route.onRequest = [requireEditor, ...toArray(route.onRequest)]
-        if (sessions) route.preValidation = [checkCsrf, ...toArray(route.preValidation)]
-        if (schema !== undefined) {
+        // A page an editor reads (GET) carries the token; what it sends back is checked.
+        const reading = toArray(route.method).every((method) => method === 'GET' || method === 'HEAD')
+        if (sessions && !reading) route.preValidation = [checkCsrf, ...toArray(route.preValidation)]
+        if (schema !== undefined && !reading) {
           schema.response = {
             ...(schema.response as object),
             403: htmlAnswer('The form’s CSRF token is missing or belongs to another session: nothing was stored; reload the form'),

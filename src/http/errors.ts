@@ -150,7 +150,7 @@ function describe(error: ErrorObject, field: string): { msg: string; type: strin
 }
 
 /** Turns a Fastify validation error into one FastAPI-style entry per bad field. */
-function toFieldErrors(error: ValidationFailureLike): FieldError[] {
+export function toFieldErrors(error: ValidationFailureLike): FieldError[] {
   const prefix = LOC_PREFIX[error.validationContext ?? 'body'] ?? 'body'
   const byField = new Map<string, ErrorObject>()
   for (const item of (error.validation ?? []) as (FastifySchemaValidationError & ErrorObject)[]) {

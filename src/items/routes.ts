@@ -16,7 +16,7 @@ type Compiles<T extends true> = T
 export type ResponseCarriesEveryField = Compiles<[Exclude<ApiField, keyof Item>] extends [never] ? true : false>
 
 /** The item as the API shows it: each field under its API name, money as a number (12.34). */
-function toJson(item: ItemRecord): Item {
+export function toJson(item: ItemRecord): Item {
   const json: Record<string, unknown> = { name: item.name }
   for (const field of ITEM_FIELDS) {
     const value = item[field]
