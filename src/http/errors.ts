@@ -91,7 +91,7 @@ export const RETRY_AFTER_S = 1
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, pages?: ErrorPages): FastifyReply {
   const outcome = classifyError(error)
   // A 503 (database unavailable, shutting down) is temporary: say when to come back.
-  if (outcome.statusCode === 503) void reply.header('retry-after', RETRY_AFTER_S)
+  if (outcome.statusCode === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', RETRY_AFTER_S)
   if ('fieldErrors' in outcome) {
     if (pages === undefined) return reply.code(422).send({ detail: outcome.fieldErrors })
     return sendHtml(reply, 422, pages.invalid(outcome.fieldErrors))

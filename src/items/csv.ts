@@ -38,6 +38,8 @@ export function unguardCell(text: string): string {
 // (null) as nothing, so the two stay apart: csv-parse tells them apart on the way back in (readCell).
 const STRINGIFY_OPTIONS: StringifyOptions = {
   record_delimiter: 'windows',
+  // Said explicitly: with a record_delimiter set, csv-stringify would otherwise leave a lone LF or CR unquoted.
+  quote_record_delimiter: true,
   eof: true,
   cast: { string: (value) => (value === '' ? { value, quoted_empty: true } : value) },
 }

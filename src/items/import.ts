@@ -151,6 +151,8 @@ export async function receiveFile(body: AsyncIterable<Buffer>, format: ImportFor
   const path = join(tmpdir(), `item-store-import-${randomUUID()}.${format}`)
   const dispose = (): Promise<void> => rm(path, { force: true })
   const out = createWriteStream(path, { flags: 'wx', mode: 0o600 })
+  // Reported by finished() below; a write after a refusal destroyed the stream is no one's concern.
+  out.on('error', () => undefined)
   try {
     const text = checkedText(body, out)
     const checked = format === 'csv' ? await checkCsv(text) : await checkNdjson(text)

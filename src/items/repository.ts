@@ -105,6 +105,8 @@ function neverSent(err: unknown): boolean {
  */
 export const CREATE_MAX_MS = 8_000
 const CONFIRM_RETRY_MS = 250
+/** The bound on the one read that settles a batch's taken names. */
+const BATCH_READ_MS = CREATE_MAX_MS
 /** Documents per round trip of all(): a few hundred kilobytes at most. */
 const ALL_BATCH_SIZE = 500
 
@@ -142,9 +144,9 @@ export default fp(
 
     // A read that fails or passes the bound means the database could not answer. (An insert that passes a
     // bound may still be applied, so it is never answered as refused; see create and confirm.)
-    async function run<T>(operation: 'find' | 'list', call: () => Promise<T>): Promise<T> {
+    async function run<T>(operation: 'find' | 'list', call: () => Promise<T>, boundMs = operationTimeoutMs): Promise<T> {
       try {
-        return await timeDbCall(operation, () => withTimeout(call(), operationTimeoutMs))
+        return await timeDbCall(operation, () => withTimeout(call(), boundMs))
       } catch (err) {
         fastify.log.warn({ err, operation }, 'database call failed')
         throw new DatabaseUnavailableError({ cause: err })
@@ -195,9 +197,14 @@ export default fp(
      */
     async function settleDuplicates(pending: Pending[]): Promise<BatchOutcome[]> {
       const names = pending.map((entry) => entry.doc._id)
-      const found = await run('find', () =>
-        Items.find({ _id: { $in: names } }, { ...READ_PROJECTION, writeToken: 1 }).lean<LeanItem[]>().exec(),
-      )
+      const projection: Record<string, 1> = { ...READ_PROJECTION, writeToken: 1 }
+      const [only] = names
+      // One read for a batch: the key index on MongoDB; a scan of the collection on FerretDB's SQLite backend,
+      // which can take longer than a single read's bound on a large collection (docs/performance.md).
+      const found =
+        names.length === 1 && only !== undefined
+          ? await run('find', async () => [await findOne(only, projection)].filter((doc): doc is LeanItem => doc !== null))
+          : await run('find', () => Items.find({ _id: { $in: names } }, projection).lean<LeanItem[]>().exec(), BATCH_READ_MS)
       const byName = new Map(found.map((doc) => [doc._id, doc]))
       return pending.map(({ item, doc }) => {
         const stored = byName.get(doc._id)
