@@ -175,14 +175,20 @@ export default fp(
           throw err
         }
       }
-      type Reported = { writeErrors?: unknown; mongoose?: { validationErrors?: unknown[] } }
+      type Reported = { writeErrors?: unknown; errorResponse?: unknown; mongoose?: { validationErrors?: unknown[] } }
       let reported: Reported
       try {
         reported = await Items.insertMany(docs, { ordered: false, rawResult: true })
       } catch (err) {
+        const { writeErrors, errorResponse } = err as Reported
         // Answered with write errors (such as duplicate keys): the others were stored.
-        if (!Array.isArray((err as Reported).writeErrors)) throw err
-        reported = err as Reported
+        if (Array.isArray(writeErrors) && writeErrors.length > 0) {
+          reported = err as Reported
+        } else {
+          // The driver wraps a failure of the command as a whole (never sent, or sent and unanswered) in a bulk
+          // write error with no write errors; what happened is the error it wraps.
+          throw errorResponse instanceof Error ? errorResponse : err
+        }
       }
       const refused = reported.mongoose?.validationErrors?.[0]
       if (refused !== undefined) throw refused as Error
