@@ -9,14 +9,13 @@
 import { parse, type Options as ParseOptions, type Parser } from 'csv-parse'
 import { stringify, type Options as StringifyOptions, type Stringifier } from 'csv-stringify'
 import { formatCents } from '../money.js'
-import { apiName, isMoney, ITEM_FIELDS, type ItemField, type ItemRecord } from './stored-item.js'
+import { ITEM_FIELDS, type Item } from './stored-item.js'
 
 /** The columns, in order: the name, then each field of the stored item under its API name. */
-export const CSV_COLUMNS: readonly string[] = ['name', ...ITEM_FIELDS.map((field) => apiName(field))]
+export const CSV_COLUMNS: readonly string[] = ['name', ...ITEM_FIELDS.map((field) => field.name)]
 
-const FIELD_OF_COLUMN = new Map<string, ItemField>(ITEM_FIELDS.map((field) => [apiName(field), field]))
 /** Columns that hold text (guarded), as opposed to amounts. */
-const TEXT_COLUMNS = new Set(CSV_COLUMNS.filter((column) => column === 'name' || !isMoney(FIELD_OF_COLUMN.get(column) as ItemField)))
+const TEXT_COLUMNS = new Set(['name', ...ITEM_FIELDS.filter((field) => !field.money).map((field) => field.name)])
 /** Columns a file must have: the name and the required fields. */
 export const REQUIRED_COLUMNS: readonly string[] = ['name', 'price']
 
@@ -52,11 +51,11 @@ export function csvWriter(): Stringifier {
 }
 
 /** One item as a CSV record: text guarded, money with two decimals, null as an empty cell. */
-export function csvRecord(item: ItemRecord): (string | null)[] {
+export function csvRecord(item: Item): (string | null)[] {
   return [
     guardCell(item.name),
-    ...ITEM_FIELDS.map((field) => {
-      const value = item[field]
+    ...ITEM_FIELDS.map(({ name }) => {
+      const value = item[name]
       if (value === null) return null
       return typeof value === 'number' ? formatCents(value) : guardCell(value)
     }),

@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { csvRecord, csvWriter } from './csv.js'
-import type { ItemRecord } from './stored-item.js'
+import type { Item } from './stored-item.js'
 
 /** Text is handed to the socket in pieces of about this size, not a write per item. */
 const CHUNK_CHARS = 32 * 1024
@@ -24,7 +24,7 @@ async function* untilStopped<T>(items: AsyncIterable<T>, reason: () => string | 
 }
 
 /** NDJSON: one line per item, each `line(item)`. */
-export function ndjsonExport(items: AsyncIterable<ItemRecord>, line: (item: ItemRecord) => string, stopReason: () => string | undefined): Readable {
+export function ndjsonExport(items: AsyncIterable<Item>, line: (item: Item) => string, stopReason: () => string | undefined): Readable {
   async function* chunks(): AsyncGenerator<string> {
     let text = ''
     for await (const item of untilStopped(items, stopReason)) {
@@ -40,7 +40,7 @@ export function ndjsonExport(items: AsyncIterable<ItemRecord>, line: (item: Item
 }
 
 /** CSV: the header, then one record per item (src/items/csv.ts). */
-export function csvExport(items: AsyncIterable<ItemRecord>, stopReason: () => string | undefined): Readable {
+export function csvExport(items: AsyncIterable<Item>, stopReason: () => string | undefined): Readable {
   const writer = csvWriter()
   async function* records(): AsyncGenerator<(string | null)[]> {
     for await (const item of untilStopped(items, stopReason)) yield csvRecord(item)

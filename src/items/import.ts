@@ -17,14 +17,14 @@ import { finished, pipeline } from 'node:stream/promises'
 import { randomUUID } from 'node:crypto'
 import { BODY_LIMIT_BYTES, BODY_LIMIT_TEXT } from '../http/body-limit.js'
 import { HttpError, toFieldErrors, type FieldError } from '../http/errors.js'
-import { parseJsonBody } from '../http/json-body.js'
+import { jsonBodyParser } from '../http/json-body.js'
 import { csvReader, isBlankRow, readHeader, rowBody, type CsvRecord } from './csv.js'
 import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError } from './errors.js'
 import { fromJson } from './input.js'
 import { normalizeNameIn } from './names.js'
 import type { ItemsRepository } from './repository.js'
 import { ItemCreate } from './schemas.js'
-import type { ItemRecord } from './stored-item.js'
+import { MONEY_FIELDS, type Item } from './stored-item.js'
 
 export type ImportFormat = 'csv' | 'ndjson'
 
@@ -188,6 +188,9 @@ async function* csvRows(file: ReceivedFile): AsyncGenerator<Row> {
   await feeding
 }
 
+// The JSON create's own parser: money numbers kept as written.
+const parseJsonLine = jsonBodyParser(MONEY_FIELDS)
+
 async function* ndjsonRows(file: ReceivedFile): AsyncGenerator<Row> {
   let line = 0
   for await (const text of createInterface({ input: createReadStream(file.path, { encoding: 'utf8' }), crlfDelay: Infinity })) {
@@ -200,7 +203,7 @@ async function* ndjsonRows(file: ReceivedFile): AsyncGenerator<Row> {
       continue
     }
     try {
-      yield { line, body: parseJsonBody(json) }
+      yield { line, body: parseJsonLine(Buffer.from(json)) }
     } catch (err) {
       yield { line, name: null, problem: err instanceof HttpError ? err.detail : 'The line is not valid JSON' }
     }
@@ -208,7 +211,7 @@ async function* ndjsonRows(file: ReceivedFile): AsyncGenerator<Row> {
 }
 
 /** A row's body checked as the JSON create checks it: the item, or its problems with the create's 422 detail. */
-export type RowCheck = (body: unknown) => { item: ItemRecord } | { problem: FieldError[] }
+export type RowCheck = (body: unknown) => { item: Item } | { problem: FieldError[] }
 
 /** The JSON create's rules, compiled once per route by Fastify's own validator compiler (the app's Ajv). */
 export function jsonCreateCheck(request: FastifyRequest): RowCheck {
@@ -216,7 +219,7 @@ export function jsonCreateCheck(request: FastifyRequest): RowCheck {
   return (body) => {
     normalizeNameIn(body)
     if (validate(body)) return { item: fromJson(body as ItemCreate) }
-    return { problem: toFieldErrors({ validation: validate.errors ?? [], validationContext: 'body' }) }
+    return { problem: toFieldErrors(validate.errors ?? [], 'body') }
   }
 }
 
@@ -236,7 +239,7 @@ function nameOf(body: unknown): string | null {
 }
 
 /** A batch's rows, each checked; the valid ones go to the database together. */
-type Checked = { line: number; name: string | null; item?: ItemRecord; result?: RowResult }
+type Checked = { line: number; name: string | null; item?: Item; result?: RowResult }
 
 /**
  * The result lines of an import, as text a batch at a time, then the summary line. A row that cannot be sent
@@ -250,7 +253,7 @@ export async function* importResults(file: ReceivedFile, options: ImportOptions)
   let batches = 0
 
   async function store(batch: Checked[], first: boolean): Promise<RowResult[]> {
-    const valid = batch.filter((row): row is Checked & { item: ItemRecord } => row.item !== undefined)
+    const valid = batch.filter((row): row is Checked & { item: Item } => row.item !== undefined)
     stopped ??= options.stopReason()
     const reason = stopped
     const outcomes = valid.length === 0 || reason !== undefined ? [] : await options.items.createMany(valid.map((row) => row.item), options.createdBy)

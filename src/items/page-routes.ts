@@ -5,7 +5,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { sendError, type ErrorPages } from '../http/errors.js'
 import { htmlAnswer, sendHtml } from '../http/html-reply.js'
-import { takeNotice } from '../http/notice-cookie.js'
+import { takeNotice, useNotices } from '../http/notice-cookie.js'
 import { cataloguePage, itemNotFoundPage, itemPage } from '../views/catalogue-pages.js'
 import { errorPage } from '../views/form-pages.js'
 import { CATALOGUE_PATH, itemPagePath } from './item-path.js'
@@ -39,6 +39,7 @@ function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: F
 }
 
 const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  await useNotices(fastify)
   fastify.get(
     CATALOGUE_PATH,
     {

@@ -7,26 +7,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isDuplicateKey, withTimeout } from '../plugins/database.js'
 import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError } from './errors.js'
 import { nfc, prefixUpperBound } from './names.js'
-import {
-  collectionValidator,
-  isMoney,
-  ITEM_FIELDS,
-  itemSchema,
-  READ_PROJECTION,
-  sameItem,
-  type ItemRecord,
-  type StoredItem,
-} from './stored-item.js'
-
-export type { ItemRecord } from './stored-item.js'
+import { collectionValidator, itemSchema, READ_PROJECTION, sameItem, toItem, type Item, type StoredItem } from './stored-item.js'
 
 export interface ItemPage {
-  items: ItemRecord[]
+  items: Item[]
   next: string | null
 }
 
 export interface CreateResult {
-  item: ItemRecord
+  item: Item
   /** false: an identical item was already stored under that name, and nothing new was written. */
   created: boolean
 }
@@ -40,16 +29,16 @@ export interface ItemsRepository {
    * DatabaseUnavailableError when the insert was never sent, and WriteOutcomeUnknownError when it was sent
    * and the database neither confirmed nor refused it within the create bound.
    */
-  create(item: ItemRecord, createdBy?: string | null): Promise<CreateResult>
+  create(item: Item, createdBy?: string | null): Promise<CreateResult>
   /**
    * Inserts many items at once (one unordered insert), each with the single create's guarantees: one outcome
    * per item, in order, each what create would return or throw for it alone. A single create is a batch of one.
    */
-  createMany(items: readonly ItemRecord[], createdBy?: string | null): Promise<BatchOutcome[]>
+  createMany(items: readonly Item[], createdBy?: string | null): Promise<BatchOutcome[]>
   /** Every item in name order, read from one cursor as the caller consumes them (each name once). */
-  all(): AsyncIterable<ItemRecord>
+  all(): AsyncIterable<Item>
   /** The item under `name` in NFC, or, for one stored before names were normalized, under `name` as given. */
-  findByName(name: string): Promise<ItemRecord | null>
+  findByName(name: string): Promise<Item | null>
   /**
    * Items in name order, after `after` when given, and only names starting with `prefix` when given. With
    * `before` (and no `after`), the `limit` items just before it instead, still in name order.
@@ -65,27 +54,15 @@ declare module 'fastify' {
   }
 }
 
-// What reads return: the driver gives int64 values back as numbers (they fit: at most 10^15).
+// A document as read (lean): the driver gives int64 values back as numbers (they fit: at most 10^15).
 // writeToken may be missing from a document another writer stored.
-type LeanItem = Pick<StoredItem, '_id'> & { writeToken?: StoredItem['writeToken'] } & Record<string, unknown>
+type ReadDocument = Pick<StoredItem, '_id'> & { writeToken?: StoredItem['writeToken'] } & Record<string, unknown>
 
-function toRecord(doc: LeanItem): ItemRecord {
-  const record: Record<string, unknown> = { name: doc._id }
-  for (const field of ITEM_FIELDS) {
-    const value = doc[field] ?? null
-    record[field] = value !== null && isMoney(field) ? Number(value) : value
-  }
-  return record as ItemRecord
-}
+/** A new document: the item's fields under their API names, which the schema's aliases store (and cast) as declared. */
+type NewDocument = Omit<Item, 'name'> & Pick<StoredItem, '_id' | 'createdAt' | 'writeToken' | 'createdBy'>
 
-function toDocument(item: ItemRecord, createdBy: string | null | undefined): StoredItem {
-  const doc: Record<string, unknown> = { _id: item.name, createdAt: new Date(), writeToken: new mongo.ObjectId() }
-  if (createdBy !== null && createdBy !== undefined) doc.createdBy = createdBy
-  for (const field of ITEM_FIELDS) {
-    const value = item[field]
-    doc[field] = value !== null && isMoney(field) ? BigInt(value) : value
-  }
-  return doc as StoredItem
+function toDocument({ name, ...fields }: Item, createdBy: string | null | undefined): NewDocument {
+  return { _id: name, ...fields, createdAt: new Date(), writeToken: new mongo.ObjectId(), ...(createdBy === null || createdBy === undefined ? {} : { createdBy }) }
 }
 
 // Failures raised before anything is written to a server: Mongoose has no connection yet, no server could
@@ -139,8 +116,8 @@ export default fp(
     fastify.db.applyValidator(itemSchema.get('collection') ?? 'items', collectionValidator())
     // Writes go through the model so the schema casts and validates them; bufferCommands: false (the
     // schema's option) makes a call while never connected fail at once, unsent.
-    const findOne = (name: string, projection: Record<string, 1>): Promise<LeanItem | null> =>
-      Items.findOne({ _id: name }, projection).lean<LeanItem>().exec()
+    const findOne = (name: string, projection: Record<string, 1>): Promise<ReadDocument | null> =>
+      Items.findOne({ _id: name }, projection).lean<ReadDocument>().exec()
 
     // A read that fails or passes the bound means the database could not answer. (An insert that passes a
     // bound may still be applied, so it is never answered as refused; see create and confirm.)
@@ -155,8 +132,8 @@ export default fp(
 
     /** One item of a batch on its way: what was asked, and the document that carries its write token. */
     interface Pending {
-      item: ItemRecord
-      doc: StoredItem
+      item: Item
+      doc: NewDocument
     }
 
     /**
@@ -164,7 +141,7 @@ export default fp(
      * stored, or the write error that refused it. Throws when the command as a whole failed (never sent,
      * or sent and unanswered), or for a document the schema refuses (a bug of ours: the API let it through).
      */
-    async function insertDocs(docs: StoredItem[]): Promise<unknown[]> {
+    async function insertDocs(docs: NewDocument[]): Promise<unknown[]> {
       const [only] = docs
       if (docs.length === 1 && only !== undefined) {
         try {
@@ -209,8 +186,8 @@ export default fp(
       // which can take longer than a single read's bound on a large collection (docs/performance.md).
       const found =
         names.length === 1 && only !== undefined
-          ? await run('find', async () => [await findOne(only, projection)].filter((doc): doc is LeanItem => doc !== null))
-          : await run('find', () => Items.find({ _id: { $in: names } }, projection).lean<LeanItem[]>().exec(), BATCH_READ_MS)
+          ? await run('find', async () => [await findOne(only, projection)].filter((doc): doc is ReadDocument => doc !== null))
+          : await run('find', () => Items.find({ _id: { $in: names } }, projection).lean<ReadDocument[]>().exec(), BATCH_READ_MS)
       const byName = new Map(found.map((doc) => [doc._id, doc]))
       return pending.map(({ item, doc }) => {
         const stored = byName.get(doc._id)
@@ -219,7 +196,7 @@ export default fp(
           itemCreated()
           return { item, created: true }
         }
-        const existing = toRecord(stored)
+        const existing = toItem(stored)
         return sameItem(existing, item) ? { item: existing, created: false } : new DuplicateItemError(item.name)
       })
     }
@@ -299,14 +276,14 @@ export default fp(
       },
 
       async *all() {
-        const cursor = Items.find({}, READ_PROJECTION).sort({ _id: 1 }).lean<LeanItem>().cursor({ batchSize: ALL_BATCH_SIZE })
+        const cursor = Items.find({}, READ_PROJECTION).sort({ _id: 1 }).lean<ReadDocument>().cursor({ batchSize: ALL_BATCH_SIZE })
         let last: string | undefined
         try {
           for await (const doc of cursor) {
             // Strictly after the last one: never twice, whatever the server does with items inserted meanwhile.
             if (last !== undefined && !codePointLess(last, doc._id)) continue
             last = doc._id
-            yield toRecord(doc)
+            yield toItem(doc)
           }
         } finally {
           await cursor.close().catch(() => undefined)
@@ -314,11 +291,10 @@ export default fp(
       },
 
       async findByName(name) {
-        const find = (id: string): Promise<LeanItem | null> =>
-          run('find', () => findOne(id, READ_PROJECTION))
+        const find = (id: string): Promise<ReadDocument | null> => run('find', () => findOne(id, READ_PROJECTION))
         const composed = nfc(name)
         const doc = (await find(composed)) ?? (composed === name ? null : await find(name))
-        return doc === null ? null : toRecord(doc)
+        return doc === null ? null : toItem(doc)
       },
 
       async list({ limit, after, before, prefix }) {
@@ -326,9 +302,9 @@ export default fp(
         const filter = nameRange(prefix, after, backwards ? before : undefined)
         // One extra document tells whether another page follows (or, backwards, precedes).
         const docs = await run('list', () =>
-          Items.find(filter, READ_PROJECTION).sort({ _id: backwards ? -1 : 1 }).limit(limit + 1).lean<LeanItem[]>().exec(),
+          Items.find(filter, READ_PROJECTION).sort({ _id: backwards ? -1 : 1 }).limit(limit + 1).lean<ReadDocument[]>().exec(),
         )
-        const page = docs.slice(0, limit).map(toRecord)
+        const page = docs.slice(0, limit).map(toItem)
         if (backwards) page.reverse()
         const last = page.at(-1)
         // Backwards, the page ends just before `before`, so a page follows it.

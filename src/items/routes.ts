@@ -8,21 +8,16 @@ import { itemPath } from './item-path.js'
 import { normalizeBodyName, normalizeListQuery } from './names.js'
 import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
 import { described, ErrorMessage, ValidationFailure } from '../http/schemas.js'
-import { Item, ItemCreate, ItemList, ItemListQuery, ItemParams } from './schemas.js'
-import { apiName, isMoney, ITEM_FIELDS, type ApiField, type ItemRecord } from './stored-item.js'
+import { ItemCreate, ItemJson, ItemList, ItemListQuery, ItemParams } from './schemas.js'
+import type { Item, ItemField } from './stored-item.js'
 
-// The response schema names every field of the stored item: this fails to compile until it does.
+// The response schema names every field of the item: this fails to compile until it does.
 type Compiles<T extends true> = T
-export type ResponseCarriesEveryField = Compiles<[Exclude<ApiField, keyof Item>] extends [never] ? true : false>
+export type ResponseCarriesEveryField = Compiles<[Exclude<ItemField, keyof ItemJson>] extends [never] ? true : false>
 
-/** The item as the API shows it: each field under its API name, money as a number (12.34). */
-export function toJson(item: ItemRecord): Item {
-  const json: Record<string, unknown> = { name: item.name }
-  for (const field of ITEM_FIELDS) {
-    const value = item[field]
-    json[apiName(field)] = typeof value === 'number' && isMoney(field) ? centsToNumber(value) : value
-  }
-  return json as Item
+/** The item as the API answers it, money as the JSON number of the same value (12.34). */
+export function toJson(item: Item): ItemJson {
+  return { ...item, price: centsToNumber(item.price), tax: item.tax === null ? null : centsToNumber(item.tax) }
 }
 
 const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -40,8 +35,8 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           'Sending an item identical to the stored one answers 200 and stores nothing new, so a lost answer can be retried.',
         body: ItemCreate,
         response: {
-          200: described(Item, 'That identical item was already stored: nothing new was written (a safe retry); Location names it'),
-          201: described(Item, 'Stored: the item as stored; Location is its path'),
+          200: described(ItemJson, 'That identical item was already stored: nothing new was written (a safe retry); Location names it'),
+          201: described(ItemJson, 'Stored: the item as stored; Location is its path'),
           400: described(ErrorMessage, 'The body is not valid JSON, not UTF-8, empty, or has a __proto__ key'),
           409: described(ErrorMessage, 'Another item is stored under that name; it is kept as it was'),
           413: described(ErrorMessage, `The body is larger than ${BODY_LIMIT_TEXT}`),
@@ -67,7 +62,7 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         summary: 'Read one item',
         params: ItemParams,
         response: {
-          200: described(Item, 'The item'),
+          200: described(ItemJson, 'The item'),
           404: described(ErrorMessage, 'No item has that name'),
           503: described(ErrorMessage, 'The database is unavailable'),
         },

@@ -1,15 +1,14 @@
 // The item's schemas, declared once: they drive request validation (Ajv), the handlers' TypeScript
 // types (TypeBox type provider), response serialization and the OpenAPI document.
 import { Type, type Static } from 'typebox'
-import { moneyField } from '../http/validation.js'
-import { MAX_AMOUNT_TEXT } from '../money.js'
+import { MAX_AMOUNT_TEXT, moneyField } from '../money.js'
 
 export const NAME_MAX_LENGTH = 200
 export const DESCRIPTION_MAX_LENGTH = 2000
 export const LIST_LIMIT_DEFAULT = 20
 export const LIST_LIMIT_MAX = 100
 
-// Money fields check amounts with decimal.js and reach the handlers as integer hundredths (moneyField).
+// Money fields check amounts and reach the handlers as Amounts: hundredths and the text sent (moneyField).
 const moneyRules = `at least 0, at most ${MAX_AMOUNT_TEXT}, at most 2 decimal places`
 
 const Name = Type.String({
@@ -56,7 +55,8 @@ export const ItemForm = Type.Object({
 })
 export type ItemForm = Static<typeof ItemForm>
 
-export const Item = Type.Object(
+/** The item as the JSON API answers it. */
+export const ItemJson = Type.Object(
   {
     name: Type.String(),
     price: Type.Number({ description: 'Exact stored value, e.g. 12.34' }),
@@ -65,7 +65,7 @@ export const Item = Type.Object(
   },
   { examples: [{ name: 'Item1', price: 12.34, description: 'Rusty old bucket', tax: null }] },
 )
-export type Item = Static<typeof Item>
+export type ItemJson = Static<typeof ItemJson>
 
 export const ItemParams = Type.Object({
   name: Type.String({ description: 'The item name, URL-encoded' }),
@@ -94,7 +94,7 @@ export const ItemListQuery = Type.Object({
 })
 
 export const ItemList = Type.Object({
-  items: Type.Array(Item),
+  items: Type.Array(ItemJson),
   next: Type.Union([Type.String(), Type.Null()], {
     description: 'Pass as `after` to get the next page; null on the last page',
   }),

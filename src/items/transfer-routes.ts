@@ -25,7 +25,7 @@ import {
   type Summary,
 } from './import.js'
 import { toJson } from './routes.js'
-import { Item } from './schemas.js'
+import { ItemJson } from './schemas.js'
 
 export interface TransferOptions {
   /** Rows an import may create per writer and hour; 0 = no budget (RATE_LIMIT_IMPORT_ROWS). */
@@ -144,7 +144,7 @@ const transferRoutes: FastifyPluginAsyncTypebox<TransferOptions> = async (fastif
       },
     },
     async (_request, reply) => {
-      const serialize = reply.compileSerializationSchema(Item as unknown as Record<string, unknown>)
+      const serialize = reply.compileSerializationSchema(ItemJson as unknown as Record<string, unknown>)
       const body = ndjsonExport(fastify.items.all(), (item) => serialize(toJson(item)), stopReason)
       return reply.type(NDJSON_TYPE).header('content-disposition', `attachment; filename="${exportFilename('ndjson')}"`).send(body)
     },

@@ -2,7 +2,7 @@
 // name) and one item. Plain links and a GET form, so they work without JavaScript.
 import { CATALOGUE_PATH, itemPagePath, itemPath } from '../items/item-path.js'
 import { NAME_MAX_LENGTH } from '../items/schemas.js'
-import { isMoney, type ItemField, type ItemRecord } from '../items/stored-item.js'
+import { MONEY_FIELDS, type Item, type ItemField } from '../items/stored-item.js'
 import { formatCents } from '../money.js'
 import { html, type Html } from './html.js'
 import { page } from './layout.js'
@@ -23,7 +23,7 @@ const NONE = html`<span class="empty">none</span>`
 const EXCERPT_LENGTH = 80
 
 // Every field of an item is shown (this fails to compile until a new one has its label), in this order.
-const LABELS: Record<ItemField, string> = { priceCents: 'Price', taxCents: 'Tax', description: 'Description' }
+const LABELS: Record<ItemField, string> = { price: 'Price', tax: 'Tax', description: 'Description' }
 const SHOWN = Object.keys(LABELS) as ItemField[]
 
 /** A field's value for people: money with two decimals, text in full or, in the list, as an excerpt. */
@@ -37,7 +37,7 @@ function shown(value: string | number | null, short: boolean): Html | string {
 }
 
 function moneyClass(field: ItemField): Html | false {
-  return isMoney(field) && html` class="money"`
+  return MONEY_FIELDS.has(field) && html` class="money"`
 }
 
 /** The search box; a search that breaks a rule is said beside it, and the text stays there to correct. */
@@ -54,7 +54,7 @@ ${invalid && html`<p class="field-error" id="q-error"><span class="visually-hidd
 </form>`
 }
 
-function table(items: ItemRecord[]): Html {
+function table(items: Item[]): Html {
   const rows = items.map(
     (item) => html`<tr>
 <th scope="row" data-label="Name"><a href="${itemPagePath(item.name)}">${item.name}</a></th>
@@ -70,7 +70,7 @@ ${rows}</tbody>
 }
 
 export interface CatalogueView {
-  items: ItemRecord[]
+  items: Item[]
   /** The search text, "" for none. */
   q: string
   /** The search text breaks a rule: what to change. Nothing is listed then. */
@@ -132,7 +132,7 @@ const NOTICES: Record<'created' | 'unchanged', string> = {
 }
 
 /** One item, every field, with its JSON a link away. */
-export function itemPage(item: ItemRecord, notice: ItemPageNotice): string {
+export function itemPage(item: Item, notice: ItemPageNotice): string {
   return page(
     item.name,
     html`<h1 class="name">${item.name}</h1>
