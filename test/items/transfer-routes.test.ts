@@ -310,7 +310,7 @@ describe('limits on imports and exports', () => {
     }
     // Slots come back when the connections close.
     await expect.poll(async () => (await send(running.baseUrl, { path: '/export/items.csv', headers: { 'x-forwarded-for': '198.51.100.1' } }, { timeoutMs: 30_000 })).status, { timeout: 30_000 }).toBe(200)
-  })
+  }, 120_000)
 
   it('lists every item once in name order, and items created during the export at most once', async () => {
     expect((await importFile(running.baseUrl, generatedCsv(5, 2_000), { ...CSV_TYPE, 'x-forwarded-for': '192.0.2.10' })).summary?.created).toBe(5)
