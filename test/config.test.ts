@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       metrics: true,
       rateLimitCreates: 120,
+      rateLimitImportRows: 200_000,
       trustProxy: false,
     })
   })
@@ -58,6 +59,7 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'debug',
         METRICS: 'off',
         RATE_LIMIT_CREATES: '30',
+        RATE_LIMIT_IMPORT_ROWS: '5000',
         TRUST_PROXY: '192.0.2.10, 198.51.100.0/24',
       }),
       loadLimits: undefined,
@@ -71,6 +73,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       metrics: false,
       rateLimitCreates: 30,
+      rateLimitImportRows: 5000,
       trustProxy: ['192.0.2.10', '198.51.100.0/24'],
     })
   })
@@ -144,6 +147,8 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_CREATES', '1.5'],
     ['RATE_LIMIT_CREATES', 'lots'],
     ['RATE_LIMIT_CREATES', '1000001'],
+    ['RATE_LIMIT_IMPORT_ROWS', '-1'],
+    ['RATE_LIMIT_IMPORT_ROWS', 'lots'],
     ['RATE_LIMIT_CREATES', '1e3'],
     ['TRUST_PROXY', 'true'],
     ['TRUST_PROXY', '-1'],

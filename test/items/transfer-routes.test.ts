@@ -2,7 +2,6 @@
 // spreadsheet guard and its undoing, a round trip into an empty database that gives byte-identical files, each
 // import row answered as the JSON create would answer it, and whole files refused before any row is stored.
 import { request as httpRequest } from 'node:http'
-import { Long, ObjectId } from 'mongodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningApp } from '../../harness/app.js'
 import { get, postJson, send } from '../../harness/http.js'
@@ -267,78 +266,24 @@ describe('limits on imports and exports', () => {
     expect((await importFile(running.baseUrl, generatedCsv(3, 200), { ...CSV_TYPE, 'x-forwarded-for': '192.0.2.2' })).summary?.created).toBe(3)
   })
 
-  it('runs at most two exports per client and four in all; beyond, 429 or 503 with Retry-After', async () => {
-    // Enough items (a few MB of CSV) that an export its client does not read stays open: the socket buffers fill.
-    const { collection } = await running.items()
-    for (let start = 0; start < 15_000; start += 5_000) {
-      await collection.insertMany(
-        Array.from({ length: 5_000 }, (_, i) => ({
-          _id: `held-${String(start + i).padStart(6, '0')}`,
-          priceCents: Long.fromNumber(100),
-          description: 'An item that makes the export long enough to be held open by a client that does not read',
-          taxCents: null,
-          createdAt: new Date(),
-          writeToken: new ObjectId(),
-        })),
-      )
-    }
-    const held: (() => void)[] = []
-    const hold = (client: string) =>
-      new Promise<number>((resolve, reject) => {
-        const { hostname, port } = new URL(running.baseUrl)
-        const req = httpRequest({ host: hostname, port, path: '/export/items.csv', headers: { 'x-forwarded-for': client } }, (res) => {
-          res.pause()
-          held.push(() => req.destroy())
-          resolve(res.statusCode ?? 0)
-        })
-        req.on('error', reject)
-        req.end()
-      })
-    try {
-      expect(await hold('198.51.100.1')).toBe(200)
-      expect(await hold('198.51.100.1')).toBe(200)
-      const third = await send(running.baseUrl, { path: '/export/items.csv', headers: { 'x-forwarded-for': '198.51.100.1' } })
-      expect(third.status).toBe(429)
-      expect(third.headers['retry-after']).toBe('5')
-      expect(await hold('198.51.100.2')).toBe(200)
-      expect(await hold('198.51.100.3')).toBe(200)
-      const fifth = await send(running.baseUrl, { path: '/export/items.ndjson', headers: { 'x-forwarded-for': '198.51.100.4' } })
-      expect(fifth.status).toBe(503)
-      expect(fifth.headers['retry-after']).toBe('5')
-    } finally {
-      for (const release of held) release()
-    }
-    // Slots come back when the connections close.
-    await expect.poll(async () => (await send(running.baseUrl, { path: '/export/items.csv', headers: { 'x-forwarded-for': '198.51.100.1' } }, { timeoutMs: 30_000 })).status, { timeout: 30_000 }).toBe(200)
-  }, 120_000)
-
-  it('lists every item once in name order, and items created during the export at most once', async () => {
-    expect((await importFile(running.baseUrl, generatedCsv(5, 2_000), { ...CSV_TYPE, 'x-forwarded-for': '192.0.2.10' })).summary?.created).toBe(5)
-    const text = await new Promise<string>((resolve, reject) => {
-      const { hostname, port } = new URL(running.baseUrl)
-      const req = httpRequest({ host: hostname, port, path: '/export/items.ndjson' }, (res) => {
-        let body = ''
-        let creating: Promise<unknown> | undefined
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => {
-          body += chunk
-          // Created while the export is under way, before and after where it is: each appears once or not at all.
-          creating ??= Promise.all(['aaa-during', 'zzz-during'].map((name) => postJson(running.baseUrl, { name, price: 1 })))
-        })
-        res.on('end', () => {
-          void creating?.then(() => {
-            resolve(body)
-          }, reject)
-        })
-      })
-      req.on('error', reject)
-      req.end()
-    })
-    const names = text.trimEnd().split('\n').map((line) => (JSON.parse(line) as { name: string }).name)
-    expect(new Set(names).size).toBe(names.length)
-    expect([...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))).toEqual(names)
-    expect(names).toContain(generatedItem(2_004).name)
-    expect(names).toContain('held-014999')
+  it('answers the import form (multipart, without JavaScript) with a results page listing the rows not imported', async () => {
+    const boundary = 'form-boundary-1234'
+    const body = [
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="file"; filename="some.csv"',
+      'Content-Type: text/csv',
+      '',
+      'name,price\nform-ok,1\nform-bad,twelve\n',
+      `--${boundary}--`,
+      '',
+    ].join('\r\n')
+    const answer = await send(running.baseUrl, { method: 'POST', path: '/import/', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'x-forwarded-for': '192.0.2.40' }, body })
+    expect(answer.status).toBe(200)
+    expect(answer.contentType).toMatch(/^text\/html/)
+    expect(answer.text).toContain('some.csv: 2 rows, 1 created.')
+    expect(answer.text).toContain('<td>3</td><td>form-bad</td><td>invalid: price must be a decimal number')
+    expect(answer.text).toMatch(/href="data:application\/x-ndjson;charset=utf-8;base64,[A-Za-z0-9+/=]+">Download the full results/)
+    expect((await get(running.baseUrl, '/items/form-ok/')).status).toBe(200)
   })
 
   it('counts an import request as one create of the address’s create limit, before its body is read', async () => {
