@@ -20,6 +20,7 @@ import { registerValidation } from './http/validation.js'
 import formRoutes from './items/form-routes.js'
 import { nameKeyword } from './items/names.js'
 import itemsRepository from './items/repository.js'
+import readCache, { READ_CACHE_DEFAULT_MB } from './items/read-cache.js'
 import pageRoutes from './items/page-routes.js'
 import itemRoutes from './items/routes.js'
 import transferRoutes from './items/transfer-routes.js'
@@ -53,6 +54,8 @@ export interface AppOptions {
   access?: AccessConfig
   /** Sign-in attempts allowed per address and per name (defaults in src/auth/signin-routes.ts). */
   signinLimits?: Partial<SigninLimits>
+  /** Bytes of item answers kept in memory (src/items/read-cache.ts); 0 = none. Default READ_CACHE_MB's default. */
+  readCacheBytes?: number
 }
 
 /** Fastify's own options: limits and timeouts that hold for every route. */
@@ -107,6 +110,7 @@ export function appParts(options: AppOptions): AppPart[] {
     ['access', (fastify) => fastify.register(access, { access: options.access ?? OPEN_ACCESS, signinLimits: options.signinLimits })],
     ['database', (fastify) => fastify.register(database, { mongodbUri: options.mongodbUri, operationTimeoutMs: options.dbOperationTimeoutMs })],
     ['items-repository', (fastify) => fastify.register(itemsRepository)],
+    ['read-cache', (fastify) => fastify.register(readCache, { maxBytes: options.readCacheBytes ?? READ_CACHE_DEFAULT_MB * 2 ** 20 })],
     ['docs', (fastify) => fastify.register(docs)],
     ['static-files', (fastify) => fastify.register(staticFiles)],
     ['errors', async (fastify) => {

@@ -29,6 +29,8 @@ export const COST_ROWS: CostRow[] = [
   { id: 'names', feature: 'name normalization (NFC)', how: 'without name-normalization', without: 'name-normalization' },
   { id: 'json-numbers', feature: 'exact-number JSON parsing', how: "without exact-json-numbers (Fastify's parser)", without: 'exact-json-numbers' },
   { id: 'money', feature: 'x-money check (decimal.js)', how: 'without money-check (plain rounding)', without: 'money-check' },
+  // Negative on reads: what the cache saves (the database call, rendering, the ETag's hash) against its lookup.
+  { id: 'read-cache', feature: 'read cache (issue 26)', how: 'READ_CACHE_MB=0', env: { READ_CACHE_MB: '0' } },
   // No RSS check: without the heap flags the heap grows past the 80 % RSS threshold and load shedding would answer 503.
   { id: 'heap-none', feature: 'heap flags (start script)', how: 'node with no flags, MEMORY_LIMIT_MB=0', nodeFlags: [], env: { MEMORY_LIMIT_MB: '0' } },
   { id: 'heap-semi-4', feature: 'heap: semi-space 4 MB', how: '--max-semi-space-size=4 --max-old-space-size=128', nodeFlags: ['--max-semi-space-size=4', '--max-old-space-size=128'] },

@@ -51,7 +51,7 @@ const unknown = without.filter((name) => FEATURES[name] === undefined)
 if (unknown.length > 0) throw new Error(`BENCH_WITHOUT: unknown features ${unknown.join(', ')}; known: ${Object.keys(FEATURES).join(', ')}`)
 
 const config = loadConfig()
-const options = { mongodbUri: config.mongodbUri, metrics: config.metrics, rateLimitCreates: config.rateLimitCreates, loadLimits: config.loadLimits, access: config.access }
+const options = { mongodbUri: config.mongodbUri, metrics: config.metrics, rateLimitCreates: config.rateLimitCreates, loadLimits: config.loadLimits, readCacheBytes: config.readCacheBytes, access: config.access }
 // As src/server.ts writes its log.
 const stream = pino.destination({ dest: 1, minLength: 4096, periodicFlush: 250 })
 const app = Fastify({

@@ -19,6 +19,11 @@ export function setNotice(reply: FastifyReply, path: string, notice: string): vo
   void reply.setCookie(COOKIE, `${notice} ${path}`, OPTIONS)
 }
 
+/** The request carries a notice cookie (for any page): the answer is then this request's own. */
+export function carriesNotice(request: FastifyRequest): boolean {
+  return request.headers.cookie?.includes(`${COOKIE}=`) === true
+}
+
 /** The notice meant for `path`, if the redirect left one; it is cleared either way, so it shows once. */
 export function takeNotice(request: FastifyRequest, reply: FastifyReply, path: string): string | undefined {
   const value = request.server.parseCookie(request.headers.cookie ?? '')[COOKIE]

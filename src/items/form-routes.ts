@@ -3,8 +3,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fresh from 'fresh'
-import { createHash } from 'node:crypto'
 import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
+import { strongEtag } from '../http/conditional.js'
 import { requireContentType } from '../http/content-type.js'
 import { FieldErrors, sendError } from '../http/errors.js'
 import { htmlAnswer } from '../http/html-reply.js'
@@ -61,7 +61,7 @@ function checkFormFields(request: FastifyRequest, _reply: FastifyReply, done: Ho
 const ENTRY_PAGE = Buffer.from(entryPage)
 const ENTRY_HEADERS = {
   'cache-control': 'public, max-age=0',
-  etag: `"${createHash('sha256').update(ENTRY_PAGE).digest('base64url').slice(0, 22)}"`,
+  etag: strongEtag(ENTRY_PAGE),
   'last-modified': new Date().toUTCString(),
 }
 

@@ -1,5 +1,6 @@
 // The JSON API: create, read one, list. Request -> schema validation -> input.ts -> repository.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { fixedAnswer, IMMUTABLE, REVALIDATE, sendFixed } from '../http/conditional.js'
 import { requireContentType } from '../http/content-type.js'
 import { digitsOnly } from '../http/query.js'
 import { centsToNumber } from '../money.js'
@@ -14,6 +15,11 @@ import type { Item, ItemField } from './stored-item.js'
 // The response schema names every field of the item: this fails to compile until it does.
 type Compiles<T extends true> = T
 export type ResponseCarriesEveryField = Compiles<[Exclude<ItemField, keyof ItemJson>] extends [never] ? true : false>
+
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+/** What reply.serialize gives (a string from the schema's serializer; typed wider) as bytes fixedAnswer takes. */
+const serialized = (payload: string | Buffer | ArrayBuffer): string | Uint8Array => (payload instanceof ArrayBuffer ? new Uint8Array(payload) : payload)
 
 /** The item as the API answers it, money as the JSON number of the same value (12.34). */
 export function toJson(item: Item): ItemJson {
@@ -61,17 +67,22 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['items'],
         summary: 'Read one item',
         params: ItemParams,
+        description:
+          'A stored item never changes: the answer has a strong ETag and `Cache-Control: ' + IMMUTABLE + '`, and a request ' +
+          'whose If-None-Match names that ETag is answered 304. A 404 is `' + REVALIDATE + '`: the name may be created any moment.',
         response: {
           200: described(ItemJson, 'The item'),
+          304: { description: 'The client’s copy (If-None-Match) is this item: nothing is sent again' },
           404: described(ErrorMessage, 'No item has that name'),
           503: described(ErrorMessage, 'The database is unavailable'),
         },
       },
     },
     async (request, reply) => {
-      const item = await fastify.items.findByName(request.params.name)
-      if (item === null) return reply.code(404).send({ detail: 'Item not found' })
-      return toJson(item)
+      // The route's own serializer, so the kept bytes are those the schema would send.
+      const answer = await fastify.readCache.answer(request.params.name, 'json', (item) => fixedAnswer(serialized(reply.serialize(toJson(item))), JSON_TYPE))
+      if (answer === null) return reply.code(404).header('cache-control', REVALIDATE).send({ detail: 'Item not found' })
+      return sendFixed(request, reply, answer, IMMUTABLE)
     },
   )
 
@@ -93,8 +104,9 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { limit, after, prefix } = request.query
+      void reply.header('cache-control', REVALIDATE)
       const page = await fastify.items.list({ limit, after, prefix })
       return { items: page.items.map(toJson), next: page.next }
     },

@@ -130,7 +130,7 @@ describe('the notice after the form', () => {
     // The page clears the cookie and is never cached.
     expect(page.headers['set-cookie']).toMatch(/^item-store-notice=; /)
     expect(page.headers['set-cookie']).toContain('; Max-Age=0;')
-    expect(page.headers['cache-control']).toBe('no-store')
+    expect(page.headers['cache-control']).toBe('private, no-store')
     // A browser has dropped the cookie now; the same address again shows no notice.
     const reload = await get(fx.baseUrl, '/catalogue/Noticed/')
     expect(reload.status).toBe(200)
