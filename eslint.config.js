@@ -20,4 +20,14 @@ export default tseslint.config(
   },
   // Plain JavaScript (the prestart runs without TypeScript installed): linted without type information.
   { files: ['eslint.config.js', 'scripts/**/*.js'], ...tseslint.configs.disableTypeChecked },
+  // The pages' script (public/import.js): plain JavaScript for the browser, served as it is.
+  {
+    files: ['public/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'module',
+      globals: { document: 'readonly', fetch: 'readonly', URL: 'readonly', Blob: 'readonly', TextDecoder: 'readonly', ReadableStream: 'readonly' },
+    },
+  },
 )

@@ -31,6 +31,7 @@ const UNIT_TESTS = [
   'test/auth/config.test.ts',
   'test/auth/editor-cli.test.ts',
   'test/http/validation.test.ts',
+  'test/items/csv.test.ts',
   'test/views/amount-pattern.test.ts',
   'test/views/form-pages.test.ts',
   'test/views/html.test.ts',

@@ -25,6 +25,7 @@ import { formatSoak, formatTable, toMarkdown, writeDocsSection, type Aggregate, 
 import { preload } from './lib/seed.js'
 import { judgeSoak, runSoak, soakIntervalSeconds, type SoakSettings } from './lib/soak.js'
 import { judge, judgedNote, median, round } from './lib/stats.js'
+import { formatTransfer, runTransferBench } from './transfer.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SERVICE_ENTRY = join(ROOT, 'dist', 'server.js')
@@ -50,6 +51,9 @@ const { values: args } = parseArgs({
     // Compare mode: node flags in place of the start script's for the other build, e.g. '' to price them.
     'other-start-flags': { type: 'string' },
     soak: { type: 'string' },
+    // The import and export scenario alone (bench/transfer.ts); a full run ends with it too.
+    transfer: { type: 'boolean', default: false },
+    'transfer-rows': { type: 'string' },
     'soak-rate': { type: 'string', default: '300' },
   },
 })
@@ -600,6 +604,7 @@ async function benchmark(): Promise<number> {
     }
     const results: BenchResults = { ...partial, durationSeconds: round((performance.now() - started) / 1000, 0), targets: judgeTargets(partial) }
     writeResults(results)
+    if (full) await transfer(bench)
     return results.targets.some((t) => t.enforced && !t.met) ? 1 : 0
   } finally {
     await closeBench(bench, databases)
@@ -655,8 +660,41 @@ async function soak(): Promise<number> {
   }
 }
 
+/** bench/transfer.ts on the bench's database; its figures go to bench/results/transfer.json and .md. */
+async function transfer(bench: Bench): Promise<void> {
+  const rows = Number(args['transfer-rows'] ?? (quick ? 10_000 : 100_000))
+  const results = await runTransferBench(
+    {
+      client: bench.client,
+      uri: bench.db.uri,
+      log,
+      startService: (label, name) => startServer(bench, label, [...START_FLAGS, SERVICE_ENTRY], serviceEnv(withDatabase(bench.db.uri, name), { RATE_LIMIT_IMPORT_ROWS: '0' })),
+      stopService: (server) => stopServer(bench, server),
+    },
+    { rows, singleRows: Math.min(rows, quick ? 2_000 : 5_000), slowReaderKiBps: 256 },
+  )
+  const outDir = join(ROOT, 'bench', 'results')
+  mkdirSync(outDir, { recursive: true })
+  const text = formatTransfer(results)
+  writeFileSync(join(outDir, 'transfer.json'), `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), database: bench.db.description, ...results }, null, 2)}\n`)
+  writeFileSync(join(outDir, 'transfer.md'), `${text}\n`)
+  process.stdout.write(`\n${text}\n\nwritten: bench/results/transfer.json, bench/results/transfer.md\n`)
+  for (const line of failures) process.stderr.write(`bench: ${line}\n`)
+}
+
+async function transferOnly(): Promise<number> {
+  const bench = await openBench()
+  try {
+    await transfer(bench)
+    return failures.length === 0 ? 0 : 1
+  } finally {
+    await closeBench(bench, [])
+  }
+}
+
 async function main(): Promise<number> {
   if (!existsSync(SERVICE_ENTRY)) throw new BenchSetupError(`${SERVICE_ENTRY} is missing: run \`npm run build\` first (npm run bench does)`)
+  if (args.transfer) return transferOnly()
   return args.soak === undefined ? benchmark() : soak()
 }
 

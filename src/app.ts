@@ -23,6 +23,7 @@ import itemsRepository from './items/repository.js'
 import readCache, { READ_CACHE_DEFAULT_MB } from './items/read-cache.js'
 import pageRoutes from './items/page-routes.js'
 import itemRoutes from './items/routes.js'
+import transferRoutes from './items/transfer-routes.js'
 import { MONEY_FIELDS } from './items/stored-item.js'
 import { moneyKeyword } from './money.js'
 import database from './plugins/database.js'
@@ -47,6 +48,8 @@ export interface AppOptions {
   metrics?: boolean
   /** Creates per minute per client address. Default 0, no limit: server.ts passes RATE_LIMIT_CREATES (default 120). */
   rateLimitCreates?: number
+  /** Rows an import may create per writer and hour. Default 0, no budget: server.ts passes RATE_LIMIT_IMPORT_ROWS. */
+  importRowsPerHour?: number
   /** Connection cap, body budget and load shedding; none when absent. server.ts passes them from the environment. */
   loadLimits?: LoadLimitOptions
   /** Who may write (API keys, editors), the metrics token and CORS origins. Default: writes open to all. */
@@ -136,6 +139,7 @@ export function appParts(options: AppOptions): AppPart[] {
     ['item-routes', (fastify) => fastify.register(itemRoutes)],
     ['form-routes', (fastify) => fastify.register(formRoutes)],
     ['page-routes', (fastify) => fastify.register(pageRoutes)],
+    ['transfer-routes', (fastify) => fastify.register(transferRoutes, { importRowsPerHour: options.importRowsPerHour ?? 0 })],
   ]
 }
 

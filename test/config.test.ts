@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       metrics: true,
       rateLimitCreates: 120,
+      rateLimitImportRows: 200_000,
       trustProxy: false,
       readCacheBytes: 16 * 2 ** 20,
     })
@@ -59,6 +60,7 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'debug',
         METRICS: 'off',
         RATE_LIMIT_CREATES: '30',
+        RATE_LIMIT_IMPORT_ROWS: '5000',
         TRUST_PROXY: '192.0.2.10, 198.51.100.0/24',
         READ_CACHE_MB: '64',
       }),
@@ -73,6 +75,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       metrics: false,
       rateLimitCreates: 30,
+      rateLimitImportRows: 5000,
       trustProxy: ['192.0.2.10', '198.51.100.0/24'],
       readCacheBytes: 64 * 2 ** 20,
     })
@@ -154,6 +157,8 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_CREATES', '1.5'],
     ['RATE_LIMIT_CREATES', 'lots'],
     ['RATE_LIMIT_CREATES', '1000001'],
+    ['RATE_LIMIT_IMPORT_ROWS', '-1'],
+    ['RATE_LIMIT_IMPORT_ROWS', 'lots'],
     ['RATE_LIMIT_CREATES', '1e3'],
     ['TRUST_PROXY', 'true'],
     ['TRUST_PROXY', '-1'],

@@ -127,7 +127,11 @@ export default fp<{ access: AccessConfig; signinLimits?: Partial<SigninLimits>; 
     fastify.decorate('requireEditor', async function requireEditor(request: FastifyRequest, reply: FastifyReply) {
       if (!closed) return
       const editor = signedIn(request)
-      if (editor === undefined || (await fastify.signinStore.isRevoked(editor.sid))) return reply.redirect(FORM_SIGNIN_PATH, 303)
+      if (editor === undefined || (await fastify.signinStore.isRevoked(editor.sid))) {
+        // A page asked for comes back after the sign-in; a form sent goes back to the form.
+        const page = request.method === 'GET' ? request.routeOptions.url : undefined
+        return reply.redirect(page === undefined || page === '/' ? FORM_SIGNIN_PATH : `/signin?next=${encodeURIComponent(page)}`, 303)
+      }
       writer(request, reply, `editor:${editor.name}`)
     })
     fastify.decorate('checkCsrf', function checkCsrf(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) {

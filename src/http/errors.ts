@@ -74,7 +74,7 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   if (fieldErrors !== undefined) return pages === undefined ? reply.code(422).send({ detail: fieldErrors }) : sendHtml(reply, 422, pages.invalid(fieldErrors))
   const { statusCode, detail } = answerOf(error)
   // A 503 (database unavailable, shutting down) is temporary: say when to come back.
-  if (statusCode === 503) void reply.header('retry-after', RETRY_AFTER_S)
+  if (statusCode === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', RETRY_AFTER_S)
   if (statusCode === 500) {
     request.log.error({ err: error }, 'request failed')
     // A header Node refuses to write (text from the request in it) would fail this answer too, and Fastify's
@@ -126,7 +126,7 @@ const DESCRIBE: Record<string, (field: string, params: Record<string, unknown>, 
 }
 
 /** Turns Ajv's errors into one FastAPI-style entry per bad field. */
-function toFieldErrors(errors: ErrorObject[], context = 'body'): FieldError[] {
+export function toFieldErrors(errors: ErrorObject[], context = 'body'): FieldError[] {
   const prefix = LOC_PREFIX[context] ?? 'body'
   const byField = new Map<string, ErrorObject>()
   for (const error of errors) {

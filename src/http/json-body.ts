@@ -72,13 +72,19 @@ function parseJsonBody(body: Buffer, reviver: Reviver): unknown {
   }
 }
 
+/** The parser as a function of a body's bytes (an import's NDJSON lines are JSON create bodies); throws HttpError(400). */
+export function jsonBodyParser(exactKeys: ReadonlySet<string>): (body: Buffer) => unknown {
+  const reviver = reviverFor(exactKeys)
+  return (body) => parseJsonBody(body, reviver)
+}
+
 /** Replaces Fastify's JSON parser; numbers under `exactKeys` that a double may not hold become their text. */
 export function registerJsonBodyParser(fastify: FastifyInstance, exactKeys: ReadonlySet<string>): void {
-  const reviver = reviverFor(exactKeys)
+  const parse = jsonBodyParser(exactKeys)
   fastify.removeContentTypeParser('application/json')
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
-      done(null, parseJsonBody(body as Buffer, reviver))
+      done(null, parse(body as Buffer))
     } catch (err) {
       done(err as Error, undefined)
     }

@@ -78,9 +78,14 @@ function normalizeMember(holder: unknown, key: string, normalize: (text: string)
 
 // The hooks below take a callback: they run on every request, and an async hook costs a promise each time.
 
+/** A create's body with its name as stored: trimmed and composed, before its rules are checked. */
+export function normalizeNameIn(body: unknown): void {
+  normalizeMember(body, 'name', normalizeName)
+}
+
 /** preValidation hook: the body's name, before its rules are checked (both create routes). */
 export function normalizeBodyName(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  normalizeMember(request.body, 'name', normalizeName)
+  normalizeNameIn(request.body)
   done()
 }
 

@@ -20,6 +20,9 @@ export interface CreateResult {
   created: boolean
 }
 
+/** What became of one item of a batch: stored or already there, or the error a single create would throw. */
+export type BatchOutcome = CreateResult | DuplicateItemError | DatabaseUnavailableError | WriteOutcomeUnknownError
+
 export interface ItemsRepository {
   /**
    * Inserts a new item; never replaces one. Throws DuplicateItemError when the name holds another item,
@@ -27,6 +30,13 @@ export interface ItemsRepository {
    * and the database neither confirmed nor refused it within the create bound.
    */
   create(item: Item, createdBy?: string | null): Promise<CreateResult>
+  /**
+   * Inserts many items at once (one unordered insert), each with the single create's guarantees: one outcome
+   * per item, in order, each what create would return or throw for it alone. A single create is a batch of one.
+   */
+  createMany(items: readonly Item[], createdBy?: string | null): Promise<BatchOutcome[]>
+  /** Every item in name order, read from one cursor as the caller consumes them (each name once). */
+  all(): AsyncIterable<Item>
   /** The item under `name` in NFC, or, for one stored before names were normalized, under `name` as given. */
   findByName(name: string): Promise<Item | null>
   /**
@@ -72,6 +82,10 @@ function neverSent(err: unknown): boolean {
  */
 export const CREATE_MAX_MS = 8_000
 const CONFIRM_RETRY_MS = 250
+/** The bound on the one read that settles a batch's taken names. */
+const BATCH_READ_MS = CREATE_MAX_MS
+/** Documents per round trip of all(): a few hundred kilobytes at most. */
+const ALL_BATCH_SIZE = 500
 
 /** Code point order, MongoDB's order for strings (UTF-16 order differs above U+FFFF). */
 function codePointLess(a: string, b: string): boolean {
@@ -102,75 +116,177 @@ export default fp(
     fastify.db.applyValidator(itemSchema.get('collection') ?? 'items', collectionValidator())
     // Writes go through the model so the schema casts and validates them; bufferCommands: false (the
     // schema's option) makes a call while never connected fail at once, unsent.
-    const insert = (doc: NewDocument): Promise<unknown> => Items.insertOne(doc)
     const findOne = (name: string, projection: Record<string, 1>): Promise<ReadDocument | null> =>
       Items.findOne({ _id: name }, projection).lean<ReadDocument>().exec()
 
     // A read that fails or passes the bound means the database could not answer. (An insert that passes a
     // bound may still be applied, so it is never answered as refused; see create and confirm.)
-    async function run<T>(operation: 'find' | 'list', call: () => Promise<T>): Promise<T> {
+    async function run<T>(operation: 'find' | 'list', call: () => Promise<T>, boundMs = operationTimeoutMs): Promise<T> {
       try {
-        return await timeDbCall(operation, () => withTimeout(call(), operationTimeoutMs))
+        return await timeDbCall(operation, () => withTimeout(call(), boundMs))
       } catch (err) {
         fastify.log.warn({ err, operation }, 'database call failed')
         throw new DatabaseUnavailableError({ cause: err })
       }
     }
 
-    /** The name is taken: by our own insert (sent earlier), by the same item, or by another one. */
-    async function settleDuplicate(item: Item, doc: NewDocument): Promise<CreateResult> {
-      const stored = await run('find', () => findOne(doc._id, { ...READ_PROJECTION, writeToken: 1 }))
-      if (stored === null) throw new DatabaseUnavailableError({ cause: new Error('an item reported as present was not found') })
-      if (stored.writeToken?.equals(doc.writeToken) === true) {
-        itemCreated()
-        return { item, created: true }
-      }
-      const existing = toItem(stored)
-      if (sameItem(existing, item)) return { item: existing, created: false }
-      throw new DuplicateItemError(item.name)
+    /** One item of a batch on its way: what was asked, and the document that carries its write token. */
+    interface Pending {
+      item: Item
+      doc: NewDocument
     }
 
     /**
-     * The insert was sent but its answer was lost. Inserting the same document again settles it: it either
-     * succeeds now or meets the stored one, whose token says whether it is ours. Never answering "not stored"
-     * here is what keeps a refused create from appearing later.
+     * One insert of `docs` (insertOne for one, else an unordered insertMany): per document undefined when
+     * stored, or the write error that refused it. Throws when the command as a whole failed (never sent,
+     * or sent and unanswered), or for a document the schema refuses (a bug of ours: the API let it through).
      */
-    async function confirm(item: Item, doc: NewDocument, deadline: number, firstError: unknown): Promise<CreateResult> {
-      for (let attempt = 1; Date.now() < deadline; attempt++) {
+    async function insertDocs(docs: NewDocument[]): Promise<unknown[]> {
+      const [only] = docs
+      if (docs.length === 1 && only !== undefined) {
         try {
-          await timeDbCall('insert', () => withTimeout(insert(doc), deadline - Date.now()))
-          fastify.log.info({ attempt, name: item.name }, 'unconfirmed insert settled: stored now')
+          await Items.insertOne(only)
+          return [undefined]
+        } catch (err) {
+          if (isDuplicateKey(err)) return [err]
+          throw err
+        }
+      }
+      type Reported = { writeErrors?: unknown; errorResponse?: unknown; mongoose?: { validationErrors?: unknown[] } }
+      let reported: Reported
+      try {
+        reported = await Items.insertMany(docs, { ordered: false, rawResult: true })
+      } catch (err) {
+        const { writeErrors, errorResponse } = err as Reported
+        // Answered with write errors (such as duplicate keys): the others were stored.
+        if (Array.isArray(writeErrors) && writeErrors.length > 0) {
+          reported = err as Reported
+        } else {
+          // The driver wraps a failure of the command as a whole (never sent, or sent and unanswered) in a bulk
+          // write error with no write errors; what happened is the error it wraps.
+          throw errorResponse instanceof Error ? errorResponse : err
+        }
+      }
+      const refused = reported.mongoose?.validationErrors?.[0]
+      if (refused !== undefined) throw refused as Error
+      const outcomes: unknown[] = docs.map(() => undefined)
+      for (const writeError of Array.isArray(reported.writeErrors) ? (reported.writeErrors as { index: number }[]) : []) outcomes[writeError.index] = writeError
+      return outcomes
+    }
+
+    /**
+     * Names taken: by our own insert (sent earlier, its token says so), by the same item, or by another one.
+     * One read for all of them.
+     */
+    async function settleDuplicates(pending: Pending[]): Promise<BatchOutcome[]> {
+      const names = pending.map((entry) => entry.doc._id)
+      const projection: Record<string, 1> = { ...READ_PROJECTION, writeToken: 1 }
+      const [only] = names
+      // One read for a batch: the key index on MongoDB; a scan of the collection on FerretDB's SQLite backend,
+      // which can take longer than a single read's bound on a large collection (docs/performance.md).
+      const found =
+        names.length === 1 && only !== undefined
+          ? await run('find', async () => [await findOne(only, projection)].filter((doc): doc is ReadDocument => doc !== null))
+          : await run('find', () => Items.find({ _id: { $in: names } }, projection).lean<ReadDocument[]>().exec(), BATCH_READ_MS)
+      const byName = new Map(found.map((doc) => [doc._id, doc]))
+      return pending.map(({ item, doc }) => {
+        const stored = byName.get(doc._id)
+        if (stored === undefined) return new DatabaseUnavailableError({ cause: new Error('an item reported as present was not found') })
+        if (stored.writeToken?.equals(doc.writeToken) === true) {
           itemCreated()
           return { item, created: true }
-        } catch (err) {
-          if (isDuplicateKey(err)) {
-            try {
-              return await settleDuplicate(item, doc)
-            } catch (settleError) {
-              if (!(settleError instanceof DatabaseUnavailableError)) throw settleError
-            }
-          }
         }
-        await sleep(Math.max(0, Math.min(CONFIRM_RETRY_MS, deadline - Date.now())))
+        const existing = toItem(stored)
+        return sameItem(existing, item) ? { item: existing, created: false } : new DuplicateItemError(item.name)
+      })
+    }
+
+    /**
+     * Inserts the batch and settles every item. When the answer to an insert is lost, inserting the same
+     * documents again settles them: each either succeeds now or meets the stored one, whose token says
+     * whether it is ours. Never answering "not stored" once an insert was sent is what keeps a refused
+     * create from appearing later.
+     */
+    async function insertBatch(pending: Pending[]): Promise<BatchOutcome[]> {
+      const deadline = Date.now() + CREATE_MAX_MS
+      const outcomes: (BatchOutcome | undefined)[] = pending.map(() => undefined)
+      let open = pending.map((_, index) => index)
+      let firstError: unknown
+      for (let attempt = 0; open.length > 0 && (attempt === 0 || Date.now() < deadline); attempt++) {
+        const docs = open.map((index) => (pending[index] as Pending).doc)
+        let written: unknown[]
+        try {
+          written = await timeDbCall('insert', () => withTimeout(insertDocs(docs), deadline - Date.now()))
+        } catch (err) {
+          // Refused by the schema before anything was sent: a bug of ours (the API let it through), a 500.
+          if (err instanceof Error && err.name === 'ValidationError') throw err
+          if (attempt === 0) {
+            fastify.log.warn({ err, operation: 'insert', items: docs.length }, 'database call failed')
+            if (neverSent(err)) return pending.map(() => new DatabaseUnavailableError({ cause: err }))
+            firstError = err
+          }
+          await sleep(Math.max(0, Math.min(CONFIRM_RETRY_MS, deadline - Date.now())))
+          continue
+        }
+        const taken: number[] = []
+        open.forEach((index, at) => {
+          const error = written[at]
+          if (error === undefined) {
+            itemCreated()
+            outcomes[index] = { item: (pending[index] as Pending).item, created: true }
+          } else if (isDuplicateKey(error)) {
+            taken.push(index)
+          } else {
+            throw new Error('the database refused an insert for another reason than a duplicate key', { cause: error })
+          }
+        })
+        if (attempt > 0) fastify.log.info({ attempt, items: docs.length }, 'unconfirmed insert settled')
+        open = []
+        if (taken.length === 0) break
+        try {
+          const settled = await settleDuplicates(taken.map((index) => pending[index] as Pending))
+          taken.forEach((index, at) => {
+            const outcome = settled[at]
+            // Not found although reported present: try again while there is time.
+            if (attempt > 0 && outcome instanceof DatabaseUnavailableError) open.push(index)
+            else outcomes[index] = outcome
+          })
+        } catch (err) {
+          // The first insert met a stored item, so it stored nothing: not stored, and never will be (503).
+          // A later one may have met our own earlier insert: settle it again while there is time.
+          if (!(err instanceof DatabaseUnavailableError)) throw err
+          if (attempt === 0) for (const index of taken) outcomes[index] = err
+          else open.push(...taken)
+        }
+        if (open.length > 0) await sleep(Math.max(0, Math.min(CONFIRM_RETRY_MS, deadline - Date.now())))
       }
-      throw new WriteOutcomeUnknownError(item.name, { cause: firstError })
+      return outcomes.map((outcome, index) => outcome ?? new WriteOutcomeUnknownError((pending[index] as Pending).item.name, { cause: firstError }))
     }
 
     const repository: ItemsRepository = {
       async create(item, createdBy) {
-        const deadline = Date.now() + CREATE_MAX_MS
-        const doc = toDocument(item, createdBy)
+        const [outcome] = await repository.createMany([item], createdBy)
+        if (outcome === undefined || outcome instanceof Error) throw outcome ?? new Error('no outcome')
+        return outcome
+      },
+
+      async createMany(items, createdBy) {
+        if (items.length === 0) return []
+        return insertBatch(items.map((item) => ({ item, doc: toDocument(item, createdBy) })))
+      },
+
+      async *all() {
+        const cursor = Items.find({}, READ_PROJECTION).sort({ _id: 1 }).lean<ReadDocument>().cursor({ batchSize: ALL_BATCH_SIZE })
+        let last: string | undefined
         try {
-          await timeDbCall('insert', () => withTimeout(insert(doc), CREATE_MAX_MS))
-          itemCreated()
-          return { item, created: true }
-        } catch (err) {
-          if (isDuplicateKey(err)) return settleDuplicate(item, doc)
-          // Refused by the schema before anything was sent: a bug of ours (the API let it through), a 500.
-          if (err instanceof Error && err.name === 'ValidationError') throw err
-          fastify.log.warn({ err, operation: 'insert' }, 'database call failed')
-          if (neverSent(err)) throw new DatabaseUnavailableError({ cause: err })
-          return confirm(item, doc, deadline, err)
+          for await (const doc of cursor) {
+            // Strictly after the last one: never twice, whatever the server does with items inserted meanwhile.
+            if (last !== undefined && !codePointLess(last, doc._id)) continue
+            last = doc._id
+            yield toItem(doc)
+          }
+        } finally {
+          await cursor.close().catch(() => undefined)
         }
       },
 

@@ -22,7 +22,7 @@ const JSON_TYPE = 'application/json; charset=utf-8'
 const serialized = (payload: string | Buffer | ArrayBuffer): string | Uint8Array => (payload instanceof ArrayBuffer ? new Uint8Array(payload) : payload)
 
 /** The item as the API answers it, money as the JSON number of the same value (12.34). */
-function toJson(item: Item): ItemJson {
+export function toJson(item: Item): ItemJson {
   return { ...item, price: centsToNumber(item.price), tax: item.tax === null ? null : centsToNumber(item.tax) }
 }
 

@@ -24,6 +24,12 @@ const PAGE_DIRECTIVES: Directives = {
 }
 
 /**
+ * The import page's policy: the pages' own, plus its one script (/import.js) from 'self', which sends the file
+ * and reads the result lines back (connect-src).
+ */
+export const IMPORT_CONTENT_SECURITY_POLICY = serialize({ ...PAGE_DIRECTIVES, 'script-src': ["'self'"], 'connect-src': ["'self'"] })
+
+/**
  * The policy for /docs (swagger-ui, src/plugins/docs.ts): its own scripts and styles from 'self', plus the
  * one inline <style> inside swagger-ui's logo SVG, allowed by hash. The e2e docs test reports any other
  * violation, e.g. after a swagger-ui upgrade changes that logo.

@@ -118,7 +118,8 @@ export function cataloguePage({ items, q, problem, after, before, next, previous
 ${searchForm(q, problem)}
 ${position}
 ${body}
-${pager.length > 0 && html`<nav class="pager actions" aria-label="Pages">${pager.map((link, i) => [i > 0 && '\n', link])}</nav>`}`,
+${pager.length > 0 && html`<nav class="pager actions" aria-label="Pages">${pager.map((link, i) => [i > 0 && '\n', link])}</nav>`}
+<p class="downloads">The whole catalogue: <a href="/export/items.csv" download>Download CSV</a> (for a spreadsheet) or <a href="/export/items.ndjson" download>NDJSON</a></p>`,
     'catalogue',
     account,
   )

@@ -5,11 +5,12 @@ import { html, type Html } from './html.js'
 const SITE_NAME = 'Item store'
 
 /** The site menu's entries; a page that is one of them says so (aria-current) to screen readers and in bold. */
-export type MenuEntry = 'form' | 'catalogue'
+export type MenuEntry = 'form' | 'catalogue' | 'import'
 
 const MENU: readonly [MenuEntry | 'docs', string, string][] = [
   ['form', '/', 'New item'],
   ['catalogue', '/catalogue/', 'Catalogue'],
+  ['import', '/import/', 'Import'],
   ['docs', '/docs', 'API documentation'],
 ]
 
