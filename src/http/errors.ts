@@ -140,6 +140,15 @@ function describe(error: ErrorObject, field: string): { msg: string; type: strin
       return { msg: `${field} must not contain control characters`, type: 'string_pattern_mismatch' }
     case 'not':
       return { msg: `${field} must not be "." or "..": such a name cannot be read back through a URL`, type: 'name_reserved' }
+    case 'enum':
+      return { msg: `${field} must be one of: ${((params.allowedValues ?? []) as unknown[]).map(String).join(', ')}`, type: 'enum' }
+    case 'additionalProperties': {
+      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {})
+      return {
+        msg: known.length === 0 ? `${field} is not a parameter here: this address takes none` : `${field} is not a parameter here; the parameters are ${known.join(', ')}`,
+        type: 'extra_forbidden',
+      }
+    }
     case 'minimum':
       return { msg: `${field} must be at least ${String(params.limit)}`, type: 'greater_than_equal' }
     case 'maximum':
@@ -154,8 +163,14 @@ function toFieldErrors(error: ValidationFailureLike): FieldError[] {
   const prefix = LOC_PREFIX[error.validationContext ?? 'body'] ?? 'body'
   const byField = new Map<string, ErrorObject>()
   for (const item of (error.validation ?? []) as (FastifySchemaValidationError & ErrorObject)[]) {
-    const missing = item.keyword === 'required' ? (item.params as { missingProperty?: string }).missingProperty : undefined
-    const path = item.instancePath.split('/').slice(1).concat(missing ?? [])
+    // A missing or an unknown property is named by the parameter, not by where it would be.
+    const named =
+      item.keyword === 'required'
+        ? (item.params as { missingProperty?: string }).missingProperty
+        : item.keyword === 'additionalProperties'
+          ? (item.params as { additionalProperty?: string }).additionalProperty
+          : undefined
+    const path = item.instancePath.split('/').slice(1).concat(named ?? [])
     const field = path.join('.')
     const current = byField.get(field)
     const rank = (e: ErrorObject): number => {

@@ -1,7 +1,7 @@
 // The HTML form channel: the same rules as the JSON API. A stored item is answered with a redirect to its
 // page (Post/Redirect/Get, so a reload does not send the form again); problems with HTML pages.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { FastifyError, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { createHash } from 'node:crypto'
 import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
 import { requireContentType } from '../http/content-type.js'
@@ -14,7 +14,7 @@ import { DuplicateItemError } from './errors.js'
 import { fromForm } from './input.js'
 import { itemPagePath } from './item-path.js'
 import { normalizeBodyName } from './names.js'
-import { ItemForm } from './schemas.js'
+import { ItemForm, NoQuery } from './schemas.js'
 
 const FORM_FIELDS = Object.keys(ItemForm.properties) as (keyof ItemForm)[]
 
@@ -74,15 +74,25 @@ function unchangedFor(request: FastifyRequest): boolean {
   return !Number.isNaN(since) && since >= ENTRY_MODIFIED.getTime()
 }
 
+/** An unknown query parameter on the form's pages: a page saying which (422), like every other page. */
+function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  sendError(error, request, reply, {
+    invalid: (fieldErrors) => errorPage(422, fieldErrors.map((field) => field.msg).join('; '), 'Not shown'),
+    failed: (statusCode, detail) => errorPage(statusCode, detail, 'Not shown'),
+  })
+}
+
 const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   await acceptMultipartText(fastify)
 
   fastify.get(
     '/',
     {
+      errorHandler: pageErrorHandler,
       schema: {
         tags: ['form'],
         summary: 'The entry form for a new item',
+        querystring: NoQuery,
         produces: ['text/html'],
         response: {
           200: htmlAnswer('The form; it posts to /items/new/form/'),
@@ -111,6 +121,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           'item is present under that name, 422 the form with each problem. Line breaks in the description are stored ' +
           'as LF. multipart/form-data takes text fields only.',
         consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
+        querystring: NoQuery,
         body: ItemForm,
         produces: ['text/html'],
         // Documentation only: the pages are strings, which Fastify sends as they are.
@@ -134,7 +145,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         const typed = typedBeforeValidation.get(request) ?? {}
         sendError(error, request, reply, {
           invalid: (fieldErrors) => invalidPage(typed, fieldErrors),
-          failed: (statusCode, detail) => (error instanceof DuplicateItemError ? conflictPage(error.itemName, typed) : errorPage(statusCode, detail)),
+          failed: (statusCode, detail) => (error instanceof DuplicateItemError ? conflictPage(error.itemName, typed, error.storedName) : errorPage(statusCode, detail)),
         })
       },
     },
@@ -149,7 +160,15 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   // The address bar still shows this path after a 409 or 422; Enter there goes back to an empty form.
   fastify.get(
     '/items/new/form/',
-    { schema: { tags: ['form'], summary: 'The form’s address, asked for by a browser: a redirect to the form', response: { 303: { description: 'Location: /, the form' } } } },
+    {
+      errorHandler: pageErrorHandler,
+      schema: {
+        tags: ['form'],
+        summary: 'The form’s address, asked for by a browser: a redirect to the form',
+        querystring: NoQuery,
+        response: { 303: { description: 'Location: /, the form' } },
+      },
+    },
     async (_request, reply) => reply.redirect('/', 303),
   )
 }

@@ -2,16 +2,19 @@
 // are cast and validated by its schema, reads are lean. Routes never see Mongoose; database failures come
 // out as DuplicateItemError, DatabaseUnavailableError or WriteOutcomeUnknownError.
 import fp from 'fastify-plugin'
-import { mongo } from 'mongoose'
+import mongoose, { mongo } from 'mongoose'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isDuplicateKey, withTimeout } from '../plugins/database.js'
 import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError } from './errors.js'
-import { nfc, prefixUpperBound } from './names.js'
+import { countBeforeFilter, matchFilter, pageQuery, type FindFilter, type Position, type SortOrder } from './find.js'
+import { itemKeys } from './item-keys.js'
+import { nfc } from './names.js'
+import { startItemTasks } from './start-tasks.js'
 import {
   collectionValidator,
   isMoney,
   ITEM_FIELDS,
-  itemSchema,
+  itemModel,
   READ_PROJECTION,
   sameItem,
   type ItemRecord,
@@ -22,7 +25,17 @@ export type { ItemRecord } from './stored-item.js'
 
 export interface ItemPage {
   items: ItemRecord[]
-  next: string | null
+  /** Another page follows this one (forwards: after its last item; backwards: there always is). */
+  more: boolean
+}
+
+export interface ListOptions {
+  limit: number
+  sort: SortOrder
+  filter: FindFilter
+  /** The page starts after this place; without it, and with `before`, it ends just before that place. */
+  after?: Position | undefined
+  before?: Position | undefined
 }
 
 export interface CreateResult {
@@ -41,12 +54,16 @@ export interface ItemsRepository {
   /** The item under `name` in NFC, or, for one stored before names were normalized, under `name` as given. */
   findByName(name: string): Promise<ItemRecord | null>
   /**
-   * Items in name order, after `after` when given, and only names starting with `prefix` when given. With
-   * `before` (and no `after`), the `limit` items just before it instead, still in name order.
+   * A page of the items that match `filter`, in the order `sort`: after `after` when given; with `before`
+   * (and no `after`), the `limit` items just before it instead, still in that order.
    */
-  list(options: { limit: number; after?: string | undefined; before?: string | undefined; prefix?: string | undefined }): Promise<ItemPage>
-  /** How many items (starting with `prefix`, when given) come before `name` in name order. */
-  countBefore(name: string, prefix?: string): Promise<number>
+  list(options: ListOptions): Promise<ItemPage>
+  /** How many items match `filter`. */
+  count(filter: FindFilter): Promise<number>
+  /** How many items that match `filter` come before `position` in the order `sort`. */
+  countBefore(sort: SortOrder, filter: FindFilter, position: Position): Promise<number>
+  /** Settles when the start's index creation and item keys migration are done (start-tasks.ts). */
+  started(): Promise<void>
 }
 
 declare module 'fastify' {
@@ -69,7 +86,7 @@ function toRecord(doc: LeanItem): ItemRecord {
 }
 
 function toDocument(item: ItemRecord, createdBy: string | null | undefined): StoredItem {
-  const doc: Record<string, unknown> = { _id: item.name, createdAt: new Date(), writeToken: new mongo.ObjectId() }
+  const doc: Record<string, unknown> = { _id: item.name, createdAt: new Date(), writeToken: new mongo.ObjectId(), ...itemKeys(item.name, item.description) }
   if (createdBy !== null && createdBy !== undefined) doc.createdBy = createdBy
   for (const field of ITEM_FIELDS) {
     const value = item[field]
@@ -96,38 +113,26 @@ function neverSent(err: unknown): boolean {
 export const CREATE_MAX_MS = 8_000
 const CONFIRM_RETRY_MS = 250
 
-/** Code point order, MongoDB's order for strings (UTF-16 order differs above U+FFFF). */
-function codePointLess(a: string, b: string): boolean {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0
-}
-
-/**
- * The filter for names starting with `prefix`, after `after` and before `before` (each when given): a range
- * on _id, never a regex, so MongoDB answers from the _id index.
- */
-function nameRange(prefix: string | undefined, after: string | undefined, before: string | undefined): object {
-  const searching = prefix !== undefined && prefix !== ''
-  const upperOfPrefix = searching ? prefixUpperBound(prefix) : undefined
-  const upper = before === undefined || (upperOfPrefix !== undefined && codePointLess(upperOfPrefix, before)) ? upperOfPrefix : before
-  const range = {
-    ...(after === undefined ? {} : { $gt: after }),
-    ...(searching ? { $gte: prefix } : {}),
-    ...(upper === undefined ? {} : { $lt: upper }),
-  }
-  return Object.keys(range).length === 0 ? {} : { _id: range }
-}
-
 export default fp(
   function itemsRepository(fastify, _options, done) {
     const { connection, operationTimeoutMs } = fastify.db
     const { timeDbCall, itemCreated } = fastify.metrics
-    const Items = connection.model('Item', itemSchema)
-    fastify.db.applyValidator(itemSchema.get('collection') ?? 'items', collectionValidator())
+    const Items = itemModel(connection)
+    fastify.db.applyValidator(Items.collection.collectionName, collectionValidator())
     // Writes go through the model so the schema casts and validates them; bufferCommands: false (the
     // schema's option) makes a call while never connected fail at once, unsent.
     const insert = (doc: StoredItem): Promise<unknown> => Items.insertOne(doc)
-    const findOne = (name: string, projection: Record<string, 1>): Promise<LeanItem | null> =>
-      Items.findOne({ _id: name }, projection).lean<LeanItem>().exec()
+    const findOne = (filter: Record<string, string>, projection: Record<string, 1>): Promise<LeanItem | null> =>
+      Items.findOne(filter, projection).lean<LeanItem>().exec()
+    // Indexes, then the item keys migration, in the background once connected.
+    const tasks = startItemTasks(connection, Items, fastify.log)
+    fastify.addHook('preClose', (hookDone) => {
+      tasks.stop()
+      hookDone()
+    })
+    fastify.addHook('onClose', async () => {
+      await tasks.done
+    })
 
     // A read that fails or passes the bound means the database could not answer. (An insert that passes a
     // bound may still be applied, so it is never answered as refused; see create and confirm.)
@@ -140,17 +145,26 @@ export default fp(
       }
     }
 
-    /** The name is taken: by our own insert (sent earlier), by the same item, or by another one. */
+    /**
+     * A unique key is taken: the name (by our own insert sent earlier, by the same item, or by another one), or
+     * the look-alike key (by an item whose name reads the same). The error does not say which index on every
+     * server (FerretDB names none), so the stored documents do: the name first, then the look-alike key.
+     */
     async function settleDuplicate(item: ItemRecord, doc: StoredItem): Promise<CreateResult> {
-      const stored = await run('find', () => findOne(doc._id, { ...READ_PROJECTION, writeToken: 1 }))
-      if (stored === null) throw new DatabaseUnavailableError({ cause: new Error('an item reported as present was not found') })
+      const projection: Record<string, 1> = { ...READ_PROJECTION, writeToken: 1 }
+      const stored = await run('find', () => findOne({ _id: doc._id }, projection))
+      if (stored === null) {
+        const lookAlike = doc.nameKey === undefined || doc.nameKey === null ? null : await run('find', () => findOne({ nameKey: doc.nameKey as string }, projection))
+        if (lookAlike === null) throw new DatabaseUnavailableError({ cause: new Error('an item reported as present was not found') })
+        throw new DuplicateItemError(item.name, lookAlike._id)
+      }
       if (stored.writeToken?.equals(doc.writeToken) === true) {
         itemCreated()
         return { item, created: true }
       }
       const existing = toRecord(stored)
       if (sameItem(existing, item)) return { item: existing, created: false }
-      throw new DuplicateItemError(item.name)
+      throw new DuplicateItemError(item.name, stored._id)
     }
 
     /**
@@ -182,6 +196,8 @@ export default fp(
     const repository: ItemsRepository = {
       async create(item, createdBy) {
         const deadline = Date.now() + CREATE_MAX_MS
+        // The look-alike rule needs its unique index: right after a start, wait a moment for it.
+        if (!tasks.indexesSettled() && connection.readyState === mongoose.ConnectionStates.connected) await tasks.waitForIndexes(operationTimeoutMs)
         const doc = toDocument(item, createdBy)
         try {
           await timeDbCall('insert', () => withTimeout(insert(doc), CREATE_MAX_MS))
@@ -199,29 +215,33 @@ export default fp(
 
       async findByName(name) {
         const find = (id: string): Promise<LeanItem | null> =>
-          run('find', () => findOne(id, READ_PROJECTION))
+          run('find', () => findOne({ _id: id }, READ_PROJECTION))
         const composed = nfc(name)
         const doc = (await find(composed)) ?? (composed === name ? null : await find(name))
         return doc === null ? null : toRecord(doc)
       },
 
-      async list({ limit, after, before, prefix }) {
-        const backwards = after === undefined && before !== undefined
-        const filter = nameRange(prefix, after, backwards ? before : undefined)
+      async list({ limit, sort, filter, after, before }) {
+        const query = pageQuery(sort, filter, after, before)
         // One extra document tells whether another page follows (or, backwards, precedes).
         const docs = await run('list', () =>
-          Items.find(filter, READ_PROJECTION).sort({ _id: backwards ? -1 : 1 }).limit(limit + 1).lean<LeanItem[]>().exec(),
+          Items.find(query.filter, READ_PROJECTION).sort(query.sort).limit(limit + 1).lean<LeanItem[]>().exec(),
         )
         const page = docs.slice(0, limit).map(toRecord)
-        if (backwards) page.reverse()
-        const last = page.at(-1)
+        if (query.backwards) page.reverse()
         // Backwards, the page ends just before `before`, so a page follows it.
-        return { items: page, next: last !== undefined && (backwards || docs.length > limit) ? last.name : null }
+        return { items: page, more: page.length > 0 && (query.backwards || docs.length > limit) }
       },
 
-      async countBefore(name, prefix) {
-        return run('list', () => Items.countDocuments(nameRange(prefix, undefined, name)).exec())
+      async count(filter) {
+        return run('list', () => Items.countDocuments(matchFilter(filter)).exec())
       },
+
+      async countBefore(sort, filter, position) {
+        return run('list', () => Items.countDocuments(countBeforeFilter(sort, filter, position)).exec())
+      },
+
+      started: () => tasks.done,
     }
 
     fastify.decorate('items', repository)
