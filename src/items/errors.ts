@@ -2,12 +2,11 @@
 // src/http/errors.ts sends as JSON or as a page.
 import { HttpError } from '../http/errors.js'
 import { itemPath } from './item-path.js'
-import { codePointName } from './names.js'
+import { differingCodePoints } from './look-alike.js'
 
-/** What tells a look-alike name from the stored one: the code points only the name sent has. */
+/** The stored name, and what tells the name sent from it: the code points only the name sent has. */
 function lookAlikeDetail(sent: string, stored: string): string {
-  const storedChars = new Set(stored)
-  const differing = [...new Set(Array.from(sent).filter((char) => !storedChars.has(char)))].map(codePointName)
+  const differing = differingCodePoints(sent, stored)
   const how = differing.length > 0 ? `the name sent has ${differing.join(', ')} where the stored one has a character that looks the same` : 'only the spaces differ'
   return `An item whose name reads the same is already present: "${stored}" (${how}); choose another name`
 }

@@ -39,3 +39,11 @@ export function skeleton(text: string): string {
 export function lookAlikeKey(name: string): string {
   return plainSpaces(skeleton(plainSpaces(name.normalize('NFKC'))))
 }
+
+/** The code points of `name` that `other` lacks ("U+00A0"): what tells two look-alike names apart. */
+export function differingCodePoints(name: string, other: string): string[] {
+  const theirs = new Set(other)
+  return [...new Set(Array.from(name).filter((char) => !theirs.has(char)))].map(
+    (char) => `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`,
+  )
+}

@@ -4,6 +4,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import mongoose, { mongo, type Connection, type IndexDefinition, type IndexOptions } from 'mongoose'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { differingCodePoints } from './look-alike.js'
 import { isUniqueViolation, migrateItemKeys, type MigrationReport } from './migration.js'
 import type { ItemModel } from './stored-item.js'
 
@@ -44,14 +45,14 @@ function codeOf(err: unknown): unknown {
   return (err as { code?: unknown } | null)?.code
 }
 
-type IndexSpec = [IndexDefinition, IndexOptions]
+export type IndexSpec = [IndexDefinition, IndexOptions]
 
-function createIndex(Items: ItemModel, [fields, options]: IndexSpec): Promise<string> {
+export function createIndex(Items: ItemModel, [fields, options]: IndexSpec): Promise<string> {
   return Items.collection.createIndex(fields as Record<string, 1 | -1>, options as mongo.IndexOptions, undefined)
 }
 
 /** Creates each index the schema declares; answers the ones that failed on duplicate keys (to try again). */
-async function createIndexes(Items: ItemModel, log: FastifyBaseLogger): Promise<IndexSpec[]> {
+export async function createIndexes(Items: ItemModel, log: FastifyBaseLogger): Promise<IndexSpec[]> {
   const again: IndexSpec[] = []
   const created: string[] = []
   for (const spec of Items.schema.indexes()) {
@@ -73,13 +74,17 @@ async function createIndexes(Items: ItemModel, log: FastifyBaseLogger): Promise<
   return again
 }
 
-function logReport(log: FastifyBaseLogger, report: MigrationReport): void {
+export function logReport(log: FastifyBaseLogger, report: MigrationReport): void {
   if (report.updated === 0) {
     log.info('item keys migration: every stored item has current keys')
     return
   }
   for (const pair of report.lookAlikes.slice(0, LOGGED_PAIRS)) {
-    log.warn(pair, `look-alike names: "${pair.name}" reads the same as "${pair.lookAlikeOf}"; both are kept, and "${pair.lookAlikeOf}" holds the name`)
+    const differing = differingCodePoints(pair.name, pair.lookAlikeOf)
+    log.warn(
+      { ...pair, differing },
+      `look-alike names: "${pair.name}" reads the same as "${pair.lookAlikeOf}"${differing.length > 0 ? ` (it has ${differing.join(', ')})` : ''}; both are kept, and "${pair.lookAlikeOf}" holds the name`,
+    )
   }
   log.info(
     { updated: report.updated, batches: report.batches, lookAlikes: report.lookAlikes.length, ms: report.ms },
