@@ -145,7 +145,7 @@ function describe(error: ErrorObject, field: string): { msg: string; type: strin
     case 'additionalProperties': {
       const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {})
       return {
-        msg: known.length === 0 ? `${field} is not a parameter here: this address takes none` : `${field} is not a parameter here; the parameters are ${known.join(', ')}`,
+        msg: `unknown parameter ${field}: ${known.length === 0 ? 'this address takes none' : `the parameters here are ${known.join(', ')}`}`,
         type: 'extra_forbidden',
       }
     }

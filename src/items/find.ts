@@ -67,13 +67,20 @@ function startingWith(start: string): Filter {
   return upper === undefined ? { $gte: start } : { $gte: start, $lt: upper }
 }
 
+/** `text` as a regular expression that matches only itself (words hold letters and digits only; this is a guard). */
+function escapeRegex(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')
+}
+
 /** The filter's conditions, each answerable from an index on MongoDB. */
 function conditions(filter: FindFilter): Filter[] {
   const parts: Filter[] = []
   const words = filter.q === undefined ? [] : wordsOf(filter.q)
   const last = words.pop()
   for (const word of words) parts.push({ words: word })
-  if (last !== undefined) parts.push({ words: { $elemMatch: startingWith(last) } })
+  // An element that starts with the last word. Not $elemMatch with a range: FerretDB 1.24 applies its bounds to
+  // different elements. An anchored regex of plain letters and digits is a range on the index to MongoDB.
+  if (last !== undefined) parts.push({ words: { $regex: `^${escapeRegex(last)}` } })
   if (filter.prefix !== undefined && filter.prefix !== '') {
     // The folded start bounds sortName (its index serves the name order); the exact start decides.
     const folded = fold(filter.prefix)

@@ -42,7 +42,7 @@ function invalidSearch(request: FastifyRequest, fieldErrors: FieldError[]): stri
     const field = loc[1] as SearchField | undefined
     const label = field === undefined ? undefined : LABELS[field]
     if (field !== undefined && label !== undefined && problems[field] === undefined) problems[field] = `${label}${msg.startsWith(`${field} `) ? msg.slice(field.length) : `: ${msg}`}`
-    else general.push(msg)
+    else general.push(msg.charAt(0).toUpperCase() + msg.slice(1))
   }
   return cataloguePage({ items: [], search: typedSearch(request), problems, general, next: null })
 }
