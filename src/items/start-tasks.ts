@@ -88,7 +88,7 @@ export function logReport(log: FastifyBaseLogger, report: MigrationReport): void
   }
   log.info(
     { updated: report.updated, batches: report.batches, lookAlikes: report.lookAlikes.length, ms: report.ms },
-    `item keys migration: ${report.updated} items given current keys in ${report.batches} batches, ${report.lookAlikes.length} look-alike names reported` +
+    `item keys migration: ${report.updated} items given current keys in ${report.batches} ${report.batches === 1 ? 'batch' : 'batches'}, ${report.lookAlikes.length} look-alike names reported` +
       (report.lookAlikes.length > LOGGED_PAIRS ? ' (npm run migrate lists them all)' : ''),
   )
 }
