@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, globSync } from 'node:fs'
 import { join } from 'node:path'
 import { defineConfig } from 'vitest/config'
 import SummaryLine from './test/setup/summary-reporter.js'
@@ -22,14 +22,29 @@ The unit tests run now; the run ends with a failure until a database is there.
 `
 
 const withDatabase = databaseSource() !== undefined
-// The flood and overload test (project `load`).
-const LOAD_TESTS = 'test/reliability/flood.test.ts'
-// `npm run test:unit` (--project unit), or files of test/unit, test/views and test/scripts only, ask for no database, so
-// there is nothing to explain or fail.
+// The test files that need no database (project `unit`, `npm run test:unit`); test folders mirror src/, so this
+// is a list rather than a folder. test/scripts: npm's scripts run as a person would (slower, but no database).
+const UNIT_TESTS = [
+  'test/config.test.ts',
+  'test/load-limits-config.test.ts',
+  'test/money.test.ts',
+  'test/auth/config.test.ts',
+  'test/auth/editor-cli.test.ts',
+  'test/http/validation.test.ts',
+  'test/views/amount-pattern.test.ts',
+  'test/views/form-pages.test.ts',
+  'test/views/html.test.ts',
+  'test/scripts/npm-scripts.test.ts',
+  'test/scripts/start-flags.test.ts',
+]
+// `npm run test:unit` (--project unit), or files of UNIT_TESTS only, ask for no database, so there is nothing
+// to explain or fail.
 const args = process.argv.slice(2)
 const projectChosen = args.some((arg) => arg === '--project' || arg.startsWith('--project='))
-const files = args.filter((arg) => !arg.startsWith('-') && arg !== 'run')
-const noDatabaseFilesOnly = files.length > 0 && files.every((file) => /^(\.\/)?test\/(unit|views|scripts)(\/|$)/.test(file))
+// vitest selects the files whose path contains a filter given on the command line.
+const filters = args.filter((arg) => !arg.startsWith('-') && arg !== 'run').map((arg) => arg.replace(/^\.\//, ''))
+const selected = globSync('test/**/*.test.ts').filter((file) => filters.some((filter) => file.includes(filter)))
+const noDatabaseFilesOnly = selected.length > 0 && selected.every((file) => UNIT_TESTS.includes(file))
 const missingDatabase = !withDatabase && !projectChosen && !noDatabaseFilesOnly
 if (missingDatabase) process.stderr.write(NO_DATABASE)
 
@@ -53,8 +68,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        // test/scripts: npm's scripts run as a person would (slower, but no database).
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/views/**/*.test.ts', 'test/scripts/**/*.test.ts'] },
+        test: { name: 'unit', include: UNIT_TESTS },
       },
       ...(withDatabase
         ? [
@@ -63,19 +77,9 @@ export default defineConfig({
               test: {
                 name: 'db',
                 include: ['test/**/*.test.ts'],
-                exclude: ['test/unit/**', 'test/views/**', 'test/scripts/**', LOAD_TESTS, '**/node_modules/**'],
+                // test/load runs alone, after the suite: npm run test:load (vitest.load.config.ts).
+                exclude: [...UNIT_TESTS, 'test/load/**', '**/node_modules/**'],
                 globalSetup: ['test/setup/mongo-server.ts'],
-              },
-            },
-            {
-              extends: true as const,
-              test: {
-                name: 'load',
-                include: [LOAD_TESTS],
-                globalSetup: ['test/setup/mongo-server.ts'],
-                // After every other file, alone: it saturates the machine's CPU and the database on purpose,
-                // which would fail the timing-bound tests of files running beside it.
-                sequence: { groupOrder: 1 },
               },
             },
           ]

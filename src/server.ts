@@ -2,14 +2,11 @@
 import closeWithGrace from 'close-with-grace'
 import pino from 'pino'
 import { buildApp } from './app.js'
-import { loadAccessConfig } from './auth/config.js'
-import { ConfigError, fastifyTrustProxy, loadConfig } from './config.js'
+import { ConfigError, loadConfig } from './config.js'
 
 let config
-let access
 try {
   config = loadConfig()
-  access = loadAccessConfig()
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err
   console.error(`item-store: configuration error: ${err.message}`)
@@ -24,11 +21,11 @@ const LOG_FLUSH_MS = 250
 const logStream = pino.destination({ dest: 1, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS })
 
 const app = await buildApp(
-  { mongodbUri: config.mongodbUri, metrics: config.metrics, rateLimitCreates: config.rateLimitCreates, loadLimits: config.loadLimits, access },
+  { mongodbUri: config.mongodbUri, metrics: config.metrics, rateLimitCreates: config.rateLimitCreates, loadLimits: config.loadLimits, access: config.access },
   {
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'], stream: logStream },
     // Whom to believe about the client address (X-Forwarded-For), which the create limit counts by.
-    trustProxy: fastifyTrustProxy(config.trustProxy),
+    trustProxy: config.trustProxy,
   },
 )
 

@@ -35,7 +35,7 @@ function hwmKb(pid: number): number {
 
 /**
  * node's flags in package.json's `start` script (`node <flags> dist/server.js`), so the bench runs the service
- * as `npm start` does; the Dockerfile's CMD repeats them (test/unit/start-flags.test.ts checks both agree).
+ * as `npm start` does; the Dockerfile's CMD repeats them (test/scripts/start-flags.test.ts checks both agree).
  */
 export function startScriptNodeFlags(packageJsonPath: string): string[] {
   const pkg = JSON.parse(readFileSync(packageJsonPath, 'utf8')) as { scripts?: Record<string, string> }

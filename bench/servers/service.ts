@@ -8,20 +8,18 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist')
 const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(join(DIST, file)).href)) as T
 const { buildApp, COSTED_FEATURES } = await load<typeof import('../../src/app.js')>('app.js')
-const { fastifyTrustProxy, loadConfig } = await load<typeof import('../../src/config.js')>('config.js')
-const { loadAccessConfig } = await load<typeof import('../../src/auth/config.js')>('auth/config.js')
+const { loadConfig } = await load<typeof import('../../src/config.js')>('config.js')
 
 const without = (process.env.BENCH_WITHOUT ?? '').split(',').filter((name) => name !== '')
 const unknown = without.filter((name) => !(COSTED_FEATURES as readonly string[]).includes(name))
 if (unknown.length > 0) throw new Error(`BENCH_WITHOUT: unknown features ${unknown.join(', ')}; known: ${COSTED_FEATURES.join(', ')}`)
 
 const config = loadConfig()
-const access = loadAccessConfig()
 // As src/server.ts writes its log.
 const stream = pino.destination({ dest: 1, minLength: 4096, periodicFlush: 250 })
 const app = await buildApp(
-  { mongodbUri: config.mongodbUri, metrics: config.metrics, rateLimitCreates: config.rateLimitCreates, loadLimits: config.loadLimits, access, without: without as typeof COSTED_FEATURES[number][] },
-  { logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'], stream }, trustProxy: fastifyTrustProxy(config.trustProxy) },
+  { mongodbUri: config.mongodbUri, metrics: config.metrics, rateLimitCreates: config.rateLimitCreates, loadLimits: config.loadLimits, access: config.access, without: without as typeof COSTED_FEATURES[number][] },
+  { logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'], stream }, trustProxy: config.trustProxy },
 )
 await app.listen({ port: config.port, host: config.host })
 

@@ -2,7 +2,7 @@
 // memory limit when not set (docs/reliability.md).
 import { getHeapStatistics } from 'node:v8'
 import { describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config.js'
+import { loadConfig } from '../src/config.js'
 
 const MIB = 2 ** 20
 

@@ -1,8 +1,10 @@
 // The access variables: defaults (writes open), files for Docker secrets, and a bad value stops the start
 // with a message naming the variable.
 import { describe, expect, it } from 'vitest'
-import { loadAccessConfig, OPEN_ACCESS, writesClosed } from '../../src/auth/config.js'
-import { ConfigError } from '../../src/config.js'
+import { OPEN_ACCESS, writesClosed } from '../../src/auth/config.js'
+import { ConfigError, loadConfig } from '../../src/config.js'
+
+const loadAccessConfig = (env: NodeJS.ProcessEnv, read: (path: string) => string) => loadConfig(env, read).access
 
 const KEY = 'q3Zb0m3V7m9hQmJ2Zk9aR0p6V2xXeHlUM2xNbkE9PQ=='
 const KEY2 = 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5'
@@ -50,13 +52,14 @@ describe('loadAccessConfig', () => {
   })
 
   it.each([
-    [{ API_KEYS: 'ci' }, /^API_KEYS: entry 1 is not label=key/],
-    [{ API_KEYS: `Bad Label=${KEY}` }, /^API_KEYS: .*label is a short word/],
-    [{ API_KEYS: 'ci=short' }, /^API_KEYS: the key labelled "ci" must be at least 32 characters.*openssl rand -base64 32/],
+    [{ API_KEYS: 'ci' }, /^API_KEYS: entry 1 must be label=key: a label of a-z/],
+    [{ API_KEYS: `ci=${KEY},Bad Label=${KEY2}` }, /^API_KEYS: entry 2 must be label=key: a label of a-z, 0-9, _ and -/],
+    [{ API_KEYS: 'ci=short' }, /^API_KEYS: entry 1 must be label=key: .*a key of at least 32 characters.*openssl rand -base64 32/],
     [{ API_KEYS: `ci=${KEY},ci=${KEY2}` }, /^API_KEYS: the label "ci" is used twice/],
     [{ API_KEYS: `ci=${KEY},shop=${KEY}` }, /^API_KEYS: the key labelled "shop" is also another label's key/],
     [{ API_KEYS: `ci=${KEY}`, API_KEYS_FILE: '/k' }, /^API_KEYS and API_KEYS_FILE are both set/],
     [{ API_KEYS_FILE: '/missing' }, /^API_KEYS_FILE names a file that cannot be read: \/missing \(ENOENT\)/],
+    [{ METRICS_TOKEN: KEY, METRICS_TOKEN_FILE: '/t' }, /^METRICS_TOKEN and METRICS_TOKEN_FILE are both set/],
     [{ METRICS_TOKEN: 'short' }, /^METRICS_TOKEN must be at least 32 characters/],
     [{ SESSION_HOURS: '0' }, /^SESSION_HOURS must be a whole number of hours/],
     [{ SESSION_HOURS: '8h' }, /^SESSION_HOURS must be a whole number of hours/],
@@ -85,5 +88,27 @@ describe('loadAccessConfig', () => {
     ['# nobody yet\n', /^EDITORS_FILE names a file with no name:hash line/],
   ])('refuses the editors file %j', (content, message) => {
     expect(refusal({ EDITORS_FILE: '/editors', SESSION_SECRET: SECRET }, files({ '/editors': content }))).toMatch(message)
+  })
+
+  // Issue 24: a key sent without its label has a "=" of base64 padding, and what stands before it is the key.
+  it.each([
+    [{ API_KEYS: KEY }, files({})],
+    [{ API_KEYS: `ci=${KEY2},${KEY}` }, files({})],
+    [{ API_KEYS_FILE: '/keys' }, files({ '/keys': `# keys\nci=${KEY2}\n${KEY}\n` })],
+  ])('refuses a key without a label and shows no part of it: %o', (env, read) => {
+    const message = refusal(env, read)
+    expect(message).toMatch(/^API_KEYS(_FILE)?: (entry|line) \d must be label=key/)
+    for (let at = 0; at + 6 <= KEY.length; at++) expect(message).not.toContain(KEY.slice(at, at + 6))
+  })
+
+  it('names the line of API_KEYS_FILE that is wrong, counting comments and blank lines', () => {
+    expect(refusal({ API_KEYS_FILE: '/keys' }, files({ '/keys': `# keys\n\nci=${KEY}\nshop=short\n` }))).toMatch(/^API_KEYS_FILE: line 4 must be label=key/)
+  })
+
+  it('reads METRICS_TOKEN_FILE like METRICS_TOKEN, naming the file variable when its token is too short', () => {
+    expect(loadAccessConfig({ METRICS_TOKEN_FILE: '/token' }, files({ '/token': `${KEY}\n` })).metricsToken).toBe(KEY)
+    const message = refusal({ METRICS_TOKEN_FILE: '/token' }, files({ '/token': 'short-token\n' }))
+    expect(message).toMatch(/^METRICS_TOKEN_FILE must be at least 32 characters/)
+    expect(message).not.toContain('short-token')
   })
 })

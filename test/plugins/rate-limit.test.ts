@@ -2,7 +2,7 @@
 // the limit answers 429 with Retry-After and stores nothing, reads are never limited, and with TRUST_PROXY the
 // address comes from X-Forwarded-For.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fastifyTrustProxy } from '../../src/config.js'
+import { loadConfig } from '../../src/config.js'
 import type { RunningApp } from '../../harness/app.js'
 import { JSON_TYPE, get, postForm, postJson, send } from '../../harness/http.js'
 import { startTestApp } from '../setup/test-app.js'
@@ -82,7 +82,7 @@ describe('the create limit', () => {
 
 describe('the create limit and the client address', () => {
   it('counts each X-Forwarded-For address on its own when the proxy is trusted (TRUST_PROXY=1)', async () => {
-    const running = await startTestApp('limit-proxy', { rateLimitCreates: 2 }, { fastify: { trustProxy: fastifyTrustProxy(1) } })
+    const running = await startTestApp('limit-proxy', { rateLimitCreates: 2 }, { fastify: { trustProxy: loadConfig({ TRUST_PROXY: '1' }).trustProxy } })
     try {
       const first = [
         await postJsonFrom(running.baseUrl, { name: 'a-1', price: 1 }, '203.0.113.1'),

@@ -1,8 +1,8 @@
 // The README's endpoint table: every path with and without its trailing slash, item URLs for awkward
 // names, 404s, the form page, the OpenAPI document and the docs.
 import { describe, expect, it } from 'vitest'
-import { detailOf, get, JSON_TYPE, postForm, postJson, send } from '../../harness/http.js'
-import { useApp } from '../setup/test-app.js'
+import { detailOf, get, JSON_TYPE, postForm, postJson, send } from '../harness/http.js'
+import { useApp } from './setup/test-app.js'
 
 const fx = useApp('endpoints')
 

@@ -2,7 +2,7 @@
 // refused form with its error type, and the way amounts go back out as JSON numbers.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { centsToNumber, formatCents, MAX_AMOUNT_TEXT, MAX_CENTS, parseMoney, type MoneyErrorType } from '../../src/money.js'
+import { centsToNumber, formatCents, MAX_AMOUNT_TEXT, MAX_CENTS, parseMoney, type MoneyErrorType } from '../src/money.js'
 
 const centsArb = fc.bigInt({ min: 0n, max: BigInt(MAX_CENTS) }).map(Number)
 
