@@ -155,14 +155,21 @@ export interface CatalogueView {
   total?: number
 }
 
+function priceRange(min: string | undefined, max: string | undefined): string | undefined {
+  const from = min === undefined || min === '' ? undefined : min
+  const to = max === undefined || max === '' ? undefined : max
+  if (from !== undefined && to !== undefined) return `priced ${from} to ${to}`
+  if (from !== undefined) return `priced from ${from}`
+  return to === undefined ? undefined : `priced up to ${to}`
+}
+
 /** How a search is said in the heading: "Items matching “rusty”, priced 1.00 to 5.00". */
 function searchTitle(search: CatalogueSearch): string | undefined {
   const parts = [
     search.q !== undefined && search.q !== '' && `matching “${visibleText(search.q)}”`,
     search.prefix !== undefined && search.prefix !== '' && `whose name starts with “${visibleText(search.prefix)}”`,
-    search.min_price !== undefined && search.min_price !== '' && `priced from ${search.min_price}`,
-    search.max_price !== undefined && search.max_price !== '' && `priced up to ${search.max_price}`,
-  ].filter((part) => part !== false)
+    priceRange(search.min_price, search.max_price),
+  ].filter((part) => part !== false && part !== undefined)
   return parts.length === 0 ? undefined : `Items ${parts.join(', ')}`
 }
 

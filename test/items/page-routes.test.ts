@@ -124,7 +124,7 @@ describe('people’s order, the price range and the total', () => {
   it('filters by a price range and sorts by price, and the form shows what was asked for', async () => {
     const page = await get(fx.baseUrl, '/catalogue/?q=orderly&min_price=3&max_price=12.50&sort=-price')
     expect(rowNames(page.text)).toEqual(['Bucket', 'Zürich', 'Cedar', 'naïve café crème', 'bucket', 'Ωμέγα'])
-    expect(page.text).toContain('<h1>Items matching “orderly”, priced from 3, priced up to 12.50</h1>')
+    expect(page.text).toContain('<h1>Items matching “orderly”, priced 3 to 12.50</h1>')
     expect(page.text).toContain('id="min_price" name="min_price" type="text" inputmode="decimal"')
     expect(page.text).toMatch(/id="min_price"[^>]* value="3"/)
     expect(page.text).toMatch(/id="max_price"[^>]* value="12.50"/)
