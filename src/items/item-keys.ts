@@ -30,11 +30,11 @@ const ASCII = /^[\x20-\x7e]*$/
 const FOLD_CACHE_MAX = 10_000
 const foldedChars = new Map<string, string>()
 
-/** One character, case- and accent-insensitive: upper then lower case ("ß" is "ss", "ς" is "σ"), NFKD, marks removed. */
+/** One character, case- and accent-insensitive: lower, upper, then lower case ("ẞ" and "ß" are "ss", "ς" is "σ"), NFKD, marks removed. */
 function foldChar(char: string): string {
   let folded = foldedChars.get(char)
   if (folded === undefined) {
-    folded = SPACE.test(char) ? ' ' : char.toUpperCase().toLowerCase().normalize('NFKD').replace(MARKS, '')
+    folded = SPACE.test(char) ? ' ' : char.toLowerCase().toUpperCase().toLowerCase().normalize('NFKD').replace(MARKS, '')
     if (foldedChars.size >= FOLD_CACHE_MAX) foldedChars.clear()
     foldedChars.set(char, folded)
   }
