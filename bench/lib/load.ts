@@ -3,7 +3,7 @@ import autocannon from 'autocannon'
 import { itemName } from './seed.js'
 import { percentile, round } from './stats.js'
 
-export type ScenarioId = 'get-one' | 'post-json' | 'post-form' | 'index' | 'list' | 'list-deep'
+export type ScenarioId = 'get-one' | 'post-json' | 'post-form' | 'index' | 'list' | 'list-deep' | `find-${string}`
 
 export interface Scenario {
   id: ScenarioId

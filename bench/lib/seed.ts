@@ -1,6 +1,7 @@
 // Preloads items straight through the driver, in the exact shape the service stores.
 import { Long, ObjectId, type MongoClient } from 'mongodb'
 import type { StoredItem } from '../../harness/items.js'
+import { itemKeys } from '../../src/items/item-keys.js'
 
 /** Zero-padded, so name order is number order and a deep page's `after` is easy to pick. */
 export function itemName(index: number): string {
@@ -14,13 +15,16 @@ export async function preload(client: MongoClient, dbName: string, from: number,
   for (let start = from; start < to; start += batchSize) {
     const docs: StoredItem[] = []
     for (let i = start; i < Math.min(to, start + batchSize); i++) {
+      const description = `Preloaded item number ${i}`
       docs.push({
         _id: itemName(i),
         priceCents: Long.fromNumber(100 + (i % 100_000)),
-        description: `Preloaded item number ${i}`,
+        description,
         taxCents: i % 2 === 0 ? null : Long.fromNumber(i % 1_000),
         createdAt: new Date(),
         writeToken: new ObjectId(),
+        // The derived keys the service stores with each item, so its start finds nothing to migrate.
+        ...itemKeys(itemName(i), description),
       })
     }
     await items.insertMany(docs, { ordered: false })
