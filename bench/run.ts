@@ -19,7 +19,7 @@ import { COST_BASE_ENV, COST_ROWS, costVariantLabel, type CostRow } from './lib/
 import { getOne, index, list, listDeep, postForm, postJson, runLoad, type LoadResult, type Scenario, type ScenarioId } from './lib/load.js'
 import { BenchServer, BenchSetupError, cpuMs, makeWorkDir, rssKb, settle, startScriptNodeFlags, stopUsageSampling } from './lib/processes.js'
 import { formatSoak, formatTable, toMarkdown, writeDocsSection, type Aggregate, type BenchResults, type CostResult, type GrowthRow, type ScenarioSummary, type Target } from './lib/report.js'
-import { FIND_SIZES, findRow, findScenarios, formatFind, type FindRow } from './lib/find.js'
+import { FIND_SIZES, FIND_SIZES_QUICK, findRow, findScenarios, formatFind, type FindRow } from './lib/find.js'
 import { preload } from './lib/seed.js'
 import { judgeSoak, runSoak, soakIntervalSeconds, type SoakSettings } from './lib/soak.js'
 import { judge, judgedNote, median, round } from './lib/stats.js'
@@ -444,7 +444,7 @@ async function measureGrowth(bench: Bench): Promise<NonNullable<BenchResults['gr
 
 /** Finding items at each collection size (bench/lib/find.ts): the service alone, one connection. */
 async function measureFind(bench: Bench): Promise<FindRow[]> {
-  const sizes = args['find-sizes']?.split(',').map(Number) ?? FIND_SIZES
+  const sizes = args['find-sizes']?.split(',').map(Number) ?? (quick ? FIND_SIZES_QUICK : FIND_SIZES)
   const rows: FindRow[] = []
   for (const size of sizes) {
     const name = `bench_find_${size}`

@@ -6,6 +6,8 @@ import { itemName } from './seed.js'
 import type { LoadResult, Scenario } from './load.js'
 
 export const FIND_SIZES = [1_000, 10_000, 100_000]
+/** bench:quick (CI) stops at 10 000. */
+export const FIND_SIZES_QUICK = [1_000, 10_000]
 
 const pick = (count: number): number => Math.floor(Math.random() * count)
 
