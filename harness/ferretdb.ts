@@ -1,7 +1,7 @@
 // A FerretDB process of our own on a free loopback port. Its SQLite files live in a scratch directory that
 // outlives a stop, so the process can be killed (as in a crash) and started again with the same data.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs'
+import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -30,6 +30,28 @@ async function serverPid(uri: string): Promise<number | undefined> {
 }
 
 class PortTakenError extends Error {}
+
+/**
+ * Resolves once every thread of `pid` is stopped. SIGSTOP takes effect when the thread it went to next runs,
+ * which on a busy machine can be after another of FerretDB's threads has answered a query; Linux only (procfs),
+ * elsewhere at once.
+ */
+async function allThreadsStopped(pid: number, timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  const state = (tid: string): string => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+    return stat.charAt(stat.lastIndexOf(')') + 2)
+  }
+  while (Date.now() < deadline) {
+    try {
+      if (readdirSync(`/proc/${pid}/task`).every((tid) => 'tT'.includes(state(tid)))) return
+    } catch {
+      return
+    }
+    await sleep(5)
+  }
+  throw new Error(`FerretDB (pid ${pid}) did not stop within ${timeoutMs} ms of SIGSTOP`)
+}
 
 /** The settings every FerretDB of this project runs with, from harness/ferretdb.env. */
 export function ferretDbEnv(): Record<string, string> {
@@ -123,7 +145,9 @@ export async function startFerretDb(bin: string): Promise<StoppableDatabase> {
     start,
     stop,
     freeze: async () => {
-      child?.kill('SIGSTOP')
+      if (child?.pid === undefined) return
+      child.kill('SIGSTOP')
+      await allThreadsStopped(child.pid)
     },
     thaw: async () => {
       child?.kill('SIGCONT')

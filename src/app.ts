@@ -1,14 +1,14 @@
 // The application as a Fastify plugin: server.ts runs it, tests build it with buildApp().
 // Infrastructure plugins come first, then the feature routes; error handling is defined once here.
+import accepts from '@fastify/accepts'
 import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify'
+import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Server } from 'node:http'
 import access from './auth/access.js'
 import { OPEN_ACCESS, type AccessConfig } from './auth/config.js'
 import type { SigninLimits } from './auth/signin-routes.js'
-import { prefersHtml } from './http/accept.js'
 import { OneLineAccessLog } from './http/access-log.js'
 import { BODY_LIMIT_BYTES } from './http/body-limit.js'
 import { sendError } from './http/errors.js'
@@ -18,21 +18,23 @@ import { sendHtml } from './http/html-reply.js'
 import { registerJsonBodyParser } from './http/json-body.js'
 import { registerValidation } from './http/validation.js'
 import formRoutes from './items/form-routes.js'
-import { nameKeyword, normalizeBodyName, normalizeListQuery } from './items/names.js'
+import { nameKeyword } from './items/names.js'
 import itemsRepository from './items/repository.js'
+import readCache, { READ_CACHE_DEFAULT_MB } from './items/read-cache.js'
 import pageRoutes from './items/page-routes.js'
 import itemRoutes from './items/routes.js'
+import { MONEY_FIELDS } from './items/stored-item.js'
+import { moneyKeyword } from './money.js'
 import database from './plugins/database.js'
 import docs from './plugins/docs.js'
 import gracefulClose from './plugins/graceful-close.js'
 import loadLimits, { type LoadLimitOptions } from './plugins/load-limits.js'
-import metrics from './plugins/metrics.js'
-import createLimit from './plugins/rate-limit.js'
+import metrics, { metricsRoute } from './plugins/metrics.js'
+import createLimit from './plugins/create-limit.js'
 import requestGuards from './plugins/request-guards.js'
 import security from './plugins/security.js'
 import staticFiles from './plugins/static-files.js'
 import healthRoutes from './ops/health.js'
-import metricsRoutes from './ops/metrics.js'
 import { notFoundPage } from './views/not-found-page.js'
 
 export interface AppOptions {
@@ -49,18 +51,8 @@ export interface AppOptions {
   access?: AccessConfig
   /** Sign-in attempts allowed per address and per name (defaults in src/auth/signin-routes.ts). */
   signinLimits?: Partial<SigninLimits>
-  /** Bench only (bench/servers/service.ts, the cost table): per-request features left out. server.ts never sets it. */
-  without?: readonly CostedFeature[]
-}
-
-/** The per-request features the bench prices by leaving one out at a time (docs/performance.md). */
-export const COSTED_FEATURES = ['security-headers', 'request-guards', 'name-normalization', 'exact-json-numbers', 'money-check', 'db-call-bound'] as const
-export type CostedFeature = (typeof COSTED_FEATURES)[number]
-
-/** With name-normalization left out: the routes' hooks that compose names are dropped as routes are added. */
-function dropNameHooks(route: RouteOptions): void {
-  const hooks = [route.preValidation ?? []].flat()
-  route.preValidation = hooks.filter((hook) => hook !== normalizeBodyName && hook !== normalizeListQuery)
+  /** Bytes of item answers kept in memory (src/items/read-cache.ts); 0 = none. Default READ_CACHE_MB's default. */
+  readCacheBytes?: number
 }
 
 /** Fastify's own options: limits and timeouts that hold for every route. */
@@ -95,45 +87,57 @@ export const serverOptions = {
 } satisfies FastifyHttpOptions<Server>
 
 // The domain's own validation keywords; one array, so every app in a process shares the compiled schemas.
-const VALIDATION_KEYWORDS = [nameKeyword]
+export const VALIDATION_KEYWORDS = [nameKeyword, moneyKeyword]
+
+/** One part of the app: its name and how it is added to a Fastify instance. */
+export type AppPart = [name: string, register: (fastify: FastifyInstance) => unknown]
+
+/** The app's parts in the order they are added: infrastructure, then the routes. */
+export function appParts(options: AppOptions): AppPart[] {
+  return [
+    ['json-body', (fastify) => { registerJsonBodyParser(fastify, MONEY_FIELDS) }],
+    ['validation', (fastify) => { registerValidation(fastify, VALIDATION_KEYWORDS) }],
+    ['graceful-close', (fastify) => fastify.register(gracefulClose)],
+    ['form-body', (fastify) => fastify.register(formbody, { parser: parseFormBody })],
+    ['security', (fastify) => fastify.register(security)],
+    ['request-guards', (fastify) => fastify.register(requestGuards, { routerOptions: serverOptions.routerOptions })],
+    ['load-limits', (fastify) => options.loadLimits && fastify.register(loadLimits, options.loadLimits)],
+    ['metrics', (fastify) => fastify.register(metrics, { enabled: options.metrics ?? true })],
+    ['create-limit', (fastify) => fastify.register(createLimit, { perMinute: options.rateLimitCreates ?? 0 })],
+    ['access', (fastify) => fastify.register(access, { access: options.access ?? OPEN_ACCESS, signinLimits: options.signinLimits })],
+    ['database', (fastify) => fastify.register(database, { mongodbUri: options.mongodbUri, operationTimeoutMs: options.dbOperationTimeoutMs })],
+    ['items-repository', (fastify) => fastify.register(itemsRepository)],
+    ['read-cache', (fastify) => fastify.register(readCache, { maxBytes: options.readCacheBytes ?? READ_CACHE_DEFAULT_MB * 2 ** 20 })],
+    ['docs', (fastify) => fastify.register(docs)],
+    ['static-files', (fastify) => fastify.register(staticFiles)],
+    ['errors', async (fastify) => {
+      await fastify.register(accepts)
+      fastify.setErrorHandler((error, request, reply) => {
+        // A mistyped address in a browser gets a page with the ways in; programs keep the JSON 404.
+        if (request.is404 && (error as { statusCode?: unknown }).statusCode === 404 && prefersHtml(request)) return sendHtml(reply, 404, notFoundPage())
+        return sendError(error, request, reply)
+      })
+      fastify.setNotFoundHandler((request, reply) =>
+        prefersHtml(request) ? sendHtml(reply, 404, notFoundPage()) : reply.code(404).send({ detail: 'Not Found' }),
+      )
+    }],
+    // Routes last, after the docs plugin (so /docs lists them) and the access plugin (which guards some of them).
+    ['health-routes', (fastify) => fastify.register(healthRoutes)],
+    ['metrics-route', (fastify) => fastify.register(metricsRoute)],
+    ['item-routes', (fastify) => fastify.register(itemRoutes)],
+    ['form-routes', (fastify) => fastify.register(formRoutes)],
+    ['page-routes', (fastify) => fastify.register(pageRoutes)],
+  ]
+}
+
+/** A browser ranks text/html above JSON; programs send application/json, *\/* or no Accept at all. */
+function prefersHtml(request: FastifyRequest): boolean {
+  return request.accepts().type(['application/json', 'text/html']) === 'text/html'
+}
 
 export const itemStore = fp<AppOptions>(
   async function itemStore(fastify, options) {
-    const off = new Set(options.without)
-    if (!off.has('exact-json-numbers')) registerJsonBodyParser(fastify)
-    registerValidation(fastify, VALIDATION_KEYWORDS, { exactMoney: !off.has('money-check') })
-    if (off.has('name-normalization')) fastify.addHook('onRoute', dropNameHooks)
-    await fastify.register(gracefulClose)
-    await fastify.register(formbody, { parser: parseFormBody })
-    await fastify.register(security, { headers: !off.has('security-headers') })
-    if (!off.has('request-guards')) await fastify.register(requestGuards, { routerOptions: serverOptions.routerOptions })
-    if (options.loadLimits !== undefined) await fastify.register(loadLimits, options.loadLimits)
-    await fastify.register(metrics, { enabled: options.metrics ?? true })
-    await fastify.register(createLimit, { perMinute: options.rateLimitCreates ?? 0 })
-    await fastify.register(access, { access: options.access ?? OPEN_ACCESS, signinLimits: options.signinLimits })
-    await fastify.register(database, {
-      mongodbUri: options.mongodbUri,
-      operationTimeoutMs: options.dbOperationTimeoutMs,
-      boundCalls: !off.has('db-call-bound'),
-    })
-    await fastify.register(itemsRepository)
-    await fastify.register(docs)
-    await fastify.register(staticFiles)
-
-    fastify.setErrorHandler((error, request, reply) => {
-      // A mistyped address in a browser gets a page with the ways in; programs keep the JSON 404.
-      if (request.is404 && (error as { statusCode?: unknown }).statusCode === 404 && prefersHtml(request)) return sendHtml(reply, 404, notFoundPage())
-      return sendError(error, request, reply)
-    })
-    fastify.setNotFoundHandler((request, reply) =>
-      prefersHtml(request) ? sendHtml(reply, 404, notFoundPage()) : reply.code(404).send({ detail: 'Not Found' }),
-    )
-
-    await fastify.register(healthRoutes)
-    await fastify.register(metricsRoutes)
-    await fastify.register(itemRoutes)
-    await fastify.register(formRoutes)
-    await fastify.register(pageRoutes)
+    for (const [, register] of appParts(options)) await register(fastify)
   },
   { name: 'item-store' },
 )

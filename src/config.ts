@@ -9,6 +9,7 @@ import { getHeapStatistics } from 'node:v8'
 import { Type, type Static, type TStringOptions } from 'typebox'
 import { EDITOR_NAME, type AccessConfig, type ApiKey, type Editor } from './auth/config.js'
 import { parseHash } from './auth/passwords.js'
+import { READ_CACHE_DEFAULT_MB } from './items/read-cache.js'
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -40,6 +41,7 @@ export const ENV_SCHEMA = Type.Object({
   BODY_BUFFER_MB: whole(0, 1_048_576, 'from 0 (no budget) to 1048576', 16),
   MEMORY_LIMIT_MB: Type.Optional(whole(0, 1_048_576, 'from 0 (no RSS threshold) to 1048576')),
   MAX_EVENT_LOOP_DELAY_MS: whole(0, 60_000, 'from 0 (not checked) to 60000', 1000),
+  READ_CACHE_MB: whole(0, 65_536, 'from 0 (no cache) to 65536', READ_CACHE_DEFAULT_MB),
   API_KEYS: Type.Optional(Type.Array(Type.String({ pattern: '^([a-z0-9][a-z0-9_-]{0,31}=[^\\s,]{32,})?$' }), {
     writeOnly: true,
     description: `label=key: a label of a-z, 0-9, _ and - (up to 32 characters), then a key of at least 32 characters without spaces or commas; ${MAKE_KEY}`,
@@ -129,6 +131,7 @@ export function loadConfig(vars: NodeJS.ProcessEnv = process.env, read: ReadFile
     rateLimitCreates: env.RATE_LIMIT_CREATES,
     trustProxy: trustProxy(env.TRUST_PROXY),
     loadLimits: loadLimits(env),
+    readCacheBytes: env.READ_CACHE_MB * 2 ** 20,
     access,
   }
 }

@@ -40,12 +40,13 @@ describe('loadConfig', () => {
       metrics: true,
       rateLimitCreates: 120,
       trustProxy: false,
+      readCacheBytes: 16 * 2 ** 20,
     })
   })
 
   it('treats an empty variable as unset', () => {
     expect(
-      loadConfig({ PORT: '', HOST: '', MONGODB_URI: '', LOG_LEVEL: '', METRICS: '', RATE_LIMIT_CREATES: '', TRUST_PROXY: '' }),
+      loadConfig({ PORT: '', HOST: '', MONGODB_URI: '', LOG_LEVEL: '', METRICS: '', RATE_LIMIT_CREATES: '', TRUST_PROXY: '', READ_CACHE_MB: '' }),
     ).toEqual(loadConfig({}))
   })
 
@@ -59,6 +60,7 @@ describe('loadConfig', () => {
         METRICS: 'off',
         RATE_LIMIT_CREATES: '30',
         TRUST_PROXY: '192.0.2.10, 198.51.100.0/24',
+        READ_CACHE_MB: '64',
       }),
       loadLimits: undefined,
       access: undefined,
@@ -72,7 +74,15 @@ describe('loadConfig', () => {
       metrics: false,
       rateLimitCreates: 30,
       trustProxy: ['192.0.2.10', '198.51.100.0/24'],
+      readCacheBytes: 64 * 2 ** 20,
     })
+  })
+
+  it('turns the read cache off with READ_CACHE_MB=0 and refuses what is not a whole number of MiB', () => {
+    expect(loadConfig({ READ_CACHE_MB: '0' }).readCacheBytes).toBe(0)
+    for (const bad of ['-1', '1.5', '16MB', '65537']) {
+      expect(() => loadConfig({ READ_CACHE_MB: bad }), bad).toThrow(/^READ_CACHE_MB must be a whole number from 0 \(no cache\) to 65536/)
+    }
   })
 
   it.each(['0', '1', '65535'])('accepts PORT=%s', (port) => {

@@ -1,6 +1,5 @@
-// The cost table's rows: each per-request feature, and how the bench leaves it out. Features of the code are
-// left out through AppOptions.without (bench/servers/service.ts); those with a setting through that setting.
-import type { CostedFeature } from '../../src/app.js'
+// The cost table's rows: each per-request feature, and how the bench leaves it out. Features with a setting are
+// left out through that setting; the others by the bench's own assembly of the app (bench/servers/service.ts).
 import { BENCH_API_KEY } from './load.js'
 
 /** Every cost-table server is configured as a closed deployment is: JSON creates need an API key. */
@@ -12,8 +11,8 @@ export interface CostRow {
   feature: string
   /** How this row's server differs from the service with everything on. */
   how: string
-  /** AppOptions.without, comma-separated. */
-  without?: CostedFeature
+  /** A feature bench/servers/service.ts leaves out (BENCH_WITHOUT). */
+  without?: 'security-headers' | 'request-guards' | 'name-normalization' | 'exact-json-numbers' | 'money-check'
   env?: Record<string, string>
   /** node flags in place of the start script's. */
   nodeFlags?: string[]
@@ -30,7 +29,8 @@ export const COST_ROWS: CostRow[] = [
   { id: 'names', feature: 'name normalization (NFC)', how: 'without name-normalization', without: 'name-normalization' },
   { id: 'json-numbers', feature: 'exact-number JSON parsing', how: "without exact-json-numbers (Fastify's parser)", without: 'exact-json-numbers' },
   { id: 'money', feature: 'x-money check (decimal.js)', how: 'without money-check (plain rounding)', without: 'money-check' },
-  { id: 'db-bound', feature: 'database call bound', how: 'without db-call-bound', without: 'db-call-bound' },
+  // Negative on reads: what the cache saves (the database call, rendering, the ETag's hash) against its lookup.
+  { id: 'read-cache', feature: 'read cache (issue 26)', how: 'READ_CACHE_MB=0', env: { READ_CACHE_MB: '0' } },
   // No RSS check: without the heap flags the heap grows past the 80 % RSS threshold and load shedding would answer 503.
   { id: 'heap-none', feature: 'heap flags (start script)', how: 'node with no flags, MEMORY_LIMIT_MB=0', nodeFlags: [], env: { MEMORY_LIMIT_MB: '0' } },
   { id: 'heap-semi-4', feature: 'heap: semi-space 4 MB', how: '--max-semi-space-size=4 --max-old-space-size=128', nodeFlags: ['--max-semi-space-size=4', '--max-old-space-size=128'] },

@@ -3,7 +3,13 @@ import autocannon from 'autocannon'
 import { itemName } from './seed.js'
 import { percentile, round } from './stats.js'
 
-export type ScenarioId = 'get-one' | 'post-json' | 'post-form' | 'index' | 'list' | 'list-deep' | `find-${string}`
+export type ScenarioId = 'get-one' | 'get-cold' | 'post-json' | 'post-form' | 'index' | 'list' | 'list-deep' | `find-${string}`
+
+/** A signed-in editor's session cookie and the form's CSRF token, for a server whose form needs them (writes closed). */
+export interface FormAuth {
+  cookie: string
+  csrfToken: string
+}
 
 export interface Scenario {
   id: ScenarioId
@@ -11,7 +17,7 @@ export interface Scenario {
   /** Connections for this scenario when it must differ from the run's (see LIST_CONNECTIONS). */
   connections?: number
   /** Requests for one run; names stay unique across runs, so POSTs never collide. */
-  requests(): autocannon.Request[]
+  requests(auth?: FormAuth): autocannon.Request[]
 }
 
 let postCounter = 0
@@ -25,10 +31,10 @@ function uniqueName(): string {
 }
 
 /** GET one item, a random one among `count` preloaded. */
-export function getOne(count: number): Scenario {
+export function getOne(count: number, id: 'get-one' | 'get-cold' = 'get-one', title = 'GET /items/<name>/'): Scenario {
   return {
-    id: 'get-one',
-    title: 'GET /items/<name>/',
+    id,
+    title,
     requests: () => [
       {
         method: 'GET',
@@ -36,6 +42,14 @@ export function getOne(count: number): Scenario {
       },
     ],
   }
+}
+
+/**
+ * The same reads, run on a service whose read cache is off (READ_CACHE_MB=0): every read does what the first
+ * read of an item does (the database, rendering, the ETag), without repeating names the way a cache would need.
+ */
+export function getCold(count: number): Scenario {
+  return getOne(count, 'get-cold', 'GET /items/<name>/, cold (each read from the database)')
 }
 
 /**
@@ -63,12 +77,15 @@ export const postJson: Scenario = {
 export const postForm: Scenario = {
   id: 'post-form',
   title: 'POST /items/new/form/',
-  requests: () => [
+  requests: (auth) => [
     {
       method: 'POST',
       path: '/items/new/form/',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      setupRequest: (req) => ({ ...req, body: `name=${uniqueName()}&price=12.34&description=Rusty+old+bucket&tax=` }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth === undefined ? {} : { cookie: auth.cookie }) },
+      setupRequest: (req) => ({
+        ...req,
+        body: `name=${uniqueName()}&price=12.34&description=Rusty+old+bucket&tax=${auth === undefined ? '' : `&_csrf=${encodeURIComponent(auth.csrfToken)}`}`,
+      }),
     },
   ],
 }
@@ -122,13 +139,13 @@ const MAX_SAMPLES = 2_000_000
  * Drives `scenario` against `baseUrl` for `seconds` with `connections` keep-alive connections.
  * Latencies are kept at full resolution here (autocannon's own histogram rounds to whole ms).
  */
-export async function runLoad(baseUrl: string, scenario: Scenario, seconds: number, connections: number): Promise<LoadResult> {
+export async function runLoad(baseUrl: string, scenario: Scenario, seconds: number, connections: number, auth?: FormAuth): Promise<LoadResult> {
   const samples = new Float64Array(MAX_SAMPLES)
   let count = 0
   const started = performance.now()
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
-      { url: baseUrl, connections, duration: seconds, timeout: 10, requests: scenario.requests() },
+      { url: baseUrl, connections, duration: seconds, timeout: 10, requests: scenario.requests(auth) },
       (err, res) => {
         if (err !== null && err !== undefined) reject(err instanceof Error ? err : new Error(String(err)))
         else resolve(res)

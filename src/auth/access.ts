@@ -10,6 +10,7 @@ import secureSession from '@fastify/secure-session'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler, preValidationHookHandler, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { hkdfSync } from 'node:crypto'
+import { PERSONAL } from '../http/conditional.js'
 import { HttpError } from '../http/errors.js'
 import { htmlAnswer, sendHtml } from '../http/html-reply.js'
 import { accountBar, ACCOUNT_SLOT, csrfField, CSRF_SLOT } from '../views/account.js'
@@ -26,6 +27,21 @@ declare module 'fastify' {
     /** Who is creating: `key:<label>` or `editor:<name>`; null while writes are open. */
     createdBy: string | null
   }
+  interface FastifyInstance {
+    accountSlots: AccountSlots
+  }
+}
+
+/**
+ * For a route that sends a page already filled, as bytes (the item read cache, src/items/read-cache.ts): a
+ * page sent as a Buffer passes the onSend hook below untouched, so it must hold what everyone who is not
+ * signed in sees. A request that is `personal` gets the page as a string, filled by that hook.
+ */
+export interface AccountSlots {
+  /** This request's pages carry something of its own (a signed-in editor's bar and CSRF token): answered `private, no-store`. */
+  personal(request: FastifyRequest): boolean
+  /** `page` with its slots filled as for anyone not signed in: the same for every such request. */
+  fillShared(page: string): string
 }
 
 declare module '@fastify/secure-session' {
@@ -158,7 +174,7 @@ export default fp<AccessOptions>(
     // The page carries the editor's CSRF token, so it is rendered per answer and never cached or shared.
     const frontPage: onRequestHookHandler = function frontPage(request, reply) {
       if (editorOf(request) === undefined) void reply.redirect(FORM_SIGNIN_PATH, 303)
-      else void sendHtml(reply.header('cache-control', 'private, no-store'), 200, entryPage)
+      else void sendHtml(reply.header('cache-control', PERSONAL), 200, entryPage)
     }
 
     fastify.addHook('onRoute', (route: RouteOptions) => {
@@ -193,23 +209,26 @@ export default fp<AccessOptions>(
       }
     })
 
-    // Fills the header's account slot and the forms' CSRF slot of every page this service renders.
+    // What a page shows anyone not signed in: a link to sign in when someone could.
+    const sharedAccount = sessions ? accountBar(undefined) : ''
+    const fillShared = (page: string): string => page.replace(ACCOUNT_SLOT.text, sharedAccount).replace(CSRF_SLOT.text, '')
+    fastify.decorate('accountSlots', { personal: (request) => editorOf(request) !== undefined, fillShared } satisfies AccountSlots)
+
+    // Fills the header's account slot and the forms' CSRF slot of every page this service renders (a page
+    // sent as a Buffer was filled before, see AccountSlots). A page with an editor's token is theirs alone.
     fastify.addHook('onSend', (request, reply, payload, done) => {
       if (typeof payload !== 'string' || !String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
         done(null, payload)
         return
       }
-      let account = ''
-      let field = ''
       const name = editorOf(request)
-      if (name !== undefined) {
-        const csrfToken = reply.generateCsrf()
-        account = accountBar({ name, csrfToken })
-        field = csrfField(csrfToken).text
-      } else if (sessions) {
-        account = accountBar(undefined)
+      if (name === undefined) {
+        done(null, fillShared(payload))
+        return
       }
-      done(null, payload.replace(ACCOUNT_SLOT.text, account).replace(CSRF_SLOT.text, field))
+      const csrfToken = reply.generateCsrf()
+      void reply.header('cache-control', PERSONAL)
+      done(null, payload.replace(ACCOUNT_SLOT.text, accountBar({ name, csrfToken })).replace(CSRF_SLOT.text, csrfField(csrfToken).text))
     })
 
     if (access.corsOrigins.length > 0) {

@@ -5,7 +5,9 @@ export function htmlAnswer(description: string) {
   return { description, content: { 'text/html': { schema: { type: 'string' } } } }
 }
 
+export const HTML_TYPE = 'text/html; charset=utf-8'
+
 /** Answers a rendered page. */
 export function sendHtml(reply: FastifyReply, statusCode: number, body: string): FastifyReply {
-  return reply.code(statusCode).type('text/html; charset=utf-8').send(body)
+  return reply.code(statusCode).type(HTML_TYPE).send(body)
 }

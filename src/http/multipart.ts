@@ -5,13 +5,18 @@
 //    thousands of delimiters would hold the event loop for tenths of a second (docs/reliability.md);
 //  - every text part's bytes are valid UTF-8 and it declares no other charset: busboy would store invalid
 //    bytes as U+FFFD, a name the client never sent (the JSON route refuses them too).
-import { Busboy, type BusboyInstance } from '@fastify/busboy'
+import { Busboy } from '@fastify/busboy'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { BODY_LIMIT_BYTES, BODY_LIMIT_TEXT } from './body-limit.js'
 import { FieldErrors, HttpError } from './errors.js'
 
 /** More parts than any form here sends (it has four fields). */
 export const MAX_PARTS = 100
+
+const TOO_MANY = `The multipart body has more than ${MAX_PARTS} parts`
+const malformed = (message: string): HttpError =>
+  new HttpError(400, `The multipart body is malformed (${message}); send multipart/form-data with its boundary`)
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /**
  * preParsing hook: a multipart body must declare its length, within the limit, so that a refusal comes
@@ -24,58 +29,24 @@ async function limitMultipartBody(request: FastifyRequest): Promise<void> {
   if (Number(declared) > BODY_LIMIT_BYTES) throw new HttpError(413, `The request body is larger than ${BODY_LIMIT_TEXT}`)
 }
 
-function fileRefused(fieldname: string): FieldErrors {
-  return new FieldErrors([{ loc: ['body', fieldname], msg: `${fieldname} must be text; this form takes no files`, type: 'file_not_accepted' }])
-}
-
-function malformed(message: string): HttpError {
-  return new HttpError(400, `The multipart body is malformed (${message}); send multipart/form-data with its boundary`)
-}
-
-/** busboy's own refusals (limits, malformed input) as answers. */
-function refusal(error: unknown): Error {
-  if (error instanceof FieldErrors || error instanceof HttpError) return error
-  const message = error instanceof Error ? error.message : 'unreadable'
-  if (/limit/i.test(message)) return new HttpError(413, `The multipart body is refused: ${message}`)
-  return malformed(message)
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-const UTF8_NAMES = new Set(['utf-8', 'utf8', 'us-ascii'])
-
-function boundaryOf(contentType: string): string | undefined {
-  const match = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i.exec(contentType)
-  return match?.[1] ?? match?.[2]
-}
-
-/**
- * One pass over the raw body: too many parts, or a text part whose bytes are not UTF-8 or which declares
- * another charset, is refused. Anything else malformed is left to busboy, which says what.
- */
+/** Too many parts, or a text part whose bytes are not UTF-8 or which declares another charset, is refused; busboy says what else is malformed. */
 function checkRawParts(body: Buffer, boundary: string): void {
   const delimiter = Buffer.from(`\r\n--${boundary}`, 'latin1')
   // The first delimiter may open the body without the CRLF before it.
-  let at = body.subarray(0, delimiter.length - 2).equals(delimiter.subarray(2)) ? -2 : body.indexOf(delimiter)
   const starts: number[] = []
-  while (at !== -1) {
-    starts.push(at)
-    if (starts.length > MAX_PARTS + 1) throw new HttpError(413, `The multipart body has more than ${MAX_PARTS} parts`)
-    at = body.indexOf(delimiter, at + delimiter.length)
+  for (let at = body.subarray(0, delimiter.length - 2).equals(delimiter.subarray(2)) ? -2 : body.indexOf(delimiter); at !== -1; at = body.indexOf(delimiter, at + delimiter.length)) {
+    if (starts.push(at) > MAX_PARTS + 1) throw new HttpError(413, TOO_MANY)
   }
   for (let i = 0; i + 1 < starts.length; i++) {
-    const partStart = (starts[i] ?? 0) + delimiter.length
+    const part = body.subarray((starts[i] ?? 0) + delimiter.length, starts[i + 1])
     // "--" after a delimiter closes the body.
-    if (body[partStart] === 0x2d && body[partStart + 1] === 0x2d) return
-    const part = body.subarray(partStart, starts[i + 1])
+    if (part[0] === 0x2d && part[1] === 0x2d) return
     const headerEnd = part.indexOf('\r\n\r\n')
-    if (headerEnd === -1) continue
-    const headers = part.subarray(0, headerEnd).toString('latin1')
-    if (/filename\*?=/i.test(headers)) continue
+    const headers = part.subarray(0, Math.max(headerEnd, 0)).toString('latin1')
+    if (headerEnd === -1 || /filename\*?=/i.test(headers)) continue
     const name = /\bname="([^"]*)"/i.exec(headers)?.[1] ?? /\bname=([^\s;]+)/i.exec(headers)?.[1] ?? 'unnamed'
-    const charset = /;\s*charset="?([^";\s]+)/i.exec(headers)?.[1]?.toLowerCase()
-    if (charset !== undefined && !UTF8_NAMES.has(charset)) {
-      throw new HttpError(400, `The ${name} field of the multipart body declares charset ${charset.slice(0, 40)}; send it as UTF-8`)
-    }
+    const charset = /;\s*charset="?([^";\s]+)/i.exec(headers)?.[1]?.toLowerCase() ?? 'utf-8'
+    if (!['utf-8', 'utf8', 'us-ascii'].includes(charset)) throw new HttpError(400, `The ${name} field of the multipart body declares charset ${charset.slice(0, 40)}; send it as UTF-8`)
     try {
       utf8.decode(part.subarray(headerEnd + 4))
     } catch {
@@ -86,7 +57,8 @@ function checkRawParts(body: Buffer, boundary: string): void {
 
 /** The text fields of a whole multipart body; a repeated one gives an array, as with a URL-encoded form. */
 function parseMultipart(contentType: string, body: Buffer): Promise<Record<string, string | string[]>> {
-  const boundary = boundaryOf(contentType)
+  const match = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i.exec(contentType)
+  const boundary = match?.[1] ?? match?.[2]
   if (boundary === undefined) return Promise.reject(malformed('no boundary parameter in the Content-Type'))
   checkRawParts(body, boundary)
   return new Promise((resolve, reject) => {
@@ -96,35 +68,31 @@ function parseMultipart(contentType: string, body: Buffer): Promise<Record<strin
     const fail = (error: unknown): void => {
       if (failed) return
       failed = true
-      reject(refusal(error))
+      const message = error instanceof Error ? error.message : 'unreadable'
+      // busboy's own refusals (limits, malformed input) as answers.
+      reject(error instanceof HttpError || error instanceof FieldErrors ? error : /limit/i.test(message) ? new HttpError(413, `The multipart body is refused: ${message}`) : malformed(message))
     }
-    let parser: BusboyInstance
     try {
-      parser = new Busboy({
+      const parser = new Busboy({
         headers: { 'content-type': contentType },
         limits: { fieldNameSize: 100, fieldSize: BODY_LIMIT_BYTES, fields: MAX_PARTS, parts: MAX_PARTS, headerPairs: 20 },
       })
+      parser.on('field', (name: string, value: string) => {
+        const existing = fields[name]
+        fields[name] = existing === undefined ? value : [existing, value].flat()
+      })
+      parser.on('file', (name: string, stream: NodeJS.ReadableStream) => {
+        stream.resume()
+        fail(new FieldErrors([{ loc: ['body', name], msg: `${name} must be text; this form takes no files`, type: 'file_not_accepted' }]))
+      })
+      parser.on('partsLimit', () => { fail(new HttpError(413, TOO_MANY)) })
+      parser.on('fieldsLimit', () => { fail(new HttpError(413, `The multipart body has more than ${MAX_PARTS} fields`)) })
+      parser.on('error', fail)
+      parser.on('finish', () => { if (!failed) resolve(fields) })
+      parser.end(body)
     } catch (error) {
       fail(error)
-      return
     }
-    parser.on('field', (name: string, value: string) => {
-      const existing = fields[name]
-      if (existing === undefined) fields[name] = value
-      else if (Array.isArray(existing)) existing.push(value)
-      else fields[name] = [existing, value]
-    })
-    parser.on('file', (name: string, stream: NodeJS.ReadableStream) => {
-      stream.resume()
-      fail(fileRefused(name))
-    })
-    parser.on('partsLimit', () => { fail(new HttpError(413, `The multipart body has more than ${MAX_PARTS} parts`)); })
-    parser.on('fieldsLimit', () => { fail(new HttpError(413, `The multipart body has more than ${MAX_PARTS} fields`)); })
-    parser.on('error', fail)
-    parser.on('finish', () => {
-      if (!failed) resolve(fields)
-    })
-    parser.end(body)
   })
 }
 
@@ -132,13 +100,6 @@ function parseMultipart(contentType: string, body: Buffer): Promise<Record<strin
 export async function acceptMultipartText(fastify: FastifyInstance): Promise<void> {
   fastify.addHook('preParsing', limitMultipartBody)
   fastify.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (request, body, done) => {
-    parseMultipart(request.headers['content-type'] ?? '', body as Buffer).then(
-      (fields) => {
-        done(null, fields)
-      },
-      (error: unknown) => {
-        done(error as Error, undefined)
-      },
-    )
+    parseMultipart(request.headers['content-type'] ?? '', body as Buffer).then((fields) => { done(null, fields) }, (error: unknown) => { done(error as Error, undefined) })
   })
 }

@@ -144,9 +144,14 @@ export class CursorError extends Error {
  * answered, so clients that page by name keep working); in price order the price and the name, encoded
  * (base64url JSON): opaque to clients, who pass it back as it is.
  */
-export function cursorOf(sort: SortOrder, item: { name: string; priceCents: number }): string {
-  if (sort === 'name') return item.name
-  return Buffer.from(JSON.stringify([item.priceCents, item.name])).toString('base64url')
+export function cursorOf(sort: SortOrder, position: Position): string {
+  if (sort === 'name') return position.name
+  return Buffer.from(JSON.stringify([position.priceCents, position.name])).toString('base64url')
+}
+
+/** An item's place in every order. */
+export function positionOf(item: { name: string; price: number }): Position {
+  return { name: item.name, priceCents: item.price }
 }
 
 /** The place a cursor names; throws CursorError for a price-order cursor that is not one. */

@@ -2,13 +2,15 @@
 // page (Post/Redirect/Get, so a reload does not send the form again); problems with HTML pages.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyError, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { createHash } from 'node:crypto'
+import fresh from 'fresh'
 import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
+import { strongEtag } from '../http/conditional.js'
 import { requireContentType } from '../http/content-type.js'
 import { FieldErrors, sendError } from '../http/errors.js'
 import { htmlAnswer } from '../http/html-reply.js'
 import { acceptMultipartText } from '../http/multipart.js'
-import { setNotice } from '../http/notice-cookie.js'
+import { setNotice, useNotices } from '../http/notice-cookie.js'
+import type { Amount } from '../money.js'
 import { conflictPage, entryPage, errorPage, invalidPage, type FormValues } from '../views/form-pages.js'
 import { DuplicateItemError } from './errors.js'
 import { fromForm } from './input.js'
@@ -18,13 +20,14 @@ import { ItemForm, NoQuery } from './schemas.js'
 
 const FORM_FIELDS = Object.keys(ItemForm.properties) as (keyof ItemForm)[]
 
-/** What the person typed, kept as text so the form can show it again. */
+/** What the person typed, to show the form again: text as sent, an amount that passed validation as its text. */
 function typedValues(body: unknown): FormValues {
   const values: FormValues = {}
   if (typeof body !== 'object' || body === null) return values
   for (const key of FORM_FIELDS) {
     const value = (body as Record<string, unknown>)[key]
     if (typeof value === 'string') values[key] = value
+    else if (typeof value === 'object' && value !== null && 'text' in value) values[key] = (value as Amount).text
   }
   return values
 }
@@ -53,25 +56,13 @@ function checkFormFields(request: FastifyRequest, _reply: FastifyReply, done: Ho
   done()
 }
 
-// Taken before validation, which replaces the typed amounts by their hundredths.
-const typedBeforeValidation = new WeakMap<FastifyRequest, FormValues>()
-
-function keepTypedValues(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  typedBeforeValidation.set(request, typedValues(request.body))
-  done()
-}
-
-// GET /: the entry form, rendered once at start; validators as a static file's, so browsers revalidate it.
+// GET /: the entry form, rendered once at start, with a static file's validators, so browsers revalidate it
+// (fresh: If-None-Match, weak or listed, and If-Modified-Since, as Express and `send` judge them).
 const ENTRY_PAGE = Buffer.from(entryPage)
-const ENTRY_ETAG = `"${createHash('sha256').update(ENTRY_PAGE).digest('base64url').slice(0, 22)}"`
-const ENTRY_MODIFIED = new Date(Math.floor(Date.now() / 1000) * 1000)
-
-/** The browser's copy is current: its If-None-Match names the page, or (without one) If-Modified-Since is not older. */
-function unchangedFor(request: FastifyRequest): boolean {
-  const tags = request.headers['if-none-match']
-  if (tags !== undefined) return tags.split(',').some((tag) => ['*', ENTRY_ETAG, `W/${ENTRY_ETAG}`].includes(tag.trim()))
-  const since = Date.parse(request.headers['if-modified-since'] ?? '')
-  return !Number.isNaN(since) && since >= ENTRY_MODIFIED.getTime()
+const ENTRY_HEADERS = {
+  'cache-control': 'public, max-age=0',
+  etag: strongEtag(ENTRY_PAGE),
+  'last-modified': new Date().toUTCString(),
 }
 
 /** An unknown query parameter on the form's pages: a page saying which (422), like every other page. */
@@ -84,6 +75,7 @@ function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: F
 
 const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   await acceptMultipartText(fastify)
+  await useNotices(fastify)
 
   fastify.get(
     '/',
@@ -101,8 +93,8 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     (request, reply) => {
-      void reply.header('cache-control', 'public, max-age=0').header('etag', ENTRY_ETAG).header('last-modified', ENTRY_MODIFIED.toUTCString())
-      if (unchangedFor(request)) return reply.code(304).send()
+      void reply.headers(ENTRY_HEADERS)
+      if (fresh(request.headers, ENTRY_HEADERS)) return reply.code(304).send()
       return reply.code(200).type('text/html; charset=utf-8').send(ENTRY_PAGE)
     },
   )
@@ -111,7 +103,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     '/items/new/form/',
     {
       onRequest: requireContentType('application/x-www-form-urlencoded', 'multipart/form-data'),
-      preValidation: [normalizeBodyName, keepTypedValues, checkFormFields],
+      preValidation: [normalizeBodyName, checkFormFields],
       config: { limitCreates: true, access: 'editor' },
       schema: {
         tags: ['form'],
@@ -142,7 +134,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       },
       errorHandler(error, request, reply) {
         // The form again with what was typed, for a problem the person can fix; else what happened.
-        const typed = typedBeforeValidation.get(request) ?? {}
+        const typed = typedValues(request.body)
         sendError(error, request, reply, {
           invalid: (fieldErrors) => invalidPage(typed, fieldErrors),
           failed: (statusCode, detail) => (error instanceof DuplicateItemError ? conflictPage(error.itemName, typed, error.storedName) : errorPage(statusCode, detail)),

@@ -1,29 +1,16 @@
-// Turns validated input into an ItemRecord. Validation (schemas.ts) has already refused anything that
-// breaks a rule and turned money into hundredths, so what is left are the channels' defaults.
+// Turns a validated body into the item. Validation (schemas.ts) has already refused anything that breaks a
+// rule and turned money into Amounts, so what is left are each channel's defaults.
 import type { ItemCreate, ItemForm } from './schemas.js'
-import { apiName, isMoney, ITEM_FIELDS, type ApiField, type ItemRecord } from './stored-item.js'
-
-// Each channel's schema names every field of the stored item: these fail to compile until it does.
-type Carries<Body> = [Exclude<ApiField, keyof Body>] extends [never] ? true : false
-type Compiles<T extends true> = T
-export type JsonCarriesEveryField = Compiles<Carries<ItemCreate>>
-export type FormCarriesEveryField = Compiles<Carries<ItemForm>>
-
-function toRecord(body: { name: string }, value: (field: (typeof ITEM_FIELDS)[number], sent: unknown) => unknown): ItemRecord {
-  const record: Record<string, unknown> = { name: body.name }
-  for (const field of ITEM_FIELDS) record[field] = value(field, (body as Record<string, unknown>)[apiName(field)])
-  return record as ItemRecord
-}
+import type { Cents } from '../money.js'
+import type { Item } from './stored-item.js'
 
 /** JSON channel: a missing field is null. */
-export function fromJson(body: ItemCreate): ItemRecord {
-  return toRecord(body, (_field, sent) => sent ?? null)
+export function fromJson(body: ItemCreate): Item {
+  return { name: body.name, price: body.price.cents, description: body.description ?? null, tax: body.tax?.cents ?? null }
 }
 
 /** Form channel, as in the original demo: blank (or whitespace-only) text is "", a blank amount is 0. */
-export function fromForm(body: ItemForm): ItemRecord {
-  return toRecord(body, (field, sent) => {
-    if (isMoney(field)) return sent ?? 0
-    return typeof sent !== 'string' || sent.trim() === '' ? '' : sent
-  })
+export function fromForm(body: ItemForm): Item {
+  const description = body.description ?? ''
+  return { name: body.name, price: body.price.cents, description: description.trim() === '' ? '' : description, tax: body.tax?.cents ?? (0 as Cents) }
 }

@@ -3,12 +3,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { fixedAnswer, IMMUTABLE, PERSONAL, REVALIDATE, sendFixed } from '../http/conditional.js'
 import { sendError, type ErrorPages, type FieldError } from '../http/errors.js'
-import { htmlAnswer, sendHtml } from '../http/html-reply.js'
-import { takeNotice } from '../http/notice-cookie.js'
+import { HTML_TYPE, htmlAnswer, sendHtml } from '../http/html-reply.js'
+import { carriesNotice, takeNotice, useNotices } from '../http/notice-cookie.js'
 import { cataloguePage, itemNotFoundPage, itemPage, type CatalogueSearch, type SearchField, type SearchProblems } from '../views/catalogue-pages.js'
 import { errorPage } from '../views/form-pages.js'
-import { cursorOf } from './find.js'
+import { cursorOf, positionOf } from './find.js'
 import { findRequest } from './find-query.js'
 import { CATALOGUE_PATH, itemPagePath } from './item-path.js'
 import { normalizeListQuery } from './names.js'
@@ -64,7 +65,13 @@ function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: F
   sendError(error, request, reply, PAGE_ERRORS)
 }
 
+/** A 404 page: not kept anywhere, since the item may be created any moment. */
+function notFound(reply: FastifyReply, name: string): FastifyReply {
+  return sendHtml(reply.header('cache-control', REVALIDATE), 404, itemNotFoundPage(name))
+}
+
 const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  await useNotices(fastify)
   fastify.get(
     CATALOGUE_PATH,
     {
@@ -83,12 +90,13 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
+      void reply.header('cache-control', REVALIDATE)
       const { sort, filter, after, before } = findRequest(request.query)
       const page = await fastify.items.list({ limit: LIST_LIMIT_DEFAULT, sort, filter, after, before })
       const first = page.items[0]
       const last = page.items.at(-1)
       const [earlier, total] = await Promise.all([
-        first === undefined ? 0 : fastify.items.countBefore(sort, filter, first),
+        first === undefined ? 0 : fastify.items.countBefore(sort, filter, positionOf(first)),
         fastify.items.count(filter),
       ])
       return sendHtml(
@@ -99,8 +107,8 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           search: typedSearch(request),
           after: request.query.after,
           before: after === undefined ? request.query.before : undefined,
-          next: page.more && last !== undefined ? cursorOf(sort, last) : null,
-          previous: earlier > 0 && first !== undefined ? cursorOf(sort, first) : null,
+          next: page.more && last !== undefined ? cursorOf(sort, positionOf(last)) : null,
+          previous: earlier > 0 && first !== undefined ? cursorOf(sort, positionOf(first)) : null,
           start: earlier + 1,
           total,
         }),
@@ -118,20 +126,32 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         params: ItemParams,
         querystring: NoQuery,
         produces: ['text/html'],
+        description:
+          'The same for everyone who is not signed in and has no notice waiting: then, like the item’s JSON, a strong ETag, ' +
+          '`Cache-Control: ' + IMMUTABLE + '` and 304 to a matching If-None-Match; otherwise `' + PERSONAL + '`. Vary: Cookie.',
         response: {
           200: htmlAnswer('The item'),
+          304: { description: 'The client’s copy (If-None-Match) is this page: nothing is sent again' },
           404: htmlAnswer('No item has that name'),
           503: htmlAnswer('The database is unavailable'),
         },
       },
     },
     async (request, reply) => {
-      const item = await fastify.items.findByName(request.params.name)
-      if (item === null) return sendHtml(reply, 404, itemNotFoundPage(request.params.name))
-      // Said once, after the form's redirect (src/http/notice-cookie.ts); never cached, so never shown again.
-      const notice = takeNotice(request, reply, itemPagePath(item.name))
-      void reply.header('cache-control', 'no-store')
-      return sendHtml(reply, 200, itemPage(item, notice === 'created' || notice === 'unchanged' ? notice : undefined))
+      const { name } = request.params
+      // The page differs for a signed-in editor and after the form's redirect, both told by cookies.
+      void reply.header('vary', 'cookie')
+      if (carriesNotice(request) || fastify.accountSlots.personal(request)) {
+        const item = await fastify.readCache.item(name)
+        if (item === null) return notFound(reply, name)
+        // Said once, after the form's redirect (src/http/notice-cookie.ts); never stored, so never shown again.
+        const notice = takeNotice(request, reply, itemPagePath(item.name))
+        void reply.header('cache-control', PERSONAL)
+        return sendHtml(reply, 200, itemPage(item, notice === 'created' || notice === 'unchanged' ? notice : undefined))
+      }
+      const answer = await fastify.readCache.answer(name, 'page', (item) => fixedAnswer(fastify.accountSlots.fillShared(itemPage(item, undefined)), HTML_TYPE))
+      if (answer === null) return notFound(reply, name)
+      return sendFixed(request, reply, answer, IMMUTABLE)
     },
   )
 }

@@ -7,24 +7,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isDuplicateKey, withTimeout } from '../plugins/database.js'
 import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError } from './errors.js'
 import { countBeforeFilter, matchFilter, pageQuery, type FindFilter, type Position, type SortOrder } from './find.js'
-import { itemKeys } from './item-keys.js'
+import { itemKeys, type ItemKeys } from './item-keys.js'
 import { nfc } from './names.js'
 import { startItemTasks } from './start-tasks.js'
-import {
-  collectionValidator,
-  isMoney,
-  ITEM_FIELDS,
-  itemModel,
-  READ_PROJECTION,
-  sameItem,
-  type ItemRecord,
-  type StoredItem,
-} from './stored-item.js'
-
-export type { ItemRecord } from './stored-item.js'
+import { collectionValidator, itemModel, READ_PROJECTION, sameItem, toItem, type Item, type StoredItem } from './stored-item.js'
 
 export interface ItemPage {
-  items: ItemRecord[]
+  items: Item[]
   /** Another page follows this one (forwards: after its last item; backwards: there always is). */
   more: boolean
 }
@@ -39,7 +28,7 @@ export interface ListOptions {
 }
 
 export interface CreateResult {
-  item: ItemRecord
+  item: Item
   /** false: an identical item was already stored under that name, and nothing new was written. */
   created: boolean
 }
@@ -50,9 +39,9 @@ export interface ItemsRepository {
    * DatabaseUnavailableError when the insert was never sent, and WriteOutcomeUnknownError when it was sent
    * and the database neither confirmed nor refused it within the create bound.
    */
-  create(item: ItemRecord, createdBy?: string | null): Promise<CreateResult>
+  create(item: Item, createdBy?: string | null): Promise<CreateResult>
   /** The item under `name` in NFC, or, for one stored before names were normalized, under `name` as given. */
-  findByName(name: string): Promise<ItemRecord | null>
+  findByName(name: string): Promise<Item | null>
   /**
    * A page of the items that match `filter`, in the order `sort`: after `after` when given; with `before`
    * (and no `after`), the `limit` items just before it instead, still in that order.
@@ -72,27 +61,23 @@ declare module 'fastify' {
   }
 }
 
-// What reads return: the driver gives int64 values back as numbers (they fit: at most 10^15).
+// A document as read (lean): the driver gives int64 values back as numbers (they fit: at most 10^15).
 // writeToken may be missing from a document another writer stored.
-type LeanItem = Pick<StoredItem, '_id'> & { writeToken?: StoredItem['writeToken'] } & Record<string, unknown>
+type ReadDocument = Pick<StoredItem, '_id'> & { writeToken?: StoredItem['writeToken'] } & Record<string, unknown>
 
-function toRecord(doc: LeanItem): ItemRecord {
-  const record: Record<string, unknown> = { name: doc._id }
-  for (const field of ITEM_FIELDS) {
-    const value = doc[field] ?? null
-    record[field] = value !== null && isMoney(field) ? Number(value) : value
-  }
-  return record as ItemRecord
-}
+/** A new document: the item's fields under their API names, which the schema's aliases store (and cast) as declared. */
+type NewDocument = Omit<Item, 'name'> & Pick<StoredItem, '_id' | 'createdAt' | 'writeToken' | 'createdBy'> & ItemKeys
 
-function toDocument(item: ItemRecord, createdBy: string | null | undefined): StoredItem {
-  const doc: Record<string, unknown> = { _id: item.name, createdAt: new Date(), writeToken: new mongo.ObjectId(), ...itemKeys(item.name, item.description) }
-  if (createdBy !== null && createdBy !== undefined) doc.createdBy = createdBy
-  for (const field of ITEM_FIELDS) {
-    const value = item[field]
-    doc[field] = value !== null && isMoney(field) ? BigInt(value) : value
+function toDocument({ name, ...fields }: Item, createdBy: string | null | undefined): NewDocument {
+  return {
+    _id: name,
+    ...fields,
+    createdAt: new Date(),
+    writeToken: new mongo.ObjectId(),
+    // The derived keys (item-keys.ts), computed here for every create.
+    ...itemKeys(name, fields.description),
+    ...(createdBy === null || createdBy === undefined ? {} : { createdBy }),
   }
-  return doc as StoredItem
 }
 
 // Failures raised before anything is written to a server: Mongoose has no connection yet, no server could
@@ -121,9 +106,9 @@ export default fp(
     fastify.db.applyValidator(Items.collection.collectionName, collectionValidator())
     // Writes go through the model so the schema casts and validates them; bufferCommands: false (the
     // schema's option) makes a call while never connected fail at once, unsent.
-    const insert = (doc: StoredItem): Promise<unknown> => Items.insertOne(doc)
-    const findOne = (filter: Record<string, string>, projection: Record<string, 1>): Promise<LeanItem | null> =>
-      Items.findOne(filter, projection).lean<LeanItem>().exec()
+    const insert = (doc: NewDocument): Promise<unknown> => Items.insertOne(doc)
+    const findOne = (filter: Record<string, string>, projection: Record<string, 1>): Promise<ReadDocument | null> =>
+      Items.findOne(filter, projection).lean<ReadDocument>().exec()
     // Indexes, then the item keys migration, in the background once connected.
     const tasks = startItemTasks(connection, Items, fastify.log)
     fastify.addHook('preClose', (hookDone) => {
@@ -150,11 +135,11 @@ export default fp(
      * the look-alike key (by an item whose name reads the same). The error does not say which index on every
      * server (FerretDB names none), so the stored documents do: the name first, then the look-alike key.
      */
-    async function settleDuplicate(item: ItemRecord, doc: StoredItem): Promise<CreateResult> {
+    async function settleDuplicate(item: Item, doc: NewDocument): Promise<CreateResult> {
       const projection: Record<string, 1> = { ...READ_PROJECTION, writeToken: 1 }
       const stored = await run('find', () => findOne({ _id: doc._id }, projection))
       if (stored === null) {
-        const lookAlike = doc.nameKey === undefined || doc.nameKey === null ? null : await run('find', () => findOne({ nameKey: doc.nameKey as string }, projection))
+        const lookAlike = await run('find', () => findOne({ nameKey: doc.nameKey }, projection))
         if (lookAlike === null) throw new DatabaseUnavailableError({ cause: new Error('an item reported as present was not found') })
         throw new DuplicateItemError(item.name, lookAlike._id)
       }
@@ -162,7 +147,7 @@ export default fp(
         itemCreated()
         return { item, created: true }
       }
-      const existing = toRecord(stored)
+      const existing = toItem(stored)
       if (sameItem(existing, item)) return { item: existing, created: false }
       throw new DuplicateItemError(item.name, stored._id)
     }
@@ -172,7 +157,7 @@ export default fp(
      * succeeds now or meets the stored one, whose token says whether it is ours. Never answering "not stored"
      * here is what keeps a refused create from appearing later.
      */
-    async function confirm(item: ItemRecord, doc: StoredItem, deadline: number, firstError: unknown): Promise<CreateResult> {
+    async function confirm(item: Item, doc: NewDocument, deadline: number, firstError: unknown): Promise<CreateResult> {
       for (let attempt = 1; Date.now() < deadline; attempt++) {
         try {
           await timeDbCall('insert', () => withTimeout(insert(doc), deadline - Date.now()))
@@ -214,20 +199,19 @@ export default fp(
       },
 
       async findByName(name) {
-        const find = (id: string): Promise<LeanItem | null> =>
-          run('find', () => findOne({ _id: id }, READ_PROJECTION))
+        const find = (id: string): Promise<ReadDocument | null> => run('find', () => findOne({ _id: id }, READ_PROJECTION))
         const composed = nfc(name)
         const doc = (await find(composed)) ?? (composed === name ? null : await find(name))
-        return doc === null ? null : toRecord(doc)
+        return doc === null ? null : toItem(doc)
       },
 
       async list({ limit, sort, filter, after, before }) {
         const query = pageQuery(sort, filter, after, before)
         // One extra document tells whether another page follows (or, backwards, precedes).
         const docs = await run('list', () =>
-          Items.find(query.filter, READ_PROJECTION).sort(query.sort).limit(limit + 1).lean<LeanItem[]>().exec(),
+          Items.find(query.filter, READ_PROJECTION).sort(query.sort).limit(limit + 1).lean<ReadDocument[]>().exec(),
         )
-        const page = docs.slice(0, limit).map(toRecord)
+        const page = docs.slice(0, limit).map(toItem)
         if (query.backwards) page.reverse()
         // Backwards, the page ends just before `before`, so a page follows it.
         return { items: page, more: page.length > 0 && (query.backwards || docs.length > limit) }

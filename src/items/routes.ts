@@ -1,31 +1,32 @@
 // The JSON API: create, read one, list. Request -> schema validation -> input.ts -> repository.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { fixedAnswer, IMMUTABLE, REVALIDATE, sendFixed } from '../http/conditional.js'
 import { requireContentType } from '../http/content-type.js'
 import { digitsOnly } from '../http/query.js'
 import { centsToNumber } from '../money.js'
 import { DuplicateItemError } from './errors.js'
-import { cursorOf } from './find.js'
+import { cursorOf, positionOf } from './find.js'
 import { findRequest } from './find-query.js'
 import { fromJson } from './input.js'
 import { itemPath } from './item-path.js'
 import { normalizeBodyName, normalizeListQuery } from './names.js'
 import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
 import { described, ErrorMessage, ValidationFailure } from '../http/schemas.js'
-import { Item, ItemCreate, ItemList, ItemListQuery, ItemParams, NoQuery } from './schemas.js'
-import { apiName, isMoney, ITEM_FIELDS, type ApiField, type ItemRecord } from './stored-item.js'
+import { ItemCreate, ItemJson, ItemList, ItemListQuery, ItemParams, NoQuery } from './schemas.js'
+import type { Item, ItemField } from './stored-item.js'
 
-// The response schema names every field of the stored item: this fails to compile until it does.
+// The response schema names every field of the item: this fails to compile until it does.
 type Compiles<T extends true> = T
-export type ResponseCarriesEveryField = Compiles<[Exclude<ApiField, keyof Item>] extends [never] ? true : false>
+export type ResponseCarriesEveryField = Compiles<[Exclude<ItemField, keyof ItemJson>] extends [never] ? true : false>
 
-/** The item as the API shows it: each field under its API name, money as a number (12.34). */
-function toJson(item: ItemRecord): Item {
-  const json: Record<string, unknown> = { name: item.name }
-  for (const field of ITEM_FIELDS) {
-    const value = item[field]
-    json[apiName(field)] = typeof value === 'number' && isMoney(field) ? centsToNumber(value) : value
-  }
-  return json as Item
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+/** What reply.serialize gives (a string from the schema's serializer; typed wider) as bytes fixedAnswer takes. */
+const serialized = (payload: string | Buffer | ArrayBuffer): string | Uint8Array => (payload instanceof ArrayBuffer ? new Uint8Array(payload) : payload)
+
+/** The item as the API answers it, money as the JSON number of the same value (12.34). */
+function toJson(item: Item): ItemJson {
+  return { ...item, price: centsToNumber(item.price), tax: item.tax === null ? null : centsToNumber(item.tax) }
 }
 
 const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -44,8 +45,8 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         querystring: NoQuery,
         body: ItemCreate,
         response: {
-          200: described(Item, 'That identical item was already stored: nothing new was written (a safe retry); Location names it'),
-          201: described(Item, 'Stored: the item as stored; Location is its path'),
+          200: described(ItemJson, 'That identical item was already stored: nothing new was written (a safe retry); Location names it'),
+          201: described(ItemJson, 'Stored: the item as stored; Location is its path'),
           400: described(ErrorMessage, 'The body is not valid JSON, not UTF-8, empty, or has a __proto__ key'),
           409: described(
             ErrorMessage,
@@ -78,17 +79,22 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         summary: 'Read one item',
         params: ItemParams,
         querystring: NoQuery,
+        description:
+          'A stored item never changes: the answer has a strong ETag and `Cache-Control: ' + IMMUTABLE + '`, and a request ' +
+          'whose If-None-Match names that ETag is answered 304. A 404 is `' + REVALIDATE + '`: the name may be created any moment.',
         response: {
-          200: described(Item, 'The item'),
+          200: described(ItemJson, 'The item'),
+          304: { description: 'The client’s copy (If-None-Match) is this item: nothing is sent again' },
           404: described(ErrorMessage, 'No item has that name'),
           503: described(ErrorMessage, 'The database is unavailable'),
         },
       },
     },
     async (request, reply) => {
-      const item = await fastify.items.findByName(request.params.name)
-      if (item === null) return reply.code(404).send({ detail: 'Item not found' })
-      return toJson(item)
+      // The route's own serializer, so the kept bytes are those the schema would send.
+      const answer = await fastify.readCache.answer(request.params.name, 'json', (item) => fixedAnswer(serialized(reply.serialize(toJson(item))), JSON_TYPE))
+      if (answer === null) return reply.code(404).header('cache-control', REVALIDATE).send({ detail: 'Item not found' })
+      return sendFixed(request, reply, answer, IMMUTABLE)
     },
   )
 
@@ -113,11 +119,12 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { sort, filter, after } = findRequest(request.query)
+      void reply.header('cache-control', REVALIDATE)
       const page = await fastify.items.list({ limit: request.query.limit, sort, filter, after })
       const last = page.items.at(-1)
-      return { items: page.items.map(toJson), next: page.more && last !== undefined ? cursorOf(sort, last) : null }
+      return { items: page.items.map(toJson), next: page.more && last !== undefined ? cursorOf(sort, positionOf(last)) : null }
     },
   )
 }

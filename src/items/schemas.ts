@@ -1,8 +1,7 @@
 // The item's schemas, declared once: they drive request validation (Ajv), the handlers' TypeScript
 // types (TypeBox type provider), response serialization and the OpenAPI document.
 import { Type, type Static } from 'typebox'
-import { moneyField } from '../http/validation.js'
-import { MAX_AMOUNT_TEXT } from '../money.js'
+import { MAX_AMOUNT_TEXT, moneyField } from '../money.js'
 import { SORT_ORDERS } from './find.js'
 
 export const NAME_MAX_LENGTH = 200
@@ -10,7 +9,7 @@ export const DESCRIPTION_MAX_LENGTH = 2000
 export const LIST_LIMIT_DEFAULT = 20
 export const LIST_LIMIT_MAX = 100
 
-// Money fields check amounts with decimal.js and reach the handlers as integer hundredths (moneyField).
+// Money fields check amounts and reach the handlers as Amounts: hundredths and the text sent (moneyField).
 const moneyRules = `at least 0, at most ${MAX_AMOUNT_TEXT}, at most 2 decimal places`
 
 const Name = Type.String({
@@ -57,7 +56,8 @@ export const ItemForm = Type.Object({
 })
 export type ItemForm = Static<typeof ItemForm>
 
-export const Item = Type.Object(
+/** The item as the JSON API answers it. */
+export const ItemJson = Type.Object(
   {
     name: Type.String(),
     price: Type.Number({ description: 'Exact stored value, e.g. 12.34' }),
@@ -66,7 +66,7 @@ export const Item = Type.Object(
   },
   { examples: [{ name: 'Item1', price: 12.34, description: 'Rusty old bucket', tax: null }] },
 )
-export type Item = Static<typeof Item>
+export type ItemJson = Static<typeof ItemJson>
 
 export const ItemParams = Type.Object({
   name: Type.String({ description: 'The item name, URL-encoded' }),
@@ -131,7 +131,7 @@ export const ItemListQuery = Type.Object(
 )
 
 export const ItemList = Type.Object({
-  items: Type.Array(Item),
+  items: Type.Array(ItemJson),
   next: Type.Union([Type.String(), Type.Null()], {
     description: 'Pass as `after` (with the same q, prefix, prices and sort) to get the next page; null on the last page. In name order it is the last name of this page',
   }),

@@ -1,7 +1,7 @@
-// The stored document, declared once: this Mongoose schema. The document's TypeScript type, the item's
-// field list (read, compared, copied), the read projection and the collection's validator follow from it.
+// The stored document, declared once: this Mongoose schema. The document's TypeScript type, the item's type
+// and field list (read, compared, copied), the read projection and the collection's validator follow from it.
 import { Schema, type Connection, type InferRawDocType } from 'mongoose'
-import { MAX_CENTS } from '../money.js'
+import { MAX_CENTS, type Cents } from '../money.js'
 import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from './schemas.js'
 
 /** Characters as the API and MongoDB's $jsonSchema count them: code points, not UTF-16 units. */
@@ -29,13 +29,13 @@ function money() {
   }
 }
 
-// An item's own fields besides its name. Money fields are named <field>Cents; the API calls them <field>.
-// A field added here is read, compared, copied and validated everywhere; the API's schemas (schemas.ts)
-// and the pages (src/views/) fail to compile until they show it.
+// An item's own fields besides its name. A field stored under another name than the API's has the API's name as
+// its alias (Mongoose sets priceCents from price). A field added here is read, compared, copied and validated
+// everywhere; the API's schemas (schemas.ts) and the pages (src/views/) fail to compile until they show it.
 const itemFields = {
-  priceCents: { ...money(), required: true },
+  priceCents: { ...money(), required: true, alias: 'price' },
   description: { type: String, default: null, ...characters(0, DESCRIPTION_MAX_LENGTH) },
-  taxCents: { ...money(), default: null },
+  taxCents: { ...money(), default: null, alias: 'tax' },
 } as const
 
 const definition = {
@@ -83,34 +83,37 @@ export type ItemModel = ReturnType<typeof itemModel>
 /** The stored document as Mongoose casts it: money as bigint. */
 export type StoredItem = InferRawDocType<typeof definition>
 
-/** An item's fields besides its name. */
-export type ItemField = keyof typeof itemFields
-type RawFields = Pick<StoredItem, ItemField>
-export const ITEM_FIELDS = Object.keys(itemFields) as ItemField[]
+type StoredField = keyof typeof itemFields
+type ApiName<K extends StoredField> = (typeof itemFields)[K] extends { alias: infer A extends string } ? A : K
+type Handled<T> = T extends bigint ? Cents : T
 
-/** An item as the service handles it: the name, and money as a number of hundredths (at most 10^15). */
-export type ItemRecord = { name: string } & { [K in ItemField]-?: Handled<Exclude<RawFields[K], undefined>> }
-type Handled<T> = T extends bigint ? number : T
+/** The item: its name and its fields under their API names, money in hundredths (at most 10^15). */
+export type Item = { name: string } & { -readonly [K in StoredField as ApiName<K>]-?: Handled<Exclude<StoredItem[K], undefined>> }
+export type ItemField = Exclude<keyof Item, 'name'>
 
-/** The money fields: stored as bigint, handled as numbers of hundredths. */
-const MONEY = new Set<string>(ITEM_FIELDS.filter((field) => itemSchema.path(field).instance === 'BigInt'))
-export function isMoney(field: ItemField): boolean {
-  return MONEY.has(field)
-}
+/** Each field of an item besides its name: its name, where it is stored, and whether it is money. */
+export const ITEM_FIELDS = Object.entries(itemFields).map(([path, options]) => ({
+  name: ('alias' in options ? options.alias : path) as ItemField,
+  path,
+  money: options.type === BigInt,
+}))
 
-/** The field's name in the API and the form: price for priceCents. */
-export type ApiName<K extends string> = K extends `${infer Base}Cents` ? Base : K
-export type ApiField = ApiName<ItemField>
-export function apiName<K extends ItemField>(field: K): ApiName<K> {
-  return field.replace(/Cents$/, '') as ApiName<K>
-}
+/** The API names of the money fields (price, tax). */
+export const MONEY_FIELDS: ReadonlySet<string> = new Set(ITEM_FIELDS.filter((field) => field.money).map((field) => field.name))
 
 /** What reads return: the name and the item's fields. */
-export const READ_PROJECTION: Record<string, 1> = Object.fromEntries(['_id', ...ITEM_FIELDS].map((path) => [path, 1]))
+export const READ_PROJECTION: Record<string, 1> = Object.fromEntries(['_id', ...ITEM_FIELDS.map((field) => field.path)].map((path) => [path, 1]))
+
+/** The item of a document as read (lean: int64 comes back as a number; a field another writer left out is null). */
+export function toItem(doc: { _id: string } & Record<string, unknown>): Item {
+  const item: Record<string, unknown> = { name: doc._id }
+  for (const { name, path } of ITEM_FIELDS) item[name] = doc[path] ?? null
+  return item as Item
+}
 
 /** The same fields and values: what makes a create sent again identical to the stored one. */
-export function sameItem(a: ItemRecord, b: ItemRecord): boolean {
-  return ITEM_FIELDS.every((field) => a[field] === b[field])
+export function sameItem(a: Item, b: Item): boolean {
+  return ITEM_FIELDS.every(({ name }) => a[name] === b[name])
 }
 
 /**

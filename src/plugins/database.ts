@@ -7,9 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 interface DatabaseOptions {
   mongodbUri: string
   /** Upper bound for one database call, in ms; an outage answers 503 within about this. */
-  operationTimeoutMs?: number
-  /** false only in the bench's cost table (AppOptions.without): database calls are not bounded. */
-  boundCalls?: boolean
+  operationTimeoutMs?: number | undefined
 }
 
 interface Database {
@@ -66,7 +64,6 @@ function firstLine(err: unknown): string {
 export default fp<DatabaseOptions>(
   async function database(fastify, options) {
     const operationTimeoutMs = options.operationTimeoutMs ?? 1_500
-    unbounded = options.boundCalls === false
     // A connection of our own, not mongoose's global one, so tests can run several apps at once.
     const connection = mongoose.createConnection()
     const closing = new AbortController()
@@ -189,12 +186,8 @@ class TimeoutError extends Error {
   override name = 'TimeoutError'
 }
 
-// Set by the bench's cost table only; one app per process there.
-let unbounded = false
-
 /** Rejects with TimeoutError when `promise` takes longer than `ms`. */
 export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  if (unbounded) return promise
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {

@@ -53,6 +53,15 @@ const BAR_CSS = `.item-store-bar { display: flex; flex-wrap: wrap; gap: 0.25rem 
 export default fp(
   async function docs(fastify) {
     await fastify.register(swagger, {
+      // A query parameter with a default is optional to a client (validation fills it in), whatever `required` says.
+      transform: ({ schema, url }) => {
+        type Query = { properties?: Record<string, { default?: unknown }>; required?: string[] }
+        // A route without a schema has none, whatever the types say.
+        const query = (schema as { querystring?: Query } | undefined)?.querystring
+        if (query?.required === undefined) return { schema, url }
+        const required = query.required.filter((name) => query.properties?.[name]?.default === undefined)
+        return { schema: { ...schema, querystring: { ...query, required } }, url }
+      },
       openapi: {
         openapi: '3.1.0',
         info: {

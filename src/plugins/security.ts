@@ -65,10 +65,8 @@ function computeSecurityHeaders(): [string, string][] {
 /** Every answer carries these, also the router's and the HTTP parser's own (src/http/framework-errors.ts). */
 export const SECURITY_HEADERS: readonly (readonly [string, string])[] = computeSecurityHeaders()
 
-export default fp<{ headers?: boolean }>(
-  async function security(fastify, options) {
-    // false only in the bench's cost table (AppOptions.without).
-    if (options.headers === false) return
+export default fp(
+  async function security(fastify) {
     // Not @fastify/helmet: it rebuilds helmet's middleware (parsing the CSP again) on every request,
     // a cost shown in docs/performance.md.
     fastify.addHook('onRequest', (_request, reply, done) => {

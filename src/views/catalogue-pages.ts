@@ -4,7 +4,7 @@
 import type { SortOrder } from '../items/find.js'
 import { CATALOGUE_PATH, itemPagePath, itemPath } from '../items/item-path.js'
 import { NAME_MAX_LENGTH } from '../items/schemas.js'
-import { isMoney, type ItemField, type ItemRecord } from '../items/stored-item.js'
+import { MONEY_FIELDS, type Item, type ItemField } from '../items/stored-item.js'
 import { formatCents } from '../money.js'
 import { AMOUNT_PATTERN } from './form-pages.js'
 import { html, type Html } from './html.js'
@@ -41,7 +41,7 @@ const NONE = html`<span class="empty">none</span>`
 const EXCERPT_LENGTH = 80
 
 // Every field of an item is shown (this fails to compile until a new one has its label), in this order.
-const LABELS: Record<ItemField, string> = { priceCents: 'Price', taxCents: 'Tax', description: 'Description' }
+const LABELS: Record<ItemField, string> = { price: 'Price', tax: 'Tax', description: 'Description' }
 const SHOWN = Object.keys(LABELS) as ItemField[]
 
 /** A field's value for people: money with two decimals, text in full or, in the list, as an excerpt. */
@@ -55,7 +55,7 @@ function shown(value: string | number | null, short: boolean): Html | string {
 }
 
 function moneyClass(field: ItemField): Html | false {
-  return isMoney(field) && html` class="money"`
+  return MONEY_FIELDS.has(field) && html` class="money"`
 }
 
 const ORDERS: [SortOrder, string][] = [
@@ -119,7 +119,7 @@ ${search.prefix !== undefined && search.prefix !== '' && html`<input type="hidde
 `}</form>`
 }
 
-function table(items: ItemRecord[]): Html {
+function table(items: Item[]): Html {
   const rows = items.map(
     (item) => html`<tr>
 <th scope="row" data-label="Name"><a href="${itemPagePath(item.name)}">${item.name}</a></th>
@@ -135,7 +135,7 @@ ${rows}</tbody>
 }
 
 export interface CatalogueView {
-  items: ItemRecord[]
+  items: Item[]
   /** What was asked for, as typed. */
   search: CatalogueSearch
   /** What is wrong with the search, beside each control; `general` for what belongs to none. Nothing is listed then. */
@@ -220,7 +220,7 @@ const NOTICES: Record<'created' | 'unchanged', string> = {
 }
 
 /** One item, every field, with its JSON a link away. */
-export function itemPage(item: ItemRecord, notice: ItemPageNotice): string {
+export function itemPage(item: Item, notice: ItemPageNotice): string {
   return page(
     item.name,
     html`<h1 class="name">${item.name}</h1>

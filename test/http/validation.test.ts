@@ -1,9 +1,12 @@
 // How request validation failures are reported (src/http/errors.ts), through the built app with
 // `inject`: only requests that are refused before any database call, so no database is needed. The
 // app points at a closed loopback port and keeps retrying in the background until it is closed.
-import type { FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.js'
+import { sendError } from '../../src/http/errors.js'
+import { registerValidation } from '../../src/http/validation.js'
 import { DESCRIPTION_MAX_LENGTH, ItemListQuery, LIST_LIMIT_MAX, NAME_MAX_LENGTH } from '../../src/items/schemas.js'
 import { get, postJson, type Answer } from '../../harness/http.js'
 import { freeLoopbackPort } from '../../harness/ports.js'
@@ -157,5 +160,19 @@ describe('422 query errors', () => {
     const { status, detail } = await listItems(`after=${'a'.repeat(((ItemListQuery.properties.after as { maxLength?: number }).maxLength ?? 0) + 1)}`)
     expect(status).toBe(422)
     expect(detail).toEqual([{ loc: ['query', 'after'], msg: expect.any(String) as string, type: 'string_too_long' }])
+  })
+})
+
+describe('const and enum', () => {
+  it('say which values are allowed', async () => {
+    const fastify = Fastify({ logger: false })
+    registerValidation(fastify, [])
+    fastify.setErrorHandler((error, request, reply) => sendError(error, request, reply))
+    const schema = { body: Type.Object({ unit: Type.Union([Type.Literal('kg'), Type.Literal('g')]), format: Type.Literal('csv'), rounding: Type.Unsafe({ enum: ['up', 'down'] }) }) }
+    fastify.post('/check', { schema }, () => 'ok')
+    const answer = await fastify.inject({ method: 'POST', url: '/check', payload: { unit: 'lb', format: 'json', rounding: 'sideways' } })
+    const messages = (answer.json<{ detail: FieldError[] }>().detail).map((error) => error.msg)
+    expect(messages.sort()).toEqual(['format must be "csv"', 'rounding must be one of "up", "down"', 'unit must be "kg" or "g"'])
+    await fastify.close()
   })
 })

@@ -168,7 +168,7 @@ describe('parameters that are not known, or bad values', () => {
   it.each<[string, string, string[], RegExp]>([
     ['an unknown parameter', 'contains=ucket', ['query', 'contains'], /^unknown parameter contains: the parameters here are limit, after, q, prefix, min_price, max_price, sort$/],
     ['a misspelt one', 'serach=bucket', ['query', 'serach'], /^unknown parameter serach: /],
-    ['an unknown order', 'sort=cheapest', ['query', 'sort'], /^sort must be one of: name, price, -price$/],
+    ['an unknown order', 'sort=cheapest', ['query', 'sort'], /^sort must be one of "name", "price", "-price"$/],
     ['a price that is not one', 'min_price=cheap', ['query', 'min_price'], /^min_price must be a decimal number/],
     ['a price with three decimals', 'max_price=1.005', ['query', 'max_price'], /^max_price must have at most 2 digits after the decimal point/],
     ['a negative price', 'min_price=-1', ['query', 'min_price'], /^min_price must be at least 0/],

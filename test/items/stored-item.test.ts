@@ -7,17 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApp, type RunningApp } from '../../harness/app.js'
 import { get, postJson } from '../../harness/http.js'
 import type { ItemsCollection } from '../../harness/items.js'
-import type { ItemRecord } from '../../src/items/repository.js'
-import { MAX_CENTS } from '../../src/money.js'
+import type { Item } from '../../src/items/stored-item.js'
+import { MAX_CENTS, type Cents } from '../../src/money.js'
 import { testDbUri } from '../setup/test-app.js'
 
-const GOOD: ItemRecord = { name: 'good', priceCents: 100, description: null, taxCents: null }
+const GOOD: Item = { name: 'good', price: 100 as Cents, description: null, tax: null }
 
 describe('the stored document', () => {
   let running: RunningApp
   let items: ItemsCollection
   const logLines: string[] = []
-  let record: ItemRecord = GOOD
+  let record: Item = GOOD
 
   beforeAll(async () => {
     running = await startApp(
@@ -52,9 +52,9 @@ describe('the stored document', () => {
     expect((await postJson(running.baseUrl, { name: 'after start', price: 1 })).status).toBe(201)
   })
 
-  it.each<[string, Partial<ItemRecord>]>([
-    ['a price above the API bound', { name: 'too dear', priceCents: MAX_CENTS + 1 }],
-    ['a negative tax', { name: 'negative tax', taxCents: -1 }],
+  it.each<[string, Partial<Item>]>([
+    ['a price above the API bound', { name: 'too dear', price: (MAX_CENTS + 1) as Cents }],
+    ['a negative tax', { name: 'negative tax', tax: -1 as Cents }],
     ['a name of 201 characters', { name: 'n'.repeat(201) }],
     ['a description of 2001 characters', { name: 'long description', description: 'd'.repeat(2001) }],
   ])('a record with %s is refused by the schema: 500, a log line, nothing stored', async (_label, change) => {

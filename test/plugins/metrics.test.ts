@@ -5,43 +5,15 @@ import { UNMATCHED_ROUTE } from '../../src/plugins/metrics.js'
 import { startApp, type RunningApp } from '../../harness/app.js'
 import { findDatabase, type StoppableDatabase } from '../../harness/database.js'
 import { get, postForm, postJson } from '../../harness/http.js'
+import { metricValue as value, parseMetrics, type Sample } from '../../harness/metrics.js'
 import { withDatabase } from '../../harness/mongo-uri.js'
 import { startTestApp } from '../setup/test-app.js'
-
-interface Sample {
-  name: string
-  labels: Record<string, string>
-  value: number
-}
-
-/** The Prometheus text format's samples (comments skipped). */
-function parseMetrics(text: string): Sample[] {
-  const samples: Sample[] = []
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
-    if (match === null) throw new Error(`not a Prometheus sample line: ${line}`)
-    const labels: Record<string, string> = {}
-    for (const pair of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1] ?? ''] = pair[2] ?? ''
-    samples.push({ name: match[1] ?? '', labels, value: Number(match[3]) })
-  }
-  return samples
-}
 
 async function scrape(baseUrl: string): Promise<{ text: string; samples: Sample[] }> {
   const answer = await get(baseUrl, '/metrics')
   expect(answer.status).toBe(200)
   expect(answer.contentType).toMatch(/^text\/plain; version=0\.0\.4/)
   return { text: answer.text, samples: parseMetrics(answer.text) }
-}
-
-/** The value of the one sample of `name` whose labels include `labels`; 0 when there is none yet. */
-function value(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  const found = samples.filter(
-    (sample) => sample.name === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted),
-  )
-  if (found.length > 1) throw new Error(`${found.length} samples of ${name} match ${JSON.stringify(labels)}`)
-  return found[0]?.value ?? 0
 }
 
 const CREATED = { method: 'POST', route: '/items/new/', status_code: '201' }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { cataloguePage, itemNotFoundPage, itemPage } from '../../src/views/catalogue-pages.js'
 import { conflictPage, entryPage, errorPage, invalidPage, type FormValues } from '../../src/views/form-pages.js'
 import { notFoundPage } from '../../src/views/not-found-page.js'
+import type { Cents } from '../../src/money.js'
 
 type Node = DefaultTreeAdapterTypes.Node
 type Element = DefaultTreeAdapterTypes.Element
@@ -102,7 +103,7 @@ describe('the form shown again', () => {
   })
 })
 
-const LAMP = { name: 'Lamp', priceCents: 1234, description: null, taxCents: 0 }
+const LAMP = { name: 'Lamp', price: 1234 as Cents, description: null, tax: 0 as Cents }
 
 describe('every page, for keyboards and screen readers', () => {
   it.each<[string, string, string | undefined]>([
