@@ -49,7 +49,11 @@ export function csrfToken(page: string): string {
 export class Visitor {
   private readonly jar = new Map<string, string>()
 
-  constructor(readonly target: Target) {}
+  /** `headers` go with every request, e.g. X-Forwarded-For to come from another address through a trusted proxy. */
+  constructor(
+    readonly target: Target,
+    private readonly extra: Record<string, string> = {},
+  ) {}
 
   /** The session cookie (name=value), or undefined when there is none. */
   get cookie(): string | undefined {
@@ -64,7 +68,7 @@ export class Visitor {
 
   private headers(): Record<string, string> {
     const cookies = [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ')
-    return cookies === '' ? {} : { cookie: cookies }
+    return cookies === '' ? { ...this.extra } : { ...this.extra, cookie: cookies }
   }
 
   async get(path: string): Promise<Answer> {

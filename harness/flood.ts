@@ -36,6 +36,8 @@ export interface FloodOptions {
   openConcurrency?: number
   /** At most this many sockets opened per second (no pacing when absent). */
   opensPerSecond?: number
+  /** Loopback addresses the sockets come from in turn, as from many clients (the server holds each address to a share of its connections). */
+  localAddresses?: string[]
 }
 
 export interface FloodResult {
@@ -68,7 +70,8 @@ export function startFlood(options: FloodOptions): Flood {
     const { contentType, body } = bodies[index % bodies.length] as (typeof bodies)[number]
     const path = contentType === 'application/json' ? '/items/new/' : '/items/new/form/'
     await new Promise<void>((resolve) => {
-      const socket = connect(options.port, '127.0.0.1')
+      const localAddress = options.localAddresses?.[index % options.localAddresses.length]
+      const socket = connect({ port: options.port, host: '127.0.0.1', ...(localAddress === undefined ? {} : { localAddress }) })
       sockets.push(socket)
       let answered = false
       let settled = false

@@ -37,6 +37,8 @@ export interface SendOptions {
   timeoutMs?: number
   /** A keep-alive agent, to reuse connections as a real client would; a fresh connection by default. */
   agent?: Agent
+  /** The loopback address to connect from (127.0.0.1 by default), to come as another client. */
+  localAddress?: string
 }
 
 /** What inject needs of a Fastify instance. */
@@ -61,12 +63,12 @@ async function inject(app: Injectable, options: Request): Promise<Answer> {
 }
 
 /** Sends one request to `target` and resolves with the whole answer. */
-export async function send(target: Target, options: Request, { timeoutMs = 10_000, agent }: SendOptions = {}): Promise<Answer> {
+export async function send(target: Target, options: Request, { timeoutMs = 10_000, agent, localAddress }: SendOptions = {}): Promise<Answer> {
   if (typeof target !== 'string') return inject(target, options)
   const { hostname, port } = new URL(target)
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: hostname, port, method: options.method ?? 'GET', path: options.path, headers: options.headers, agent: agent ?? false },
+      { host: hostname, port, method: options.method ?? 'GET', path: options.path, headers: options.headers, agent: agent ?? false, localAddress },
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))

@@ -31,9 +31,11 @@ import gracefulClose from './plugins/graceful-close.js'
 import loadLimits, { type LoadLimitOptions } from './plugins/load-limits.js'
 import metrics, { metricsRoute } from './plugins/metrics.js'
 import createLimit from './plugins/create-limit.js'
+import corsForTheApi from './plugins/cors.js'
 import requestGuards from './plugins/request-guards.js'
 import security from './plugins/security.js'
 import staticFiles from './plugins/static-files.js'
+import unreadBodies from './plugins/unread-bodies.js'
 import healthRoutes from './ops/health.js'
 import { notFoundPage } from './views/not-found-page.js'
 
@@ -51,6 +53,8 @@ export interface AppOptions {
   access?: AccessConfig
   /** Sign-in attempts allowed per address and per name (defaults in src/auth/signin-routes.ts). */
   signinLimits?: Partial<SigninLimits>
+  /** How often expired sign-in state is removed where the database has no TTL index (default a minute). */
+  signinSweepEveryMs?: number
   /** Bytes of item answers kept in memory (src/items/read-cache.ts); 0 = none. Default READ_CACHE_MB's default. */
   readCacheBytes?: number
 }
@@ -103,9 +107,12 @@ export function appParts(options: AppOptions): AppPart[] {
     ['request-guards', (fastify) => fastify.register(requestGuards, { routerOptions: serverOptions.routerOptions })],
     ['load-limits', (fastify) => options.loadLimits && fastify.register(loadLimits, options.loadLimits)],
     ['metrics', (fastify) => fastify.register(metrics, { enabled: options.metrics ?? true })],
+    ['unread-bodies', (fastify) => fastify.register(unreadBodies)],
     ['create-limit', (fastify) => fastify.register(createLimit, { perMinute: options.rateLimitCreates ?? 0 })],
-    ['access', (fastify) => fastify.register(access, { access: options.access ?? OPEN_ACCESS, signinLimits: options.signinLimits })],
     ['database', (fastify) => fastify.register(database, { mongodbUri: options.mongodbUri, operationTimeoutMs: options.dbOperationTimeoutMs })],
+    // After the database, which keeps the sign-in state; before the routes, which name its guards.
+    ['access', (fastify) => fastify.register(access, { access: options.access ?? OPEN_ACCESS, signinLimits: options.signinLimits, sweepEveryMs: options.signinSweepEveryMs })],
+    ['cors', (fastify) => fastify.register(corsForTheApi, { origins: (options.access ?? OPEN_ACCESS).corsOrigins })],
     ['items-repository', (fastify) => fastify.register(itemsRepository)],
     ['read-cache', (fastify) => fastify.register(readCache, { maxBytes: options.readCacheBytes ?? READ_CACHE_DEFAULT_MB * 2 ** 20 })],
     ['docs', (fastify) => fastify.register(docs)],
@@ -114,14 +121,16 @@ export function appParts(options: AppOptions): AppPart[] {
       await fastify.register(accepts)
       fastify.setErrorHandler((error, request, reply) => {
         // A mistyped address in a browser gets a page with the ways in; programs keep the JSON 404.
-        if (request.is404 && (error as { statusCode?: unknown }).statusCode === 404 && prefersHtml(request)) return sendHtml(reply, 404, notFoundPage())
+        if (request.is404 && (error as { statusCode?: unknown }).statusCode === 404 && prefersHtml(request)) {
+          return sendHtml(reply, 404, notFoundPage(fastify.account(request, reply)))
+        }
         return sendError(error, request, reply)
       })
       fastify.setNotFoundHandler((request, reply) =>
-        prefersHtml(request) ? sendHtml(reply, 404, notFoundPage()) : reply.code(404).send({ detail: 'Not Found' }),
+        prefersHtml(request) ? sendHtml(reply, 404, notFoundPage(fastify.account(request, reply))) : reply.code(404).send({ detail: 'Not Found' }),
       )
     }],
-    // Routes last, after the docs plugin (so /docs lists them) and the access plugin (which guards some of them).
+    // Routes last, after the docs plugin (so /docs lists them) and the access plugin (whose guards they name).
     ['health-routes', (fastify) => fastify.register(healthRoutes)],
     ['metrics-route', (fastify) => fastify.register(metricsRoute)],
     ['item-routes', (fastify) => fastify.register(itemRoutes)],

@@ -21,7 +21,7 @@ const LOG_FLUSH_MS = 250
 const logStream = pino.destination({ dest: 1, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS })
 
 const app = await buildApp(
-  { mongodbUri: config.mongodbUri, metrics: config.metrics, rateLimitCreates: config.rateLimitCreates, loadLimits: config.loadLimits, readCacheBytes: config.readCacheBytes, access: config.access },
+  { mongodbUri: config.mongodbUri, metrics: config.metrics, rateLimitCreates: config.rateLimitCreates, loadLimits: { ...config.loadLimits, trustProxy: config.trustProxy }, readCacheBytes: config.readCacheBytes, access: config.access },
   {
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'], stream: logStream },
     // Whom to believe about the client address (X-Forwarded-For), which the create limit counts by.

@@ -1,41 +1,35 @@
 // Editors' password hashes: scrypt with a random salt, written in the PHC string format
 // ($scrypt$ln=15,r=8,p=3$<salt>$<hash>, base64 without padding), the one passlib and others read.
-// The cost is OWASP's scrypt setting for 32 MiB of memory per hash (N=2^15, r=8, p=3).
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
+// The cost is OWASP's scrypt setting for 32 MiB of memory per hash (N=2^15, r=8, p=3). Hashing is a
+// bounded resource: one hash at a time per process, a few waiting, and no hash over HASH_MEMORY_CAP.
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
+import { promisify } from 'node:util'
+import { HttpError } from '../http/errors.js'
 
 export const SCRYPT_DEFAULTS = { ln: 15, r: 8, p: 3 } as const
-const SALT_BYTES = 16
-const HASH_BYTES = 32
-// Bounds on what an editors file may ask for, so one line cannot make each sign-in take minutes or gigabytes.
+/** The most memory one hash may take (scrypt needs 128 × 2^ln × r bytes); docs/security.md. */
+export const HASH_MEMORY_CAP = 64 * 2 ** 20
 const LIMITS = { ln: [14, 20], r: [1, 32], p: [1, 16] } as const
+// One hash at a time: each holds up to HASH_MEMORY_CAP outside the heap, and libuv would run four at once.
+const WAITING_MAX = 4
+// A check still waiting for its turn after this long is answered 503 too, rather than keep its client waiting.
+const WAIT_MAX_MS = 5_000
 
-export interface ScryptHash {
-  ln: number
-  r: number
-  p: number
-  salt: Buffer
-  hash: Buffer
-}
+export type ScryptParams = { ln: number; r: number; p: number }
+export type ScryptHash = ScryptParams & { salt: Buffer; hash: Buffer }
 
-function b64(buffer: Buffer): string {
-  return buffer.toString('base64').replace(/=+$/, '')
-}
+const b64 = (buffer: Buffer): string => buffer.toString('base64').replace(/=+$/, '')
 
-function derive(password: string, salt: Buffer, { ln, r, p }: { ln: number; r: number; p: number }, length: number): Promise<Buffer> {
-  const N = 2 ** ln
-  const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, length, options, (err, key) => {
-      if (err === null) resolve(key)
-      else reject(err)
-    })
-  })
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, length: number, options: ScryptOptions) => Promise<Buffer>
+
+function derive(password: string, salt: Buffer, { ln, r, p }: ScryptParams, length: number): Promise<Buffer> {
+  return scryptAsync(password.normalize('NFC'), salt, length, { N: 2 ** ln, r, p, maxmem: 128 * 2 ** ln * r + 2 ** 20 })
 }
 
 /** A new hash of `password` with a fresh salt, as a PHC string. */
-export async function hashPassword(password: string, params: { ln: number; r: number; p: number } = SCRYPT_DEFAULTS): Promise<string> {
-  const salt = randomBytes(SALT_BYTES)
-  const hash = await derive(password, salt, params, HASH_BYTES)
+export async function hashPassword(password: string, params: ScryptParams = SCRYPT_DEFAULTS): Promise<string> {
+  const salt = randomBytes(16)
+  const hash = await derive(password, salt, params, 32)
   return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${b64(salt)}$${b64(hash)}`
 }
 
@@ -44,20 +38,74 @@ const PHC = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{16,
 /** The parts of a PHC scrypt string, or a sentence saying what is wrong with it. */
 export function parseHash(text: string): ScryptHash | string {
   const match = PHC.exec(text)
-  if (match === null) return 'is not a scrypt hash in the form $scrypt$ln=15,r=8,p=3$<salt>$<hash> (make one with `npm run editor -- add <name>`)'
+  if (match === null) return 'is not a scrypt hash in the form $scrypt$ln=15,r=8,p=3$<salt>$<hash> (make one with `npm run -s editor -- add <name>`)'
   const [ln, r, p] = [Number(match[1]), Number(match[2]), Number(match[3])]
   for (const [name, value] of [['ln', ln], ['r', r], ['p', p]] as const) {
     const [low, high] = LIMITS[name]
     if (value < low || value > high) return `has ${name}=${value}; it must be from ${low} to ${high}`
   }
-  const salt = Buffer.from(match[4] ?? '', 'base64')
+  const memory = 128 * 2 ** ln * r
+  if (memory > HASH_MEMORY_CAP) {
+    return `has ln=${ln},r=${r}: each sign-in would take ${memory / 2 ** 20} MiB; at most ${HASH_MEMORY_CAP / 2 ** 20} MiB (128 × 2^ln × r bytes) is allowed, such as ln=15,r=8`
+  }
   const hash = Buffer.from(match[5] ?? '', 'base64')
   if (hash.length < 16) return 'has a hash shorter than 16 bytes'
-  return { ln, r, p, salt, hash }
+  return { ln, r, p, salt: Buffer.from(match[4] ?? '', 'base64'), hash }
 }
 
 /** Whether `password` matches; the final comparison takes the same time wherever the bytes differ. */
 export async function verifyPassword(password: string, stored: ScryptHash): Promise<boolean> {
-  const candidate = await derive(password, stored.salt, stored, stored.hash.length)
-  return timingSafeEqual(candidate, stored.hash)
+  return timingSafeEqual(await derive(password, stored.salt, stored, stored.hash.length), stored.hash)
+}
+
+/** A short digest of a hash: a session keeps it, so a new password (a new salt) ends the sessions of the old. */
+export function fingerprint(stored: ScryptHash): string {
+  return createHash('sha256').update(stored.salt).update(stored.hash).digest('base64url').slice(0, 22)
+}
+
+let hashing = false
+const waiting: (() => void)[] = []
+
+/**
+ * A password check for the editors of a file: it hashes once with each parameter set among `hashes`, the
+ * editor's own hash for theirs and a decoy for the others, so it costs the same whether the name exists and
+ * whatever its hash's cost. One check at a time per process, WAITING_MAX waiting at most WAIT_MAX_MS; beyond that 503.
+ */
+export async function passwordChecker(hashes: ScryptHash[]): Promise<(password: string, own: ScryptHash | undefined) => Promise<boolean>> {
+  const paramsOf = ({ ln, r, p }: ScryptParams): string => `${ln},${r},${p}`
+  const decoys = new Map<string, ScryptHash>()
+  for (const hash of hashes) {
+    if (!decoys.has(paramsOf(hash))) decoys.set(paramsOf(hash), parseHash(await hashPassword(randomBytes(16).toString('hex'), hash)) as ScryptHash)
+  }
+  return async (password, own) => {
+    const busy = new HttpError(503, 'Too many sign-ins are being checked right now; try again in a second')
+    if (hashing) {
+      if (waiting.length >= WAITING_MAX) throw busy
+      await new Promise<void>((resolve, reject) => {
+        const turn = (): void => {
+          clearTimeout(timer)
+          resolve()
+        }
+        const timer = setTimeout(() => {
+          waiting.splice(waiting.indexOf(turn), 1)
+          reject(busy)
+        }, WAIT_MAX_MS)
+        waiting.push(turn)
+      })
+    }
+    hashing = true
+    try {
+      let matched = false
+      for (const [params, decoy] of decoys) {
+        const mine = own !== undefined && paramsOf(own) === params
+        const right = await verifyPassword(password, mine ? own : decoy)
+        matched ||= mine && right
+      }
+      return matched
+    } finally {
+      const next = waiting.shift()
+      if (next === undefined) hashing = false
+      else next()
+    }
+  }
 }

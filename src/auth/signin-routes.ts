@@ -1,40 +1,45 @@
-// GET /signin, POST /signin and POST /signout. The session is @fastify/secure-session's encrypted cookie,
-// so every instance with the same SESSION_SECRET accepts it and nothing is kept per process. Attempts are
-// limited per address (before the body is read) and per name (so spreading over addresses gains nothing).
-import rateLimit from '@fastify/rate-limit'
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest, preValidationHookHandler } from 'fastify'
+// GET /signin, POST /signin and POST /signout. Attempts are counted in MongoDB (signin-store.ts), so every
+// instance shares one limit: per address (before the body is read), per name from one address, and a bounded
+// slow-down per name from anywhere, so a stranger cannot lock an editor out (docs/security.md).
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { randomBytes } from 'node:crypto'
-import { HttpError } from '../http/errors.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { requireContentType } from '../http/content-type.js'
+import { HttpError, sendError } from '../http/errors.js'
 import { htmlAnswer, sendHtml } from '../http/html-reply.js'
 import { errorPage } from '../views/form-pages.js'
 import { signinPage, signinUnavailablePage, type SigninView } from '../views/signin-page.js'
+import { visibleText } from '../views/visible-text.js'
 import type { Editor } from './config.js'
-import { hashPassword, parseHash, verifyPassword, type ScryptHash } from './passwords.js'
-
-export const SESSION_EDITOR = 'editor'
+import { fingerprint, passwordChecker } from './passwords.js'
 
 export interface SigninLimits {
   perAddress: number
-  perName: number
+  perNameAndAddress: number
+  /** Attempts at one name from anywhere before each further one waits SLOW_STEP_MS more, at most SLOW_MAX_MS. */
+  perNameBeforeSlowing: number
   windowMs: number
 }
 
-const DEFAULT_LIMITS: SigninLimits = { perAddress: 30, perName: 10, windowMs: 10 * 60_000 }
+const DEFAULT_LIMITS: SigninLimits = { perAddress: 30, perNameAndAddress: 10, perNameBeforeSlowing: 10, windowMs: 10 * 60_000 }
+const [SLOW_STEP_MS, SLOW_MAX_MS] = [250, 3_000]
+// The editor-name rule's length (config.ts): a longer name is refused before it is counted or hashed.
+const NAME_MAX = 64
+const FORM = 'application/x-www-form-urlencoded'
 
-export interface SigninOptions {
-  editors: Editor[]
-  /** Whether sessions are set up (editors and SESSION_SECRET); without them the page says nobody can sign in. */
-  sessions: boolean
-  /** Writes are closed; with open writes there is nothing to sign in to. */
-  closed: boolean
-  limits?: Partial<SigninLimits> | undefined
+/** The name as sign-in looks it up and counts attempts at it: trimmed, NFKC, case-folded. */
+export function nameKey(name: string): string {
+  return name.normalize('NFKC').trim().toUpperCase().toLowerCase()
 }
 
-const WRONG = 'The name or the password is not right'
-
-/** Where to go after signing in: a path on this site only, never another site (//host or /\host). */
+/** Where to go after signing in: a path on this site (never //host or /\host), what is not printable ASCII percent-encoded. */
 export function safeNext(raw: unknown): string {
-  return typeof raw === 'string' && /^\/(?![/\\])[^\s]*$/.test(raw) && raw.length <= 2048 ? raw : '/'
+  if (typeof raw !== 'string' || raw.length > 2048 || !/^\/(?![/\\])/.test(raw)) return '/'
+  try {
+    return raw.replace(/[^\x21-\x7e]+/g, encodeURIComponent)
+  } catch {
+    return '/'
+  }
 }
 
 function field(body: unknown, name: string): string {
@@ -42,113 +47,93 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : ''
 }
 
-function isCsrfError(error: FastifyError): boolean {
-  return error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET'
-}
+type Options = { editors: Editor[]; sessions: boolean; sessionSeconds: number; limits?: Partial<SigninLimits> | undefined }
 
-function minutes(seconds: number): string {
-  const count = Math.max(1, Math.ceil(seconds / 60))
-  return `${count} minute${count === 1 ? '' : 's'}`
-}
-
-const signinRoutes: FastifyPluginAsync<SigninOptions> = async (fastify, { editors, sessions, closed, limits }) => {
-  if (!closed) return
+const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, sessions, sessionSeconds, limits }) => {
+  const page = { tags: ['sign-in'], produces: ['text/html'] }
   if (!sessions) {
-    fastify.get('/signin', { schema: { tags: ['sign-in'], summary: 'Sign-in page', produces: ['text/html'], response: { 200: htmlAnswer('Says that nobody can sign in here: no editors are set up') } } }, (_request, reply) =>
-      sendHtml(reply, 200, signinUnavailablePage()),
-    )
+    const schema = { ...page, summary: 'Says that nobody can sign in here: no editors are set up', response: { 200: htmlAnswer('The notice') } }
+    fastify.get('/signin', { schema }, (_request, reply) => sendHtml(reply, 200, signinUnavailablePage()))
     return
   }
+  const { perAddress, perNameAndAddress, perNameBeforeSlowing, windowMs } = { ...DEFAULT_LIMITS, ...limits }
+  const byKey = new Map(editors.map((editor) => [nameKey(editor.name), editor]))
+  const check = await passwordChecker(editors.map((editor) => editor.hash))
 
-  const { perAddress, perName, windowMs } = { ...DEFAULT_LIMITS, ...limits }
-  const byName = new Map(editors.map((editor) => [editor.name.toLowerCase(), editor]))
-  // An unknown name costs the same scrypt work as a known one, so timing does not tell which names exist.
-  const decoy = parseHash(await hashPassword(randomBytes(16).toString('hex'))) as ScryptHash
-
-  if (!fastify.hasDecorator('createRateLimit')) await fastify.register(rateLimit, { global: false })
-  const addressLimit = fastify.createRateLimit({ max: perAddress, timeWindow: windowMs })
-  const nameLimit = fastify.createRateLimit({
-    max: perName,
-    timeWindow: windowMs,
-    keyGenerator: (request) => field(request.body, 'name').normalize('NFC').toLowerCase(),
-  })
-
-  async function limited(check: typeof addressLimit, request: FastifyRequest, reply: FastifyReply, what: string): Promise<void> {
-    const result = await check(request)
-    if (result.isAllowed || !result.isExceeded) return
-    const seconds = Math.max(1, result.ttlInSeconds)
-    void reply.header('retry-after', seconds)
-    throw new HttpError(429, `Too many sign-in attempts ${what}; try again in ${minutes(seconds)}`)
+  async function limit(reply: FastifyReply, key: string, max: number, what: string): Promise<number> {
+    const { count, leftMs } = await fastify.signinStore.count(key, windowMs)
+    if (count <= max) return count
+    const minutes = Math.max(1, Math.ceil(leftMs / 60_000))
+    void reply.header('retry-after', Math.max(1, Math.ceil(leftMs / 1000)))
+    throw new HttpError(429, `Too many sign-in attempts ${what}; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`)
   }
 
   function view(request: FastifyRequest, reply: FastifyReply, extra: Partial<SigninView> = {}): string {
     const next = safeNext(field(request.body, 'next') || (request.query as Record<string, unknown> | undefined)?.next)
-    return signinPage({ next, csrfToken: reply.generateCsrf(), ...extra })
+    const account = fastify.account(request, reply)
+    void reply.header('cache-control', 'private, no-store')
+    return signinPage({ next, csrfToken: reply.generateCsrf(), account, ...extra })
   }
 
-  const checkCsrf: preValidationHookHandler = (request, reply, done) => {
-    fastify.csrfProtection(request, reply, done)
-  }
+  /** A refusal the person can act on shows the sign-in form again with it; anything else the error page. */
+  const answerErrors = (title: string) =>
+    function errorHandler(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+      const stale = (error as { code?: string }).code?.startsWith('FST_CSRF') === true ? 'The form was out of date; please send it again' : undefined
+      sendError(error, request, reply, {
+        invalid: () => errorPage(400, 'The form could not be read', title),
+        failed: (status, detail) =>
+          title === 'Not signed in' && [403, 429, 503].includes(status)
+            ? view(request, reply, { name: field(request.body, 'name'), problems: { credentials: stale ?? detail } })
+            : errorPage(status, stale ?? detail, title, fastify.account(request, reply)),
+      })
+    }
+  const refusals = { 400: htmlAnswer('Not UTF-8'), 403: htmlAnswer('The CSRF token is missing or stale'), 413: htmlAnswer('Over 64 KiB'), 415: htmlAnswer(`Not ${FORM}`) }
 
-  fastify.get(
-    '/signin',
-    {
-      schema: {
-        tags: ['sign-in'],
-        summary: 'Sign-in page for editors',
-        querystring: { type: 'object', properties: { next: { type: 'string', description: 'A path on this site to go to once signed in' } } },
-        produces: ['text/html'],
-        response: { 200: htmlAnswer('The sign-in form') },
-      },
-    },
-    (request, reply) => sendHtml(reply, 200, view(request, reply)),
+  const querystring = { type: 'object', properties: { next: { type: 'string', description: 'A path on this site to go to once signed in' } } }
+  fastify.get('/signin', { schema: { ...page, summary: 'Sign-in page for editors', querystring, response: { 200: htmlAnswer('The form') } } }, (request, reply) =>
+    sendHtml(reply, 200, view(request, reply)),
   )
 
   fastify.post(
     '/signin',
     {
-      onRequest: async (request, reply) => limited(addressLimit, request, reply, 'from your address'),
-      preValidation: checkCsrf,
+      onRequest: [requireContentType(FORM), async (request, reply) => limit(reply, `address:${request.ip}`, perAddress, 'from your address')],
+      preValidation: fastify.checkCsrf,
+      errorHandler: answerErrors('Not signed in'),
       schema: {
-        tags: ['sign-in'],
+        ...page,
         summary: 'Sign in: starts a session (an encrypted, HttpOnly, SameSite=Lax cookie)',
-        consumes: ['application/x-www-form-urlencoded'],
-        produces: ['text/html'],
+        consumes: [FORM],
         response: {
           303: { description: 'Signed in: to `next`, a path on this site (/ by default)' },
-          403: htmlAnswer('The form’s CSRF token is missing or stale: the form again, to send once more'),
-          422: htmlAnswer('A blank field, or a wrong name or password (one message for both)'),
-          429: htmlAnswer(`More than ${perAddress} attempts from one address or ${perName} for one name in ${windowMs / 60_000} minutes; Retry-After says when to try again`),
+          ...refusals,
+          422: htmlAnswer('A blank field, a name over 64 characters, or a wrong name or password (one message for both)'),
+          429: htmlAnswer(`Over ${perAddress} attempts from one address, or ${perNameAndAddress} at one name from one address, in ${windowMs / 60_000} minutes`),
+          503: htmlAnswer('Too many sign-ins are being checked, or the database does not answer; Retry-After says when to try again'),
         },
-      },
-      errorHandler(error, request, reply) {
-        if (isCsrfError(error)) {
-          sendHtml(reply, 403, view(request, reply, { name: field(request.body, 'name'), problems: { credentials: 'The sign-in form had expired; please sign in again' } }))
-        } else if (error instanceof HttpError) {
-          sendHtml(reply, error.statusCode, view(request, reply, { name: field(request.body, 'name'), problems: { credentials: error.message } }))
-        } else {
-          request.log.error({ err: error }, 'sign-in failed')
-          sendHtml(reply, 500, errorPage(500, 'Internal Server Error', 'Not signed in'))
-        }
       },
     },
     async (request, reply) => {
-      const name = field(request.body, 'name').normalize('NFC').trim()
+      const name = field(request.body, 'name').trim().normalize('NFC')
       const password = field(request.body, 'password')
-      if (name === '' || password === '') {
-        const problems = { ...(name === '' && { name: 'Enter your name' }), ...(password === '' && { password: 'Enter your password' }) }
-        return sendHtml(reply, 422, view(request, reply, { name, problems }))
+      const shown = Array.from(name).slice(0, NAME_MAX).join('')
+      const refuse = (problems: SigninView['problems']): FastifyReply => {
+        request.log.info({ name: visibleText(shown) }, 'sign-in refused')
+        return sendHtml(reply, 422, view(request, reply, { name: shown, problems }))
       }
-      await limited(nameLimit, request, reply, 'for that name')
-      const editor = byName.get(name.toLowerCase())
-      const matches = await verifyPassword(password, editor?.hash ?? decoy)
-      if (editor === undefined || !matches) {
-        request.log.info({ name }, 'sign-in refused')
-        return sendHtml(reply, 422, view(request, reply, { name, problems: { credentials: WRONG } }))
-      }
-      // A fresh session: a new CSRF secret, so no token from before the sign-in is accepted.
+      if (name === '' || password === '') return refuse({ ...(name === '' && { name: 'Enter your name' }), ...(password === '' && { password: 'Enter your password' }) })
+      if (shown !== name) return refuse({ name: `Editor names are at most ${NAME_MAX} characters` })
+      const key = nameKey(name)
+      await limit(reply, `name:${key}|${request.ip}`, perNameAndAddress, 'for that name from your address')
+      const { count } = await fastify.signinStore.count(`name:${key}`, windowMs)
+      if (count > perNameBeforeSlowing) await sleep(Math.min(SLOW_MAX_MS, SLOW_STEP_MS * (count - perNameBeforeSlowing)))
+      const editor = byKey.get(key)
+      if (!(await check(password, editor?.hash)) || editor === undefined) return refuse({ credentials: 'The name or the password is not right' })
+      // A fresh session (a new CSRF secret, so no token from before is accepted), with an id to revoke it by.
       request.session.regenerate()
-      request.session.set(SESSION_EDITOR, editor.name)
+      request.session.set('editor', editor.name)
+      request.session.set('sid', randomBytes(16).toString('base64url'))
+      request.session.set('hash', fingerprint(editor.hash))
       reply.generateCsrf()
       request.log.info({ editor: editor.name }, 'editor signed in')
       return reply.redirect(safeNext(field(request.body, 'next')), 303)
@@ -158,28 +143,17 @@ const signinRoutes: FastifyPluginAsync<SigninOptions> = async (fastify, { editor
   fastify.post(
     '/signout',
     {
-      preValidation: checkCsrf,
-      schema: {
-        tags: ['sign-in'],
-        summary: 'Sign out: ends the session (the cookie is cleared)',
-        consumes: ['application/x-www-form-urlencoded'],
-        produces: ['text/html'],
-        response: {
-          303: { description: 'Signed out: to /' },
-          403: htmlAnswer('The CSRF token is missing or belongs to another session'),
-        },
-      },
-      errorHandler(error, request, reply) {
-        const status = isCsrfError(error) ? 403 : 500
-        if (status === 500) request.log.error({ err: error }, 'sign-out failed')
-        const detail = status === 403 ? 'The sign-out button was out of date or did not come from this site; reload the page and try again' : 'Internal Server Error'
-        sendHtml(reply, status, errorPage(status, detail, 'Not signed out'))
-      },
+      onRequest: requireContentType(FORM),
+      preValidation: fastify.checkCsrf,
+      errorHandler: answerErrors('Not signed out'),
+      schema: { ...page, summary: 'Sign out: ends the session on every instance', consumes: [FORM], response: { 303: { description: 'Signed out: to /' }, ...refusals } },
     },
     async (request, reply) => {
-      const editor = request.session.get(SESSION_EDITOR)
+      const sid = request.session.get('sid')
+      // Kept until the session would have expired, so no copy of the cookie is accepted anywhere.
+      if (sid !== undefined) await fastify.signinStore.revoke(sid, new Date(Date.now() + sessionSeconds * 1000))
+      request.log.info({ editor: request.session.get('editor') }, 'editor signed out')
       request.session.delete()
-      request.log.info({ editor }, 'editor signed out')
       return reply.redirect('/', 303)
     },
   )

@@ -3,6 +3,7 @@
 // {"loc": ["body", "price"], "msg": ..., "type": ...}.
 import type { ErrorObject } from 'ajv'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { validateHeaderValue } from 'node:http'
 import { BODY_LIMIT_TEXT } from './body-limit.js'
 import { sendHtml } from './html-reply.js'
 
@@ -74,7 +75,18 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   const { statusCode, detail } = answerOf(error)
   // A 503 (database unavailable, shutting down) is temporary: say when to come back.
   if (statusCode === 503) void reply.header('retry-after', RETRY_AFTER_S)
-  if (statusCode === 500) request.log.error({ err: error }, 'request failed')
+  if (statusCode === 500) {
+    request.log.error({ err: error }, 'request failed')
+    // A header Node refuses to write (text from the request in it) would fail this answer too, and Fastify's
+    // last-resort answer shows the error's message: the 500 goes without it.
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      try {
+        validateHeaderValue(name, value as string)
+      } catch {
+        reply.removeHeader(name)
+      }
+    }
+  }
   return pages === undefined ? reply.code(statusCode).send({ detail }) : sendHtml(reply, statusCode, pages.failed(statusCode, detail, error))
 }
 

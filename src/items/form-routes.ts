@@ -7,7 +7,7 @@ import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
 import { strongEtag } from '../http/conditional.js'
 import { requireContentType } from '../http/content-type.js'
 import { FieldErrors, sendError } from '../http/errors.js'
-import { htmlAnswer } from '../http/html-reply.js'
+import { htmlAnswer, sendHtml } from '../http/html-reply.js'
 import { acceptMultipartText } from '../http/multipart.js'
 import { setNotice, useNotices } from '../http/notice-cookie.js'
 import type { Amount } from '../money.js'
@@ -58,7 +58,7 @@ function checkFormFields(request: FastifyRequest, _reply: FastifyReply, done: Ho
 
 // GET /: the entry form, rendered once at start, with a static file's validators, so browsers revalidate it
 // (fresh: If-None-Match, weak or listed, and If-Modified-Since, as Express and `send` judge them).
-const ENTRY_PAGE = Buffer.from(entryPage)
+const ENTRY_PAGE = Buffer.from(entryPage())
 const ENTRY_HEADERS = {
   'cache-control': 'public, max-age=0',
   etag: strongEtag(ENTRY_PAGE),
@@ -81,6 +81,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     '/',
     {
       errorHandler: pageErrorHandler,
+      onRequest: fastify.requireEditor,
       schema: {
         tags: ['form'],
         summary: 'The entry form for a new item',
@@ -88,11 +89,15 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         produces: ['text/html'],
         response: {
           200: htmlAnswer('The form; it posts to /items/new/form/'),
+          303: { description: 'Writes are closed and nobody is signed in: to /signin?next=/' },
           304: { description: 'The browser’s copy is current (If-None-Match or If-Modified-Since)' },
         },
       },
     },
     (request, reply) => {
+      // A signed-in editor's form carries their CSRF token: rendered for them, never cached.
+      const account = fastify.account(request, reply)
+      if (typeof account === 'object') return sendHtml(reply, 200, entryPage(account))
       void reply.headers(ENTRY_HEADERS)
       if (fresh(request.headers, ENTRY_HEADERS)) return reply.code(304).send()
       return reply.code(200).type('text/html; charset=utf-8').send(ENTRY_PAGE)
@@ -102,9 +107,9 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/items/new/form/',
     {
-      onRequest: requireContentType('application/x-www-form-urlencoded', 'multipart/form-data'),
-      preValidation: [normalizeBodyName, checkFormFields],
-      config: { limitCreates: true, access: 'editor' },
+      onRequest: [fastify.requireEditor, requireContentType('application/x-www-form-urlencoded', 'multipart/form-data')],
+      preValidation: [fastify.checkCsrf, normalizeBodyName, checkFormFields],
+      config: { limitCreates: true },
       schema: {
         tags: ['form'],
         summary: 'Create an item from the HTML form',
@@ -121,8 +126,10 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           303: {
             description:
               'Stored, or that identical item was already stored and nothing new was written: Location is the item’s page ' +
-              '(/catalogue/<name>/), which says which once (a cookie set here, cleared there)',
+              '(/catalogue/<name>/), which says which once (a cookie set here, cleared there). With writes closed and nobody ' +
+              'signed in: to /signin?next=/',
           },
+          403: htmlAnswer('Writes are closed and the form’s CSRF token is missing or belongs to another session: nothing was stored; reload the form'),
           409: htmlAnswer('Already present: the form again, with what was typed'),
           413: htmlAnswer(`The body is over ${BODY_LIMIT_TEXT}`),
           415: htmlAnswer('Neither application/x-www-form-urlencoded nor multipart/form-data'),
@@ -135,9 +142,11 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       errorHandler(error, request, reply) {
         // The form again with what was typed, for a problem the person can fix; else what happened.
         const typed = typedValues(request.body)
+        const account = fastify.account(request, reply)
         sendError(error, request, reply, {
-          invalid: (fieldErrors) => invalidPage(typed, fieldErrors),
-          failed: (statusCode, detail) => (error instanceof DuplicateItemError ? conflictPage(error.itemName, typed, error.storedName) : errorPage(statusCode, detail)),
+          invalid: (fieldErrors) => invalidPage(typed, fieldErrors, account),
+          failed: (statusCode, detail) =>
+            error instanceof DuplicateItemError ? conflictPage(error.itemName, typed, account, error.storedName) : errorPage(statusCode, detail, undefined, account),
         })
       },
     },

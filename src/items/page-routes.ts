@@ -7,6 +7,7 @@ import { fixedAnswer, IMMUTABLE, PERSONAL, REVALIDATE, sendFixed } from '../http
 import { sendError, type ErrorPages, type FieldError } from '../http/errors.js'
 import { HTML_TYPE, htmlAnswer, sendHtml } from '../http/html-reply.js'
 import { carriesNotice, takeNotice, useNotices } from '../http/notice-cookie.js'
+import type { Account } from '../views/account.js'
 import { cataloguePage, itemNotFoundPage, itemPage, type CatalogueSearch, type SearchField, type SearchProblems } from '../views/catalogue-pages.js'
 import { errorPage } from '../views/form-pages.js'
 import { cursorOf, positionOf } from './find.js'
@@ -36,7 +37,7 @@ function typedSearch(request: FastifyRequest): CatalogueSearch {
 const LABELS: Partial<Record<SearchField, string>> = { q: 'Search text', min_price: 'The lowest price', max_price: 'The highest price', sort: 'The order' }
 
 /** The catalogue again, with what is wrong with the search beside each control (422). */
-function invalidSearch(request: FastifyRequest, fieldErrors: FieldError[]): string {
+function invalidSearch(request: FastifyRequest, fieldErrors: FieldError[], account: Account): string {
   const problems: SearchProblems = {}
   const general: string[] = []
   for (const { loc, msg } of fieldErrors) {
@@ -45,33 +46,32 @@ function invalidSearch(request: FastifyRequest, fieldErrors: FieldError[]): stri
     if (field !== undefined && label !== undefined && problems[field] === undefined) problems[field] = `${label}${msg.startsWith(`${field} `) ? msg.slice(field.length) : `: ${msg}`}`
     else general.push(msg.charAt(0).toUpperCase() + msg.slice(1))
   }
-  return cataloguePage({ items: [], search: typedSearch(request), problems, general, next: null })
+  return cataloguePage({ items: [], search: typedSearch(request), problems, general, next: null }, account)
 }
 
 function catalogueErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   sendError(error, request, reply, {
-    invalid: (fieldErrors) => invalidSearch(request, fieldErrors),
+    invalid: (fieldErrors) => invalidSearch(request, fieldErrors, request.server.account(request, reply)),
     failed: (statusCode, detail) => errorPage(statusCode, detail, 'Not shown'),
   })
 }
 
-/** Query mistakes and database outages, as a page in the same look. */
-const PAGE_ERRORS: ErrorPages = {
-  invalid: (fieldErrors) => errorPage(422, fieldErrors.map((field) => field.msg).join('; '), 'Not shown'),
-  failed: (statusCode, detail) => errorPage(statusCode, detail, 'Not shown'),
-}
-
-function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  sendError(error, request, reply, PAGE_ERRORS)
-}
-
-/** A 404 page: not kept anywhere, since the item may be created any moment. */
-function notFound(reply: FastifyReply, name: string): FastifyReply {
-  return sendHtml(reply.header('cache-control', REVALIDATE), 404, itemNotFoundPage(name))
+/** A 404 page: not kept anywhere, since the item may be created any moment (nor shared, with an editor's token). */
+function notFound(reply: FastifyReply, name: string, account: Account): FastifyReply {
+  return sendHtml(reply.header('cache-control', typeof account === 'object' ? PERSONAL : REVALIDATE), 404, itemNotFoundPage(name, account))
 }
 
 const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   await useNotices(fastify)
+  /** Query mistakes and database outages, as a page in the same look. */
+  function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+    const account = fastify.account(request, reply)
+    const pages: ErrorPages = {
+      invalid: (fieldErrors) => errorPage(422, fieldErrors.map((field) => field.msg).join('; '), 'Not shown', account),
+      failed: (statusCode, detail) => errorPage(statusCode, detail, 'Not shown', account),
+    }
+    sendError(error, request, reply, pages)
+  }
   fastify.get(
     CATALOGUE_PATH,
     {
@@ -91,6 +91,7 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request, reply) => {
       void reply.header('cache-control', REVALIDATE)
+      const account = fastify.account(request, reply)
       const { sort, filter, after, before } = findRequest(request.query)
       const page = await fastify.items.list({ limit: LIST_LIMIT_DEFAULT, sort, filter, after, before })
       const first = page.items[0]
@@ -102,7 +103,8 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       return sendHtml(
         reply,
         200,
-        cataloguePage({
+        cataloguePage(
+        {
           items: page.items,
           search: typedSearch(request),
           after: request.query.after,
@@ -111,7 +113,9 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           previous: earlier > 0 && first !== undefined ? cursorOf(sort, positionOf(first)) : null,
           start: earlier + 1,
           total,
-        }),
+        },
+        account,
+      ),
       )
     },
   )
@@ -141,16 +145,18 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       const { name } = request.params
       // The page differs for a signed-in editor and after the form's redirect, both told by cookies.
       void reply.header('vary', 'cookie')
-      if (carriesNotice(request) || fastify.accountSlots.personal(request)) {
+      // Anyone not signed in sees the same page (the cached bytes); a signed-in editor's carries their token.
+      const account = fastify.account(request, reply)
+      if (carriesNotice(request) || typeof account === 'object') {
         const item = await fastify.readCache.item(name)
-        if (item === null) return notFound(reply, name)
+        if (item === null) return notFound(reply, name, account)
         // Said once, after the form's redirect (src/http/notice-cookie.ts); never stored, so never shown again.
         const notice = takeNotice(request, reply, itemPagePath(item.name))
         void reply.header('cache-control', PERSONAL)
-        return sendHtml(reply, 200, itemPage(item, notice === 'created' || notice === 'unchanged' ? notice : undefined))
+        return sendHtml(reply, 200, itemPage(item, notice === 'created' || notice === 'unchanged' ? notice : undefined, account))
       }
-      const answer = await fastify.readCache.answer(name, 'page', (item) => fixedAnswer(fastify.accountSlots.fillShared(itemPage(item, undefined)), HTML_TYPE))
-      if (answer === null) return notFound(reply, name)
+      const answer = await fastify.readCache.answer(name, 'page', (item) => fixedAnswer(itemPage(item, undefined, account), HTML_TYPE))
+      if (answer === null) return notFound(reply, name, account)
       return sendFixed(request, reply, answer, IMMUTABLE)
     },
   )

@@ -33,9 +33,9 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/items/new/',
     {
-      onRequest: requireContentType('application/json'),
+      onRequest: [fastify.requireApiKey, requireContentType('application/json')],
       preValidation: normalizeBodyName,
-      config: { limitCreates: true, access: 'key' },
+      config: { limitCreates: true },
       schema: {
         tags: ['items'],
         summary: 'Create an item from JSON',
@@ -44,10 +44,12 @@ const itemRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           'Sending an item identical to the stored one answers 200 and stores nothing new, so a lost answer can be retried.',
         querystring: NoQuery,
         body: ItemCreate,
+        ...(fastify.guarded.writes && { security: [{ apiKey: [] }] }),
         response: {
           200: described(ItemJson, 'That identical item was already stored: nothing new was written (a safe retry); Location names it'),
           201: described(ItemJson, 'Stored: the item as stored; Location is its path'),
           400: described(ErrorMessage, 'The body is not valid JSON, not UTF-8, empty, or has a __proto__ key'),
+          401: described(ErrorMessage, 'Writes are closed (docs/security.md) and no or a wrong API key was sent; WWW-Authenticate: Bearer'),
           409: described(
             ErrorMessage,
             'Another item is stored under that name, or under a name that reads the same (look-alike characters, other spaces); it is kept as it was, and Location is its path',

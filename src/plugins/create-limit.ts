@@ -47,8 +47,9 @@ export default fp<CreateLimitOptions>(
 
     fastify.addHook('onRoute', (route) => {
       if (route.config?.limitCreates !== true) return
-      // First, before the body is read: a client over the limit costs no parsing.
-      route.onRequest = [limitCreates, ...toArray(route.onRequest)]
+      // After the route's own checks (its access guard, its media type), before the body is read: a client over
+      // the limit costs no parsing, and a refused request does not count.
+      route.onRequest = [...toArray(route.onRequest), limitCreates]
     })
   },
   { name: 'create-limit' },

@@ -1,6 +1,8 @@
 // Bounds on what strangers can make the process hold, and load shedding when it is saturated
 // (docs/reliability.md: the limits, their defaults and the figures behind them).
-//  - At most `maxConnections` open sockets (Node's server.maxConnections: one beyond it is closed at once).
+//  - At most `maxConnections` open sockets (Node's server.maxConnections: one beyond it is closed at once), and
+//    at most a share of them (connectionShare) from one address, so no one address can fill them all; the
+//    proxies of TRUST_PROXY excepted, whose connections carry many clients'.
 //  - At most `bodyBudgetBytes` of request bodies being read at once, counted by their declared length before
 //    any byte is read; a body that does not fit is answered 503 + Retry-After unread, and its connection
 //    closed, rather than left waiting: a waiting connection holds its socket and kernel buffers and tells the
@@ -10,6 +12,8 @@
 import underPressure from '@fastify/under-pressure'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Socket } from 'node:net'
+import proxyAddr from 'proxy-addr'
 import { BODY_LIMIT_BYTES } from '../http/body-limit.js'
 import { RETRY_AFTER_S } from '../http/errors.js'
 
@@ -24,6 +28,19 @@ export interface LoadLimitOptions {
   maxHeapUsedBytes: number
   /** Shed load past this resident set size, in bytes; 0 = not checked. */
   maxRssBytes: number
+  /** Fastify's trustProxy: connections from these peers are not held to one address's share. */
+  trustProxy?: boolean | string | string[] | ((address: string, hop: number) => boolean)
+}
+
+/** The open connections one address may hold: a sixteenth of the cap (128 of 2 048), at least 8. */
+export function connectionShare(maxConnections: number): number {
+  return Math.max(8, Math.ceil(maxConnections / 16))
+}
+
+function trusted(trustProxy: LoadLimitOptions['trustProxy']): (address: string) => boolean {
+  if (trustProxy === undefined || typeof trustProxy === 'boolean') return () => trustProxy === true
+  const trust = typeof trustProxy === 'function' ? trustProxy : proxyAddr.compile(trustProxy)
+  return (address) => trust(address, 0)
 }
 
 /** Seconds a client is told to wait when the process is saturated: pressure is sampled once a second. */
@@ -50,7 +67,28 @@ function bodyBytes(request: FastifyRequest): number {
 
 export default fp<LoadLimitOptions>(
   async function loadLimits(fastify, options) {
-    if (options.maxConnections > 0) fastify.server.maxConnections = options.maxConnections
+    if (options.maxConnections > 0) {
+      fastify.server.maxConnections = options.maxConnections
+      const share = connectionShare(options.maxConnections)
+      const isProxy = trusted(options.trustProxy)
+      // One entry per address with open connections: bounded by the cap.
+      const open = new Map<string, number>()
+      fastify.server.on('connection', (socket: Socket) => {
+        const address = socket.remoteAddress ?? ''
+        if (isProxy(address)) return
+        const count = (open.get(address) ?? 0) + 1
+        if (count > share) {
+          socket.destroy()
+          return
+        }
+        open.set(address, count)
+        socket.once('close', () => {
+          const left = (open.get(address) ?? 1) - 1
+          if (left > 0) open.set(address, left)
+          else open.delete(address)
+        })
+      })
+    }
 
     const pressureChecked = options.maxEventLoopDelayMs > 0 || options.maxHeapUsedBytes > 0 || options.maxRssBytes > 0
     if (pressureChecked) {

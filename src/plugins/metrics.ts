@@ -157,6 +157,7 @@ export const metricsRoute: FastifyPluginAsync = async (fastify) => {
     '/metrics',
     {
       logLevel: 'warn',
+      onRequest: fastify.requireMetricsToken,
       schema: {
         tags: ['metrics'],
         summary: 'Prometheus metrics',
@@ -164,7 +165,11 @@ export const metricsRoute: FastifyPluginAsync = async (fastify) => {
           'Prometheus text format: requests and their latency by route pattern and status code, database calls ' +
           'and failures by operation, items created, and the process (heap, RSS, event-loop lag). Absent with METRICS=off.',
         produces: [registry.contentType],
-        response: { 200: { description: 'The metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
+        ...(fastify.guarded.metrics && { security: [{ metricsToken: [] }] }),
+        response: {
+          200: { description: 'The metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
+          ...(fastify.guarded.metrics && { 401: { description: 'No or a wrong METRICS_TOKEN (WWW-Authenticate: Bearer)', type: 'object', properties: { detail: { type: 'string' } } } }),
+        },
       },
     },
     async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),

@@ -27,6 +27,8 @@ export default fp<RequestGuardsOptions>(
     const known = FindMyWay(routerOptions)
     const methods = new Set<HTTPMethod>()
     fastify.addHook('onRoute', (route) => {
+      // @fastify/cors's OPTIONS catch-all answers preflights of the JSON API only; it makes no path exist.
+      if (route.url === '*') return
       for (const method of [route.method].flat() as HTTPMethod[]) {
         methods.add(method)
         if (!known.hasRoute(method, route.url)) known.on(method, route.url, () => undefined)

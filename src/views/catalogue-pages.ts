@@ -7,6 +7,7 @@ import { NAME_MAX_LENGTH } from '../items/schemas.js'
 import { MONEY_FIELDS, type Item, type ItemField } from '../items/stored-item.js'
 import { formatCents } from '../money.js'
 import { AMOUNT_PATTERN } from './form-pages.js'
+import type { Account } from './account.js'
 import { html, type Html } from './html.js'
 import { page } from './layout.js'
 import { visibleText } from './visible-text.js'
@@ -174,7 +175,7 @@ function searchTitle(search: CatalogueSearch): string | undefined {
 }
 
 /** The catalogue: a page of items in the order asked for, the search form, where this page is, and links to move. */
-export function cataloguePage({ items, search, problems = {}, general = [], after, before, next, previous = null, start = 1, total }: CatalogueView): string {
+export function cataloguePage({ items, search, problems = {}, general = [], after, before, next, previous = null, start = 1, total }: CatalogueView, account?: Account): string {
   const invalid = Object.keys(problems).length > 0 || general.length > 0
   const searched = invalid ? undefined : searchTitle(search)
   const title = searched ?? 'Catalogue'
@@ -208,6 +209,7 @@ ${position}
 ${body}
 ${pager.length > 0 && html`<nav class="pager actions" aria-label="Pages">${pager.map((link, i) => [i > 0 && '\n', link])}</nav>`}`,
     'catalogue',
+    account,
   )
 }
 
@@ -220,7 +222,7 @@ const NOTICES: Record<'created' | 'unchanged', string> = {
 }
 
 /** One item, every field, with its JSON a link away. */
-export function itemPage(item: Item, notice: ItemPageNotice): string {
+export function itemPage(item: Item, notice: ItemPageNotice, account?: Account): string {
   return page(
     item.name,
     html`<h1 class="name">${item.name}</h1>
@@ -236,15 +238,19 @@ ${SHOWN.map((field) => html`<dt>${LABELS[field]}</dt><dd${moneyClass(field)}>${s
 <a href="${CATALOGUE_PATH}">Back to the catalogue</a>
 </div>
 </div>`,
+    undefined,
+    account,
   )
 }
 
 /** 404 for people: no item has that name. */
-export function itemNotFoundPage(name: string): string {
+export function itemNotFoundPage(name: string, account?: Account): string {
   return page(
     'Not found',
     html`<h1>Not found</h1>
 <div class="notice error" role="alert"><p>No item is named “${visibleText(name)}”.</p></div>
 <p class="actions"><a class="button" href="${cataloguePath({ q: name })}">Search the catalogue</a> <a href="/">Add it</a></p>`,
+    undefined,
+    account,
   )
 }

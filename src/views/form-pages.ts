@@ -4,7 +4,7 @@
 import type { FieldError } from '../http/errors.js'
 import { itemPagePath } from '../items/item-path.js'
 import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, type ItemForm } from '../items/schemas.js'
-import { CSRF_SLOT } from './account.js'
+import { csrfField, tokenOf, type Account } from './account.js'
 import { html, type Html } from './html.js'
 import { page } from './layout.js'
 
@@ -109,23 +109,25 @@ ${rendered}
 }
 
 /** The entry form, filled in with what was typed and what is wrong with it. */
-function entryForm(field: (id: FieldName) => Field): Html {
+function entryForm(field: (id: FieldName) => Field, account: Account): Html {
   return html`<p class="lead">Add an item to the catalogue. A stored item is never changed or replaced, so check it before you store it.</p>
 <form method="post" action="/items/new/form/" class="card">
-${CSRF_SLOT}
-${controls(field).map((part) => [part, '\n'])}<div class="actions">
+${csrfField(tokenOf(account))}${controls(field).map((part) => [part, '\n'])}<div class="actions">
 <button type="submit">Store item</button>
 </div>
 </form>`
 }
 
-/** GET /: the empty entry form. Rendered once: it never changes while the service runs. */
-export const entryPage: string = page(
-  'New item',
-  html`<h1>New item</h1>
-${entryForm((id) => ({ id, value: undefined, problem: undefined, autofocus: false }))}`,
-  'form',
-)
+/** GET /: the empty entry form; with writes open it never changes while the service runs. */
+export function entryPage(account?: Account): string {
+  return page(
+    'New item',
+    html`<h1>New item</h1>
+${entryForm((id) => ({ id, value: undefined, problem: undefined, autofocus: false }), account)}`,
+    'form',
+    account,
+  )
+}
 
 function isField(name: string | undefined): name is FieldName {
   return (FIELDS as readonly (string | undefined)[]).includes(name)
@@ -135,7 +137,14 @@ function isField(name: string | undefined): name is FieldName {
  * The entry form again with the typed values, a summary of the problems (each linking to its field) and each
  * one beside its field. The 422 and 409 pages share it, so both look and read alike.
  */
-function formWithProblems(title: string, summaryHeading: string, values: FormValues, problems: Map<FieldName, { summary: string; beside: string | Html }>, general: string[] = []): string {
+function formWithProblems(
+  title: string,
+  summaryHeading: string,
+  values: FormValues,
+  problems: Map<FieldName, { summary: string; beside: string | Html }>,
+  account: Account,
+  general: string[] = [],
+): string {
   const firstInvalid = FIELDS.find((id) => problems.has(id))
   const field = (id: FieldName): Field => ({ id, value: values[id], problem: problems.get(id)?.beside, autofocus: id === firstInvalid })
   const summaryItems = [
@@ -155,14 +164,15 @@ function formWithProblems(title: string, summaryHeading: string, values: FormVal
 ${summaryItems.map((item, i) => [i > 0 && '\n', item])}
 </ul>
 </div>
-${entryForm(field)}
+${entryForm(field, account)}
 `,
     'form',
+    account,
   )
 }
 
 /** 422: the form again, with what the person typed and each problem beside its field. */
-export function invalidPage(values: FormValues, errors: FieldError[]): string {
+export function invalidPage(values: FormValues, errors: FieldError[], account?: Account): string {
   const problems = new Map<FieldName, { summary: string; beside: string }>()
   const general: string[] = []
   for (const error of errors) {
@@ -171,7 +181,7 @@ export function invalidPage(values: FormValues, errors: FieldError[]): string {
     else general.push(error.msg)
   }
   const heading = errors.length === 1 ? 'The item was not stored: one field needs a change' : `The item was not stored: ${errors.length} fields need a change`
-  return formWithProblems('Error: New item', heading, values, problems, general)
+  return formWithProblems('Error: New item', heading, values, problems, account, general)
 }
 
 /**
@@ -179,7 +189,7 @@ export function invalidPage(values: FormValues, errors: FieldError[]): string {
  * everything typed, so only the name needs a change. The summary says so in the 422's box; beside the name, a
  * link to the item that has it.
  */
-export function conflictPage(name: string, values: FormValues, storedName = name): string {
+export function conflictPage(name: string, values: FormValues, account?: Account, storedName = name): string {
   const link = html`(<a href="${itemPagePath(storedName)}">see it</a>)`
   const beside =
     storedName === name
@@ -187,15 +197,17 @@ export function conflictPage(name: string, values: FormValues, storedName = name
       : html`An item whose name reads the same is already present: “${storedName}” ${link}. Names that look alike are one name, so choose another name.`
   const summary = storedName === name ? `The name “${name}” is taken: choose another name` : `The name “${name}” reads the same as “${storedName}”, which is taken: choose another name`
   const problems = new Map([['name' as const, { summary, beside }]])
-  return formWithProblems('Already present: New item', 'The item was not stored: the name is taken', { ...values, name }, problems)
+  return formWithProblems('Already present: New item', 'The item was not stored: the name is taken', { ...values, name }, problems, account)
 }
 
 /** Any other failure (413, 415, 503, 500): what happened, and the way back. */
-export function errorPage(statusCode: number, detail: string, title = 'Not stored'): string {
+export function errorPage(statusCode: number, detail: string, title = 'Not stored', account?: Account): string {
   return page(
     title,
     html`<h1>${title}</h1>
 <div class="notice error" role="alert"><p>${sentence(detail)} (HTTP ${statusCode}).</p></div>
 <p><a class="button" href="/">Back to the form</a></p>`,
+    undefined,
+    account,
   )
 }

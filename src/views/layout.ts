@@ -1,5 +1,5 @@
 // The one layout of every page the service renders, the entry form at / included.
-import { ACCOUNT_SLOT } from './account.js'
+import { accountBar, type Account } from './account.js'
 import { html, type Html } from './html.js'
 
 const SITE_NAME = 'Item store'
@@ -15,9 +15,9 @@ const MENU: readonly [MenuEntry | 'docs', string, string][] = [
 
 /**
  * A whole page: `title` goes before the site name in the browser tab, `main` is the page's content, and
- * `current` the menu entry it belongs to, if any.
+ * `current` the menu entry it belongs to, if any; `account` who is signed in (the header shows it).
  */
-export function page(title: string, main: Html, current?: MenuEntry): string {
+export function page(title: string, main: Html, current?: MenuEntry, account?: Account): string {
   const menu = MENU.map(([entry, href, text], i) => [i > 0 && ' ', html`<a href="${href}"${entry === current && html` aria-current="page"`}>${text}</a>`])
   return html`<!doctype html>
 <html lang="en">
@@ -35,7 +35,7 @@ export function page(title: string, main: Html, current?: MenuEntry): string {
 <div class="bar">
 <a class="brand" href="/">${SITE_NAME}</a>
 <nav aria-label="Site">${menu}</nav>
-${ACCOUNT_SLOT}
+${accountBar(account)}
 </div>
 </header>
 <main id="main">

@@ -1,13 +1,15 @@
 // The sign-in page: name and password, each labelled, problems beside the fields. A wrong name or password
 // gets one message for both, so the page does not tell which names exist.
 import { html, type Html } from './html.js'
-import { csrfField } from './account.js'
+import { csrfField, type Account } from './account.js'
 import { page } from './layout.js'
 
 export interface SigninView {
   /** Where to go once signed in (a path on this site). */
   next: string
   csrfToken: string
+  /** Who is signed in already, for the header. */
+  account?: Account
   name?: string
   /** Per field (an empty one), or `credentials` for a wrong name or password. */
   problems?: { name?: string; password?: string; credentials?: string }
@@ -40,8 +42,7 @@ ${summary.map((text, i) => [i > 0 && '\n', html`<li>${text}</li>`])}
 </ul>
 </div>
 `}<form method="post" action="/signin" class="card">
-${csrfField(view.csrfToken)}
-<input type="hidden" name="next" value="${view.next}">
+${csrfField(view.csrfToken)}<input type="hidden" name="next" value="${view.next}">
 ${wrong && html`<p class="field-error" id="credentials-error"><span class="visually-hidden">Error: </span>${problems.credentials}</p>
 `}<div class="field">
 <label for="name">Name</label>
@@ -56,6 +57,8 @@ ${problemLine('password', problems.password)}<input id="password" name="password
 </div>
 </form>
 `,
+    undefined,
+    view.account,
   )
 }
 

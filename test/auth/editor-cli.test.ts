@@ -1,7 +1,11 @@
 // `npm run editor -- add <name>` as a script would run it: the password as one line on standard input.
 import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseHash, verifyPassword, type ScryptHash } from '../../src/auth/passwords.js'
+import { loadConfig } from '../../src/config.js'
 
 interface Run {
   status: number | null
@@ -79,9 +83,34 @@ describe('npm run editor -- add <name>', () => {
     expect(badName.status).toBe(2)
     expect(badName.stderr).toContain('cannot be an editor')
     expect(asArgument.status).toBe(2)
-    expect(asArgument.stderr).toContain('usage: npm run editor -- add <name>')
+    expect(asArgument.stderr).toContain('usage: npm run -s editor -- add <name> [--file <path>]')
     expect(none.status).toBe(1)
     expect(none.stderr).toContain('no password on standard input')
     for (const refused of [short, badName, asArgument, none]) expect(refused.stdout).toBe('')
+  }, SLOW)
+
+  it('appends to the editors file as documented: `>> editors`, or --file, and the server reads the result', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'editors-'))
+    const file = join(dir, 'editors')
+    try {
+      const [appended, wrongOption] = await Promise.all([
+        editorCommand(['add', 'dave', '--file', file], 'dave password here\n'),
+        editorCommand(['add', 'erin', '--out', file], 'erin password here\n'),
+      ])
+      expect(appended.status).toBe(0)
+      expect(appended.stdout).toBe('')
+      expect(appended.stderr).toContain(`Added to ${file}`)
+      expect(wrongOption.status).toBe(2)
+      expect(statSync(file).mode & 0o077).toBe(0)
+      // Copied as docs/security.md writes it: npm's -s keeps its banner out of the file.
+      const shell = await run('sh', ['-c', `printf '%s\\n' 'carol password here' | npm run -s editor -- add carol >> ${file}`], '')
+      expect(shell.status).toBe(0)
+      const config = loadConfig({ EDITORS_FILE: file, SESSION_SECRET: 'x'.repeat(32) }).access
+      expect(config.editors.map((editor) => editor.name)).toEqual(['dave', 'carol'])
+      expect(await verifyPassword('dave password here', config.editors[0]?.hash as ScryptHash)).toBe(true)
+      expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(3)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   }, SLOW)
 })

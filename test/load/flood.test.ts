@@ -2,17 +2,19 @@
 // dist/server.js, the default limits): a flood of sockets holding partial 64 KiB bodies, and far more
 // concurrent creates than the machine can serve. docs/reliability.md gives the figures these print.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startScriptNodeFlags } from '../../bench/lib/processes.js'
+import { newKey } from '../../harness/access.js'
 import { procStatusKb, startFlood } from '../../harness/flood.js'
-import { postJson, send, JSON_TYPE } from '../../harness/http.js'
+import { send, JSON_TYPE } from '../../harness/http.js'
 import { openItems, type ItemsCollection } from '../../harness/items.js'
 import { ServerProcess } from '../../harness/server-process.js'
+import { hashPassword } from '../../src/auth/passwords.js'
 import { testDbUri } from '../setup/test-app.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -58,6 +60,11 @@ let server: ServerProcess | undefined
 let items: ItemsCollection | undefined
 /** Every create answered 201 in this file: name -> price in cents. */
 const acknowledged = new Map<string, number>()
+// A second server on the same database with writes closed (API keys and editors): the flood meets 401 and 303.
+const KEY = newKey()
+let closed: ServerProcess | undefined
+// The clients come from many loopback addresses: one address may hold only a share of the connections.
+const CLIENT_ADDRESSES = Array.from({ length: 40 }, (_, i) => `127.0.1.${i + 1}`)
 
 const running = (): ServerProcess => {
   if (server === undefined) throw new Error('the server did not start')
@@ -83,6 +90,9 @@ beforeAll(async () => {
     env: { MONGODB_URI: mongodbUri, LOG_LEVEL: 'warn', RATE_LIMIT_CREATES: '0', ...(process.env.FLOOD_ENV === undefined ? {} : Object.fromEntries(new URLSearchParams(process.env.FLOOD_ENV))) },
     logPath: join(logDir, 'server.log'),
   })
+  writeFileSync(join(logDir, 'editors'), `alice:${await hashPassword('correct horse battery staple')}\n`)
+  const closedEnv = { API_KEYS: `ci=${KEY}`, EDITORS_FILE: join(logDir, 'editors'), SESSION_SECRET: newKey() }
+  closed = await ServerProcess.start({ args: server.child.spawnargs.slice(1), cwd: ROOT, env: { MONGODB_URI: mongodbUri, LOG_LEVEL: 'warn', RATE_LIMIT_CREATES: '0', ...closedEnv }, logPath: join(logDir, 'closed.log') })
   const [serverSoft] = openFileLimits(server.pid)
   if (serverSoft < 2_048 + 100) throw new Error(`the server may open only ${serverSoft} files, fewer than its 2 048 connections: raise ulimit -n`)
   items = await openItems(mongodbUri)
@@ -90,6 +100,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop(5_000)
+  await closed?.stop(5_000)
   await items?.dropAndClose()
   rmSync(logDir, { recursive: true, force: true })
 })
@@ -146,8 +157,8 @@ function percentile(values: number[], share: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? NaN
 }
 
-async function create(name: string, cents: number): Promise<void> {
-  const answer = await postJson(running().baseUrl, { name, price: cents / 100 })
+async function create(name: string, cents: number, target = running()): Promise<void> {
+  const answer = await send(target.baseUrl, { method: 'POST', path: '/items/new/', headers: { ...JSON_TYPE, authorization: `Bearer ${KEY}` }, body: JSON.stringify({ name, price: cents / 100 }) })
   expect(answer.status, answer.text).toBe(201)
   acknowledged.set(name, cents)
 }
@@ -160,13 +171,19 @@ async function expectAcknowledgedStored(): Promise<void> {
   expect(lost).toEqual([])
 }
 
-describe('memory bound', () => {
+// Open: the body budget answers most sockets 503 unread. Closed: the access checks answer 401 (JSON) and 303 to
+// sign in (form), also unread, and close the connection.
+describe.each([
+  ['open', running, ['503']],
+  ['closed', () => closed ?? running(), ['401', '303', '503']],
+] as const)('memory bound, writes %s', (mode, target, refusals) => {
   it(`${FLOOD_SOCKETS} sockets holding partial ${BODY_BYTES / 1024} KiB bodies (JSON, form, multipart): peak RSS under ${PEAK_SHARE * 100} % of the compose limit, /healthz within ${PROBE_LIMIT_MS} ms`, async () => {
-    const { baseUrl, pid, port } = running()
-    for (let i = 0; i < 10; i++) await create(`before-flood-${i}`, 100 + i)
+    const subject = target()
+    const { baseUrl, pid, port } = subject
+    for (let i = 0; i < 10; i++) await create(`before-flood-${mode}-${i}`, 100 + i, subject)
 
     const prober = startProber(baseUrl, PROBE_EVERY_MS, PROBE_LIMIT_MS)
-    const flood = startFlood({ port, sockets: FLOOD_SOCKETS, kinds: ['json', 'form', 'multipart'], bodyBytes: BODY_BYTES, withheldBytes: WITHHELD_BYTES, openConcurrency: FLOOD_CONCURRENCY, opensPerSecond: FLOOD_PER_SECOND })
+    const flood = startFlood({ port, sockets: FLOOD_SOCKETS, kinds: ['json', 'form', 'multipart'], bodyBytes: BODY_BYTES, withheldBytes: WITHHELD_BYTES, openConcurrency: FLOOD_CONCURRENCY, opensPerSecond: FLOOD_PER_SECOND, localAddresses: CLIENT_ADDRESSES })
     await flood.opened
     await sleep(HOLD_MS)
     const peakKb = procStatusKb(pid, 'VmHWM')
@@ -175,20 +192,20 @@ describe('memory bound', () => {
 
     // Once the flood ends, a normal create succeeds and nothing acknowledged is lost.
     await sleep(500)
-    await create('after-flood', 4200)
+    await create(`after-flood-${mode}`, 4200, subject)
     await expectAcknowledgedStored()
     const rssAfterKb = procStatusKb(pid, 'VmRSS')
 
     process.stderr.write(
-      `[reliability] flood: ${result.opened} sockets, ${(result.bytesSent / 2 ** 20).toFixed(0)} MiB sent, answers ${JSON.stringify(result.answers)}, ` +
+      `[reliability] flood, writes ${mode}: ${result.opened} sockets, ${(result.bytesSent / 2 ** 20).toFixed(0)} MiB sent, answers ${JSON.stringify(result.answers)}, ` +
         `${result.dropped} dropped unanswered, ${result.heldOpen} held open at release; peak RSS (VmHWM) ${(peakKb / 1024).toFixed(0)} MB, ` +
         `RSS after ${(rssAfterKb / 1024).toFixed(0)} MB; /healthz median ${percentile(probes, 0.5).toFixed(0)} ms, 90th percentile ${percentile(probes, 0.9).toFixed(0)} ms, slowest ${Math.max(...probes).toFixed(0)} ms over ${probes.length} probes\n`,
     )
     expect(failures).toEqual([])
     expect(Math.max(...probes)).toBeLessThan(PROBE_LIMIT_MS)
     expect(peakKb / 1024).toBeLessThan(COMPOSE_LIMIT_MB * PEAK_SHARE)
-    // The flood was refused rather than read: most sockets were answered 503 at once.
-    expect(result.answers['503'] ?? 0).toBeGreaterThan(FLOOD_SOCKETS / 2)
+    // The flood was refused rather than read: most sockets were answered at once.
+    expect(refusals.reduce((sum, status) => sum + (result.answers[status] ?? 0), 0)).toBeGreaterThan(FLOOD_SOCKETS / 2)
   }, 120_000)
 })
 
@@ -211,7 +228,7 @@ describe('overload', () => {
           const answer = await send(
             baseUrl,
             { method: 'POST', path: '/items/new/', headers: JSON_TYPE, body: JSON.stringify({ name, price: cents / 100 }) },
-            { timeoutMs: ANSWER_LIMIT_MS },
+            { timeoutMs: ANSWER_LIMIT_MS, localAddress: CLIENT_ADDRESSES[client % CLIENT_ADDRESSES.length] },
           )
           if (performance.now() - started > slowestMs) {
             slowestMs = performance.now() - started

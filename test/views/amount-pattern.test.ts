@@ -10,7 +10,7 @@ const serverTakes = (text: string): boolean => parseMoney('price', text).ok
 
 describe('the amount pattern', () => {
   it('is the one the entry form uses for price and tax', () => {
-    const patterns = [...entryPage.matchAll(/\bpattern="([^"]*)"/g)].map((match) => match[1])
+    const patterns = [...entryPage().matchAll(/\bpattern="([^"]*)"/g)].map((match) => match[1])
     expect(patterns).toEqual([AMOUNT_PATTERN, AMOUNT_PATTERN])
   })
 

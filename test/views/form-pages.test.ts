@@ -107,7 +107,7 @@ const LAMP = { name: 'Lamp', price: 1234 as Cents, description: null, tax: 0 as 
 
 describe('every page, for keyboards and screen readers', () => {
   it.each<[string, string, string | undefined]>([
-    ['entry form', entryPage, 'New item'],
+    ['entry form', entryPage(), 'New item'],
     ['item', itemPage(LAMP, 'created'), undefined],
     ['catalogue', cataloguePage({ items: [LAMP], search: {}, next: null }), 'Catalogue'],
     ['not found', itemNotFoundPage('Lamp'), undefined],

@@ -1,0 +1,89 @@
+// Sign-in state that every instance shares and a restart keeps: attempt counters and revoked sessions, in
+// MongoDB, each record with an expiry. A TTL index removes expired records where the server has one; FerretDB
+// 1.24 refuses TTL indexes, so there a sweep does. Nothing here grows the process's memory.
+import fp from 'fastify-plugin'
+import mongoose, { Schema } from 'mongoose'
+import { HttpError } from '../http/errors.js'
+import { isDuplicateKey, withTimeout } from '../plugins/database.js'
+
+const record = { _id: { type: String, required: true }, expiresAt: { type: Date, required: true } }
+const options = { versionKey: false, bufferCommands: false } as const
+const attemptSchema = new Schema({ ...record, count: { type: Number, required: true } }, { ...options, collection: 'signin_attempts' })
+const revokedSchema = new Schema(record, { ...options, collection: 'revoked_sessions' })
+for (const schema of [attemptSchema, revokedSchema]) schema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 })
+
+export interface SigninStore {
+  /** Counts one attempt under `key` in the current window; the attempts so far in it and the ms it has left. */
+  count(key: string, windowMs: number): Promise<{ count: number; leftMs: number }>
+  revoke(sessionId: string, expiresAt: Date): Promise<void>
+  isRevoked(sessionId: string): Promise<boolean>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    signinStore: SigninStore
+  }
+}
+
+const NOT_IMPLEMENTED = 238
+const UNAVAILABLE = 'Signing in needs the database, which is not answering; try again shortly'
+
+export default fp<{ sweepEveryMs?: number }>(
+  function signinStore(fastify, { sweepEveryMs = 60_000 }, done) {
+    const { connection, operationTimeoutMs } = fastify.db
+    const Attempts = connection.model('SigninAttempt', attemptSchema)
+    const Revoked = connection.model('RevokedSession', revokedSchema)
+    const bounded = async <T>(call: () => Promise<T>): Promise<T> => {
+      try {
+        return await withTimeout(call(), operationTimeoutMs)
+      } catch (err) {
+        fastify.log.warn({ err }, 'sign-in state unavailable')
+        throw new HttpError(503, UNAVAILABLE, { cause: err })
+      }
+    }
+
+    let sweep: NodeJS.Timeout | undefined
+    const expire = (): void => {
+      const expired = { expiresAt: { $lt: new Date() } }
+      void Promise.all([Attempts.deleteMany(expired), Revoked.deleteMany(expired)]).catch(() => undefined)
+    }
+    const setUp = (): void => {
+      void Promise.all([Attempts.createIndexes(), Revoked.createIndexes()]).catch((err: unknown) => {
+        if ((err as { code?: unknown }).code !== NOT_IMPLEMENTED) {
+          fastify.log.warn({ err }, 'no TTL index on the sign-in state')
+          return
+        }
+        sweep ??= setInterval(expire, sweepEveryMs).unref()
+        fastify.log.info('the database has no TTL indexes: expired sign-in state is swept')
+      })
+    }
+    if (connection.readyState === mongoose.ConnectionStates.connected) setUp()
+    else connection.once('connected', setUp)
+    fastify.addHook('onClose', () => {
+      clearInterval(sweep)
+    })
+
+    const increment = (id: string, expiresAt: Date) =>
+      Attempts.findOneAndUpdate({ _id: id }, { $inc: { count: 1 }, $setOnInsert: { expiresAt } }, { upsert: true, returnDocument: 'after' }).lean().exec()
+
+    fastify.decorate<SigninStore>('signinStore', {
+      async count(key, windowMs) {
+        // Fixed windows: a record per key and window, so an expired one is never read even before it is removed.
+        const window = Math.floor(Date.now() / windowMs)
+        const expiresAt = new Date((window + 1) * windowMs)
+        const id = `${key}@${window}`
+        // Two first attempts at once: one upsert inserts, the other meets its key and increments.
+        const counted = await bounded(() => increment(id, expiresAt).catch((err: unknown) => (isDuplicateKey(err) ? increment(id, expiresAt) : Promise.reject(err as Error))))
+        return { count: counted.count, leftMs: expiresAt.getTime() - Date.now() }
+      },
+      async revoke(sessionId, expiresAt) {
+        await bounded(() => Revoked.updateOne({ _id: sessionId }, { $set: { expiresAt } }, { upsert: true }).exec())
+      },
+      async isRevoked(sessionId) {
+        return (await bounded(() => Revoked.exists({ _id: sessionId }).exec())) !== null
+      },
+    })
+    done()
+  },
+  { name: 'signin-store', dependencies: ['database'] },
+)
