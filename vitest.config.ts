@@ -28,6 +28,7 @@ const UNIT_TESTS = [
   'test/config.test.ts',
   'test/load-limits-config.test.ts',
   'test/money.test.ts',
+  'test/items/item-keys.test.ts',
   'test/auth/config.test.ts',
   'test/auth/editor-cli.test.ts',
   'test/http/validation.test.ts',

@@ -22,6 +22,7 @@ import { COST_BASE_ENV, COST_ROWS, costVariantLabel, type CostRow } from './lib/
 import { BENCH_API_KEY, getCold, getOne, index, list, listDeep, postForm, postJson, runLoad, type FormAuth, type LoadResult, type Scenario, type ScenarioId } from './lib/load.js'
 import { BenchServer, BenchSetupError, cpuMs, makeWorkDir, rssKb, settle, startScriptNodeFlags, stopUsageSampling } from './lib/processes.js'
 import { formatSoak, formatTable, toMarkdown, writeDocsSection, type Aggregate, type BenchResults, type CostResult, type GrowthRow, type ScenarioSummary, type Target } from './lib/report.js'
+import { FIND_SIZES, FIND_SIZES_QUICK, findRow, findScenarios, formatFind, type FindRow } from './lib/find.js'
 import { preload } from './lib/seed.js'
 import { judgeSoak, runSoak, soakIntervalSeconds, type SoakSettings } from './lib/soak.js'
 import { judge, judgedNote, median, round } from './lib/stats.js'
@@ -54,6 +55,9 @@ const { values: args } = parseArgs({
     // The import and export scenario alone (bench/transfer.ts); a full run ends with it too.
     transfer: { type: 'boolean', default: false },
     'transfer-rows': { type: 'string' },
+    // Only the find rows (bench/lib/find.ts), at these collection sizes.
+    find: { type: 'boolean', default: false },
+    'find-sizes': { type: 'string' },
     'soak-rate': { type: 'string', default: '300' },
   },
 })
@@ -518,6 +522,33 @@ async function measureGrowth(bench: Bench): Promise<NonNullable<BenchResults['gr
   return { rows, deepOverFirst: round(first === undefined || deep === undefined || first.large.p50 === 0 ? 0 : deep.large.p50 / first.large.p50) }
 }
 
+/** Finding items at each collection size (bench/lib/find.ts): the service alone, one connection. */
+async function measureFind(bench: Bench): Promise<FindRow[]> {
+  const sizes = args['find-sizes']?.split(',').map(Number) ?? (quick ? FIND_SIZES_QUICK : FIND_SIZES)
+  const rows: FindRow[] = []
+  for (const size of sizes) {
+    const name = `bench_find_${size}`
+    await bench.client.db(name).dropDatabase()
+    const preloadMs = await preload(bench.client, name, 0, size)
+    log(`find: preloaded ${size} items in ${(preloadMs / 1000).toFixed(1)} s`)
+    const contender = { label: `service-find-${size}`, server: await startServer(bench, `service-find-${size}`, [...START_FLAGS, SERVICE_ENTRY], serviceEnv(withDatabase(bench.db.uri, name))) }
+    const scenarios = findScenarios(size)
+    await warmUp(bench, scenarios.slice(0, 1), [contender], 1)
+    for (const scenario of scenarios) {
+      // On a database that scans for these queries, a large collection may pass the service's deadline (503).
+      const result = await measure(bench, contender, scenario, settings.seconds, 1, 'limit')
+      logRun('find', contender.label, scenario.id, result)
+      rows.push(findRow(size, scenario, result))
+    }
+    await stopServer(bench, contender.server)
+    await bench.client.db(name).dropDatabase()
+  }
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
+  writeFileSync(join(ROOT, 'bench', 'results', 'find.json'), `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), database: bench.db.description, seconds: settings.seconds, rows }, null, 2)}\n`)
+  process.stdout.write(`\n${formatFind(rows)}\n\nwritten: bench/results/find.json\n`)
+  return rows
+}
+
 /** A target line: reported always, failing the run only when enforced (correctness always, speed with --strict). */
 function target(name: string, want: string, got: string, met: boolean, enforced = args.strict): Target {
   return { name, want, got, met, enforced }
@@ -568,13 +599,14 @@ function writeResults(results: BenchResults): void {
 async function benchmark(): Promise<number> {
   const started = performance.now()
   const bench = await openBench()
-  const databases = [...mainContenders().map((s) => dbName(s.label)), ...[null, ...COST_ROWS].map((row) => dbName(costVariantLabel(row))), 'bench_growth_small', 'bench_growth_large']
+  const databases = [...mainContenders().map((s) => dbName(s.label)), ...[null, ...COST_ROWS].map((row) => dbName(costVariantLabel(row))), 'bench_growth_small', 'bench_growth_large', ...FIND_SIZES.map((size) => `bench_find_${size}`)]
   try {
     const { summaries, contenders, logLinesPerRequest } = await compareServers(bench)
     const full = mode !== 'compare' && only === undefined
     const costs = full && !args['no-costs'] ? await priceFeatures(bench) : null
     const startupMs = full ? await measureStartups(bench) : null
     const growth = full ? await measureGrowth(bench) : null
+    if (full) await measureFind(bench)
     const peak = (label: string): number => {
       const server = contenders.find((c) => c.label === label)?.server
       return server === undefined ? 0 : round(server.peakRssKb / 1024, 1)
@@ -692,9 +724,21 @@ async function transferOnly(): Promise<number> {
   }
 }
 
+/** `--find`: only the find rows. */
+async function findOnly(): Promise<number> {
+  const bench = await openBench()
+  try {
+    await measureFind(bench)
+    return failures.length === 0 ? 0 : 1
+  } finally {
+    await closeBench(bench, (args['find-sizes']?.split(',').map(Number) ?? FIND_SIZES).map((size) => `bench_find_${size}`))
+  }
+}
+
 async function main(): Promise<number> {
   if (!existsSync(SERVICE_ENTRY)) throw new BenchSetupError(`${SERVICE_ENTRY} is missing: run \`npm run build\` first (npm run bench does)`)
   if (args.transfer) return transferOnly()
+  if (args.find) return findOnly()
   return args.soak === undefined ? benchmark() : soak()
 }
 

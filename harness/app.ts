@@ -1,6 +1,8 @@
 // The whole service in this process, listening on a free loopback port, for tests over real HTTP. With a
 // driver connection to the same database, so a test can check what was stored.
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import mongoose from 'mongoose'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { buildApp, type AppOptions } from '../src/app.js'
 import { waitUntilReady } from './http.js'
 import { openItems, type ItemsCollection } from './items.js'
@@ -42,6 +44,9 @@ export async function startApp(options: AppOptions, { waitForReady = true, fasti
       // Leave no test database behind; a database that is down is not an error here.
       const opened = await items?.catch(() => undefined)
       await opened?.client.close().catch(() => undefined)
+      // The app's start tasks (indexes, the item keys migration) write to the database once connected: let them
+      // finish first, or they would make it again after the drop. Bounded: a test may have frozen the database.
+      if (app.db.connection.readyState === mongoose.ConnectionStates.connected) await Promise.race([app.items.started(), sleep(15_000)])
       await app.db.connection.dropDatabase().catch(() => undefined)
       await app.close()
     },

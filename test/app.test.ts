@@ -222,7 +222,9 @@ describe('pages and documents', () => {
       ),
     )
     expect(undescribed).toEqual([])
-    expect(doc.paths['/items/new/']?.post?.responses['409']?.description).toBe('Another item is stored under that name; it is kept as it was')
+    expect(doc.paths['/items/new/']?.post?.responses['409']?.description).toBe(
+      'Another item is stored under that name, or under a name that reads the same (look-alike characters, other spaces); it is kept as it was, and Location is its path',
+    )
     for (const path of ['/docs/json', '/docs/yaml']) {
       const answer = await get(fx.baseUrl, path)
       expect(answer.status, path).toBe(308)

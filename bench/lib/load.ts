@@ -3,7 +3,7 @@ import autocannon from 'autocannon'
 import { itemName } from './seed.js'
 import { percentile, round } from './stats.js'
 
-export type ScenarioId = 'get-one' | 'get-cold' | 'post-json' | 'post-form' | 'index' | 'list' | 'list-deep'
+export type ScenarioId = 'get-one' | 'get-cold' | 'post-json' | 'post-form' | 'index' | 'list' | 'list-deep' | `find-${string}`
 
 /** A signed-in editor's session cookie and the form's CSRF token, for a server whose form needs them (writes closed). */
 export interface FormAuth {

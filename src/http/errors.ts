@@ -123,6 +123,11 @@ const DESCRIBE: Record<string, (field: string, params: Record<string, unknown>, 
   not: (field) => [`${field} must not be "." or "..": such a name cannot be read back through a URL`, 'name_reserved'],
   minimum: (field, params) => [`${field} must be at least ${String(params.limit)}`, 'greater_than_equal'],
   maximum: (field, params) => [`${field} must be at most ${String(params.limit)}`, 'less_than_equal'],
+  // An unknown query parameter (querystring schemas say additionalProperties: false), with those there are.
+  additionalProperties: (field, _params, error) => {
+    const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {})
+    return [`unknown parameter ${field}: ${known.length === 0 ? 'this address takes none' : `the parameters here are ${known.join(', ')}`}`, 'extra_forbidden']
+  },
 }
 
 /** Turns Ajv's errors into one FastAPI-style entry per bad field. */
@@ -130,8 +135,10 @@ export function toFieldErrors(errors: ErrorObject[], context = 'body'): FieldErr
   const prefix = LOC_PREFIX[context] ?? 'body'
   const byField = new Map<string, ErrorObject>()
   for (const error of errors) {
-    const missing = error.keyword === 'required' ? (error.params as { missingProperty?: string }).missingProperty : undefined
-    const field = error.instancePath.split('/').slice(1).concat(missing ?? []).join('.')
+    // A missing or an unknown property is named by itself, not by the object it belongs to.
+    const params = error.params as { missingProperty?: string; additionalProperty?: string }
+    const named = error.keyword === 'required' ? params.missingProperty : error.keyword === 'additionalProperties' ? params.additionalProperty : undefined
+    const field = error.instancePath.split('/').slice(1).concat(named ?? []).join('.')
     const current = byField.get(field)
     if (current === undefined || rank(error) < rank(current)) byField.set(field, error)
   }

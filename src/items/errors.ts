@@ -2,12 +2,26 @@
 // src/http/errors.ts sends as JSON or as a page.
 import { HttpError } from '../http/errors.js'
 import { itemPath } from './item-path.js'
+import { differingCodePoints } from './look-alike.js'
 
-/** The name holds another item: 409, and the stored item is kept. */
+/** The stored name, and what tells the name sent from it: the code points only the name sent has. */
+function lookAlikeDetail(sent: string, stored: string): string {
+  const differing = differingCodePoints(sent, stored)
+  const how = differing.length > 0 ? `the name sent has ${differing.join(', ')} where the stored one has a character that looks the same` : 'only the spaces differ'
+  return `An item whose name reads the same is already present: "${stored}" (${how}); choose another name`
+}
+
+/**
+ * The name holds another item, or an item whose name reads the same is stored (`storedName`, then, differs
+ * from the name sent): 409, and the stored item is kept.
+ */
 export class DuplicateItemError extends HttpError {
   override name = 'DuplicateItemError'
-  constructor(readonly itemName: string) {
-    super(409, `An item named "${itemName}" is already present`)
+  constructor(
+    readonly itemName: string,
+    readonly storedName: string = itemName,
+  ) {
+    super(409, storedName === itemName ? `An item named "${itemName}" is already present` : lookAlikeDetail(itemName, storedName))
   }
 }
 

@@ -1,7 +1,7 @@
 // The HTML form channel: the same rules as the JSON API. A stored item is answered with a redirect to its
 // page (Post/Redirect/Get, so a reload does not send the form again); problems with HTML pages.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { FastifyError, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fresh from 'fresh'
 import { BODY_LIMIT_TEXT } from '../http/body-limit.js'
 import { strongEtag } from '../http/conditional.js'
@@ -16,7 +16,7 @@ import { DuplicateItemError } from './errors.js'
 import { fromForm } from './input.js'
 import { itemPagePath } from './item-path.js'
 import { normalizeBodyName } from './names.js'
-import { ItemForm } from './schemas.js'
+import { ItemForm, NoQuery } from './schemas.js'
 
 const FORM_FIELDS = Object.keys(ItemForm.properties) as (keyof ItemForm)[]
 
@@ -65,6 +65,14 @@ const ENTRY_HEADERS = {
   'last-modified': new Date().toUTCString(),
 }
 
+/** An unknown query parameter on the form's pages: a page saying which (422), like every other page. */
+function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  sendError(error, request, reply, {
+    invalid: (fieldErrors) => errorPage(422, fieldErrors.map((field) => field.msg).join('; '), 'Not shown'),
+    failed: (statusCode, detail) => errorPage(statusCode, detail, 'Not shown'),
+  })
+}
+
 const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   await acceptMultipartText(fastify)
   await useNotices(fastify)
@@ -72,10 +80,12 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/',
     {
+      errorHandler: pageErrorHandler,
       onRequest: fastify.requireEditor,
       schema: {
         tags: ['form'],
         summary: 'The entry form for a new item',
+        querystring: NoQuery,
         produces: ['text/html'],
         response: {
           200: htmlAnswer('The form; it posts to /items/new/form/'),
@@ -108,6 +118,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           'item is present under that name, 422 the form with each problem. Line breaks in the description are stored ' +
           'as LF. multipart/form-data takes text fields only.',
         consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
+        querystring: NoQuery,
         body: ItemForm,
         produces: ['text/html'],
         // Documentation only: the pages are strings, which Fastify sends as they are.
@@ -135,7 +146,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         sendError(error, request, reply, {
           invalid: (fieldErrors) => invalidPage(typed, fieldErrors, account),
           failed: (statusCode, detail) =>
-            error instanceof DuplicateItemError ? conflictPage(error.itemName, typed, account) : errorPage(statusCode, detail, undefined, account),
+            error instanceof DuplicateItemError ? conflictPage(error.itemName, typed, account, error.storedName) : errorPage(statusCode, detail, undefined, account),
         })
       },
     },
@@ -150,7 +161,15 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   // The address bar still shows this path after a 409 or 422; Enter there goes back to an empty form.
   fastify.get(
     '/items/new/form/',
-    { schema: { tags: ['form'], summary: 'The form’s address, asked for by a browser: a redirect to the form', response: { 303: { description: 'Location: /, the form' } } } },
+    {
+      errorHandler: pageErrorHandler,
+      schema: {
+        tags: ['form'],
+        summary: 'The form’s address, asked for by a browser: a redirect to the form',
+        querystring: NoQuery,
+        response: { 303: { description: 'Location: /, the form' } },
+      },
+    },
     async (_request, reply) => reply.redirect('/', 303),
   )
 }

@@ -89,10 +89,12 @@ export function normalizeBodyName(request: FastifyRequest, _reply: FastifyReply,
   done()
 }
 
-/** preValidation hook: the list's cursor and prefix, compared with stored (normalized) names. */
+/** preValidation hook: the cursors and prefix, compared with stored (normalized) names; the search words, trimmed. */
 export function normalizeListQuery(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   normalizeMember(request.query, 'after', nfc)
+  normalizeMember(request.query, 'before', nfc)
   normalizeMember(request.query, 'prefix', nfc)
+  normalizeMember(request.query, 'q', normalizeName)
   done()
 }
 

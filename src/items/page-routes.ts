@@ -4,30 +4,56 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { fixedAnswer, IMMUTABLE, PERSONAL, REVALIDATE, sendFixed } from '../http/conditional.js'
-import { sendError, type ErrorPages } from '../http/errors.js'
+import { sendError, type ErrorPages, type FieldError } from '../http/errors.js'
 import { HTML_TYPE, htmlAnswer, sendHtml } from '../http/html-reply.js'
 import { carriesNotice, takeNotice, useNotices } from '../http/notice-cookie.js'
 import type { Account } from '../views/account.js'
-import { cataloguePage, itemNotFoundPage, itemPage } from '../views/catalogue-pages.js'
+import { cataloguePage, itemNotFoundPage, itemPage, type CatalogueSearch, type SearchField, type SearchProblems } from '../views/catalogue-pages.js'
 import { errorPage } from '../views/form-pages.js'
+import { cursorOf, positionOf } from './find.js'
+import { findRequest } from './find-query.js'
 import { CATALOGUE_PATH, itemPagePath } from './item-path.js'
-import { nfc } from './names.js'
-import { ItemParams, LIST_LIMIT_DEFAULT, NAME_MAX_LENGTH } from './schemas.js'
+import { normalizeListQuery } from './names.js'
+import { Cursor, FindQueryFields, ItemParams, LIST_LIMIT_DEFAULT, NoQuery } from './schemas.js'
 
-const Cursor = (description: string) => Type.String({ maxLength: 4 * NAME_MAX_LENGTH, description })
+const CatalogueQuery = Type.Object(
+  {
+    ...FindQueryFields,
+    after: Type.Optional(Cursor('Where the page starts: the "Next page" link\'s')),
+    before: Type.Optional(Cursor('Where the page ends: the "Previous page" link\'s')),
+  },
+  { additionalProperties: false },
+)
 
-const CatalogueQuery = Type.Object({
-  // Checked by the route, which says what is wrong beside the search box (no bound here but the URL's own).
-  q: Type.Optional(Type.String({ description: `The start of the names to list; trimmed; at most ${NAME_MAX_LENGTH} characters` })),
-  after: Type.Optional(Cursor('The last name of the previous page (the "Next page" link)')),
-  before: Type.Optional(Cursor('The first name of the following page (the "Previous page" link)')),
-})
+/** The search as typed, from the query string itself (validation has turned prices into hundredths). */
+function typedSearch(request: FastifyRequest): CatalogueSearch {
+  const query = request.url.indexOf('?')
+  const params = new URLSearchParams(query < 0 ? '' : request.url.slice(query + 1))
+  const typed = (field: keyof CatalogueSearch): string | undefined => params.get(field)?.trim() ?? undefined
+  return { q: typed('q'), prefix: typed('prefix'), min_price: typed('min_price'), max_price: typed('max_price'), sort: typed('sort') }
+}
 
-/** What is wrong with a search text, said as it is beside the box; undefined when nothing is. */
-function searchProblem(q: string): string | undefined {
-  if (Array.from(q).length > NAME_MAX_LENGTH) return `Search text must be at most ${NAME_MAX_LENGTH} characters`
-  if (/\p{Cc}/u.test(q)) return 'Search text must not contain control characters'
-  return undefined
+// The controls of the search form, as their problems are said beside them ("q must ..." is "Search text must ...").
+const LABELS: Partial<Record<SearchField, string>> = { q: 'Search text', min_price: 'The lowest price', max_price: 'The highest price', sort: 'The order' }
+
+/** The catalogue again, with what is wrong with the search beside each control (422). */
+function invalidSearch(request: FastifyRequest, fieldErrors: FieldError[], account: Account): string {
+  const problems: SearchProblems = {}
+  const general: string[] = []
+  for (const { loc, msg } of fieldErrors) {
+    const field = loc[1] as SearchField | undefined
+    const label = field === undefined ? undefined : LABELS[field]
+    if (field !== undefined && label !== undefined && problems[field] === undefined) problems[field] = `${label}${msg.startsWith(`${field} `) ? msg.slice(field.length) : `: ${msg}`}`
+    else general.push(msg.charAt(0).toUpperCase() + msg.slice(1))
+  }
+  return cataloguePage({ items: [], search: typedSearch(request), problems, general, next: null }, account)
+}
+
+function catalogueErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  sendError(error, request, reply, {
+    invalid: (fieldErrors) => invalidSearch(request, fieldErrors, request.server.account(request, reply)),
+    failed: (statusCode, detail) => errorPage(statusCode, detail, 'Not shown'),
+  })
 }
 
 /** A 404 page: not kept anywhere, since the item may be created any moment (nor shared, with an editor's token). */
@@ -49,37 +75,47 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     CATALOGUE_PATH,
     {
-      errorHandler: pageErrorHandler,
+      errorHandler: catalogueErrorHandler,
+      preValidation: normalizeListQuery,
       schema: {
         tags: ['pages'],
-        summary: 'The catalogue page: items in name order, a page at a time, with a search by name prefix',
+        summary: 'The catalogue page: items a page at a time, found by words, price and the start of the name, in people\'s name order or by price',
         querystring: CatalogueQuery,
         produces: ['text/html'],
         response: {
-          200: htmlAnswer('A page of items, where it is in the list ("Items 21–40"), and links to the first, previous and next page'),
-          422: htmlAnswer('The catalogue page with what is wrong with the search text beside the search box'),
+          200: htmlAnswer('A page of items, where it is among those found ("Items 21–40 of 57"), and links to the first, previous and next page'),
+          422: htmlAnswer('The catalogue page with what is wrong with the search beside each control, or an unknown parameter named'),
           503: htmlAnswer('The database is unavailable'),
         },
       },
     },
     async (request, reply) => {
       void reply.header('cache-control', REVALIDATE)
-      const q = nfc((request.query.q ?? '').trim())
-      const problem = searchProblem(q)
       const account = fastify.account(request, reply)
-      if (problem !== undefined) return sendHtml(reply, 422, cataloguePage({ items: [], q, problem, after: undefined, next: null }, account))
-      const after = request.query.after === undefined ? undefined : nfc(request.query.after)
-      const before = after !== undefined || request.query.before === undefined ? undefined : nfc(request.query.before)
-      const page = await fastify.items.list({ limit: LIST_LIMIT_DEFAULT, after, before, prefix: q })
+      const { sort, filter, after, before } = findRequest(request.query)
+      const page = await fastify.items.list({ limit: LIST_LIMIT_DEFAULT, sort, filter, after, before })
       const first = page.items[0]
-      const earlier = first === undefined ? 0 : await fastify.items.countBefore(first.name, q)
+      const last = page.items.at(-1)
+      const [earlier, total] = await Promise.all([
+        first === undefined ? 0 : fastify.items.countBefore(sort, filter, positionOf(first)),
+        fastify.items.count(filter),
+      ])
       return sendHtml(
         reply,
         200,
         cataloguePage(
-          { items: page.items, q, after, before, next: page.next, previous: earlier > 0 && first !== undefined ? first.name : null, start: earlier + 1 },
-          account,
-        ),
+        {
+          items: page.items,
+          search: typedSearch(request),
+          after: request.query.after,
+          before: after === undefined ? request.query.before : undefined,
+          next: page.more && last !== undefined ? cursorOf(sort, positionOf(last)) : null,
+          previous: earlier > 0 && first !== undefined ? cursorOf(sort, positionOf(first)) : null,
+          start: earlier + 1,
+          total,
+        },
+        account,
+      ),
       )
     },
   )
@@ -92,6 +128,7 @@ const pageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['pages'],
         summary: 'One item’s page, with a link to its JSON',
         params: ItemParams,
+        querystring: NoQuery,
         produces: ['text/html'],
         description:
           'The same for everyone who is not signed in and has no notice waiting: then, like the item’s JSON, a strong ETag, ' +

@@ -2,16 +2,29 @@
 // are cast and validated by its schema, reads are lean. Routes never see Mongoose; database failures come
 // out as DuplicateItemError, DatabaseUnavailableError or WriteOutcomeUnknownError.
 import fp from 'fastify-plugin'
-import { mongo } from 'mongoose'
+import mongoose, { mongo } from 'mongoose'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isDuplicateKey, withTimeout } from '../plugins/database.js'
 import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError } from './errors.js'
-import { nfc, prefixUpperBound } from './names.js'
-import { collectionValidator, itemSchema, READ_PROJECTION, sameItem, toItem, type Item, type StoredItem } from './stored-item.js'
+import { countBeforeFilter, matchFilter, pageQuery, type FindFilter, type Position, type SortOrder } from './find.js'
+import { itemKeys, type ItemKeys } from './item-keys.js'
+import { nfc } from './names.js'
+import { startItemTasks } from './start-tasks.js'
+import { collectionValidator, itemModel, READ_PROJECTION, sameItem, toItem, type Item, type StoredItem } from './stored-item.js'
 
 export interface ItemPage {
   items: Item[]
-  next: string | null
+  /** Another page follows this one (forwards: after its last item; backwards: there always is). */
+  more: boolean
+}
+
+export interface ListOptions {
+  limit: number
+  sort: SortOrder
+  filter: FindFilter
+  /** The page starts after this place; without it, and with `before`, it ends just before that place. */
+  after?: Position | undefined
+  before?: Position | undefined
 }
 
 export interface CreateResult {
@@ -35,17 +48,21 @@ export interface ItemsRepository {
    * per item, in order, each what create would return or throw for it alone. A single create is a batch of one.
    */
   createMany(items: readonly Item[], createdBy?: string | null): Promise<BatchOutcome[]>
-  /** Every item in name order, read from one cursor as the caller consumes them (each name once). */
+  /** Every item in code point order of names, read from one cursor as the caller consumes them (each name once). */
   all(): AsyncIterable<Item>
   /** The item under `name` in NFC, or, for one stored before names were normalized, under `name` as given. */
   findByName(name: string): Promise<Item | null>
   /**
-   * Items in name order, after `after` when given, and only names starting with `prefix` when given. With
-   * `before` (and no `after`), the `limit` items just before it instead, still in name order.
+   * A page of the items that match `filter`, in the order `sort`: after `after` when given; with `before`
+   * (and no `after`), the `limit` items just before it instead, still in that order.
    */
-  list(options: { limit: number; after?: string | undefined; before?: string | undefined; prefix?: string | undefined }): Promise<ItemPage>
-  /** How many items (starting with `prefix`, when given) come before `name` in name order. */
-  countBefore(name: string, prefix?: string): Promise<number>
+  list(options: ListOptions): Promise<ItemPage>
+  /** How many items match `filter`. */
+  count(filter: FindFilter): Promise<number>
+  /** How many items that match `filter` come before `position` in the order `sort`. */
+  countBefore(sort: SortOrder, filter: FindFilter, position: Position): Promise<number>
+  /** Settles when the start's index creation and item keys migration are done (start-tasks.ts). */
+  started(): Promise<void>
 }
 
 declare module 'fastify' {
@@ -59,10 +76,18 @@ declare module 'fastify' {
 type ReadDocument = Pick<StoredItem, '_id'> & { writeToken?: StoredItem['writeToken'] } & Record<string, unknown>
 
 /** A new document: the item's fields under their API names, which the schema's aliases store (and cast) as declared. */
-type NewDocument = Omit<Item, 'name'> & Pick<StoredItem, '_id' | 'createdAt' | 'writeToken' | 'createdBy'>
+type NewDocument = Omit<Item, 'name'> & Pick<StoredItem, '_id' | 'createdAt' | 'writeToken' | 'createdBy'> & ItemKeys
 
 function toDocument({ name, ...fields }: Item, createdBy: string | null | undefined): NewDocument {
-  return { _id: name, ...fields, createdAt: new Date(), writeToken: new mongo.ObjectId(), ...(createdBy === null || createdBy === undefined ? {} : { createdBy }) }
+  return {
+    _id: name,
+    ...fields,
+    createdAt: new Date(),
+    writeToken: new mongo.ObjectId(),
+    // The derived keys (item-keys.ts), computed here for every create.
+    ...itemKeys(name, fields.description),
+    ...(createdBy === null || createdBy === undefined ? {} : { createdBy }),
+  }
 }
 
 // Failures raised before anything is written to a server: Mongoose has no connection yet, no server could
@@ -82,7 +107,7 @@ function neverSent(err: unknown): boolean {
  */
 export const CREATE_MAX_MS = 8_000
 const CONFIRM_RETRY_MS = 250
-/** The bound on the one read that settles a batch's taken names. */
+/** The bound on the reads that settle a batch's taken names. */
 const BATCH_READ_MS = CREATE_MAX_MS
 /** Documents per round trip of all(): a few hundred kilobytes at most. */
 const ALL_BATCH_SIZE = 500
@@ -92,32 +117,25 @@ function codePointLess(a: string, b: string): boolean {
   return Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0
 }
 
-/**
- * The filter for names starting with `prefix`, after `after` and before `before` (each when given): a range
- * on _id, never a regex, so MongoDB answers from the _id index.
- */
-function nameRange(prefix: string | undefined, after: string | undefined, before: string | undefined): object {
-  const searching = prefix !== undefined && prefix !== ''
-  const upperOfPrefix = searching ? prefixUpperBound(prefix) : undefined
-  const upper = before === undefined || (upperOfPrefix !== undefined && codePointLess(upperOfPrefix, before)) ? upperOfPrefix : before
-  const range = {
-    ...(after === undefined ? {} : { $gt: after }),
-    ...(searching ? { $gte: prefix } : {}),
-    ...(upper === undefined ? {} : { $lt: upper }),
-  }
-  return Object.keys(range).length === 0 ? {} : { _id: range }
-}
-
 export default fp(
   function itemsRepository(fastify, _options, done) {
     const { connection, operationTimeoutMs } = fastify.db
     const { timeDbCall, itemCreated } = fastify.metrics
-    const Items = connection.model('Item', itemSchema)
-    fastify.db.applyValidator(itemSchema.get('collection') ?? 'items', collectionValidator())
+    const Items = itemModel(connection)
+    fastify.db.applyValidator(Items.collection.collectionName, collectionValidator())
     // Writes go through the model so the schema casts and validates them; bufferCommands: false (the
     // schema's option) makes a call while never connected fail at once, unsent.
-    const findOne = (name: string, projection: Record<string, 1>): Promise<ReadDocument | null> =>
-      Items.findOne({ _id: name }, projection).lean<ReadDocument>().exec()
+    const findOne = (filter: Record<string, unknown>, projection: Record<string, 1>): Promise<ReadDocument | null> =>
+      Items.findOne(filter, projection).lean<ReadDocument>().exec()
+    // Indexes, then the item keys migration, in the background once connected.
+    const tasks = startItemTasks(connection, Items, fastify.log)
+    fastify.addHook('preClose', (hookDone) => {
+      tasks.stop()
+      hookDone()
+    })
+    fastify.addHook('onClose', async () => {
+      await tasks.done
+    })
 
     // A read that fails or passes the bound means the database could not answer. (An insert that passes a
     // bound may still be applied, so it is never answered as refused; see create and confirm.)
@@ -175,29 +193,39 @@ export default fp(
     }
 
     /**
-     * Names taken: by our own insert (sent earlier, its token says so), by the same item, or by another one.
-     * One read for all of them.
+     * A unique key is taken: the name (by our own insert sent earlier, its token says so; by the same item; or by
+     * another one), or the look-alike key (by an item whose name reads the same). The error does not say which
+     * index on every server (FerretDB names none), so the stored documents do: the names first, then the
+     * look-alike keys. One read for each, whatever the batch's size.
      */
     async function settleDuplicates(pending: Pending[]): Promise<BatchOutcome[]> {
-      const names = pending.map((entry) => entry.doc._id)
-      const projection: Record<string, 1> = { ...READ_PROJECTION, writeToken: 1 }
-      const [only] = names
-      // One read for a batch: the key index on MongoDB; a scan of the collection on FerretDB's SQLite backend,
-      // which can take longer than a single read's bound on a large collection (docs/performance.md).
-      const found =
-        names.length === 1 && only !== undefined
-          ? await run('find', async () => [await findOne(only, projection)].filter((doc): doc is ReadDocument => doc !== null))
-          : await run('find', () => Items.find({ _id: { $in: names } }, projection).lean<ReadDocument[]>().exec(), BATCH_READ_MS)
-      const byName = new Map(found.map((doc) => [doc._id, doc]))
+      const projection: Record<string, 1> = { ...READ_PROJECTION, nameKey: 1, writeToken: 1 }
+      // A batch's reads use the key indexes on MongoDB; FerretDB's SQLite backend scans the collection, which can
+      // take longer than a single read's bound on a large collection (docs/performance.md).
+      const read = async (field: '_id' | 'nameKey', values: string[]): Promise<Map<unknown, ReadDocument>> => {
+        const [only] = values
+        const docs =
+          values.length === 1 && only !== undefined
+            ? await run('find', async () => [await findOne({ [field]: only }, projection)].filter((doc): doc is ReadDocument => doc !== null))
+            : await run('find', () => Items.find({ [field]: { $in: values } }, projection).lean<ReadDocument[]>().exec(), BATCH_READ_MS)
+        return new Map(docs.map((doc) => [doc[field], doc]))
+      }
+      const byName = await read('_id', pending.map((entry) => entry.doc._id))
+      const unnamed = pending.filter((entry) => !byName.has(entry.doc._id))
+      const byKey = unnamed.length === 0 ? new Map<unknown, ReadDocument>() : await read('nameKey', unnamed.map((entry) => entry.doc.nameKey))
       return pending.map(({ item, doc }) => {
         const stored = byName.get(doc._id)
-        if (stored === undefined) return new DatabaseUnavailableError({ cause: new Error('an item reported as present was not found') })
+        if (stored === undefined) {
+          const lookAlike = byKey.get(doc.nameKey)
+          if (lookAlike === undefined) return new DatabaseUnavailableError({ cause: new Error('an item reported as present was not found') })
+          return new DuplicateItemError(item.name, lookAlike._id)
+        }
         if (stored.writeToken?.equals(doc.writeToken) === true) {
           itemCreated()
           return { item, created: true }
         }
         const existing = toItem(stored)
-        return sameItem(existing, item) ? { item: existing, created: false } : new DuplicateItemError(item.name)
+        return sameItem(existing, item) ? { item: existing, created: false } : new DuplicateItemError(item.name, stored._id)
       })
     }
 
@@ -272,6 +300,8 @@ export default fp(
 
       async createMany(items, createdBy) {
         if (items.length === 0) return []
+        // The look-alike rule needs its unique index: right after a start, wait a moment for it.
+        if (!tasks.indexesSettled() && connection.readyState === mongoose.ConnectionStates.connected) await tasks.waitForIndexes(operationTimeoutMs)
         return insertBatch(items.map((item) => ({ item, doc: toDocument(item, createdBy) })))
       },
 
@@ -291,29 +321,33 @@ export default fp(
       },
 
       async findByName(name) {
-        const find = (id: string): Promise<ReadDocument | null> => run('find', () => findOne(id, READ_PROJECTION))
+        const find = (id: string): Promise<ReadDocument | null> => run('find', () => findOne({ _id: id }, READ_PROJECTION))
         const composed = nfc(name)
         const doc = (await find(composed)) ?? (composed === name ? null : await find(name))
         return doc === null ? null : toItem(doc)
       },
 
-      async list({ limit, after, before, prefix }) {
-        const backwards = after === undefined && before !== undefined
-        const filter = nameRange(prefix, after, backwards ? before : undefined)
+      async list({ limit, sort, filter, after, before }) {
+        const query = pageQuery(sort, filter, after, before)
         // One extra document tells whether another page follows (or, backwards, precedes).
         const docs = await run('list', () =>
-          Items.find(filter, READ_PROJECTION).sort({ _id: backwards ? -1 : 1 }).limit(limit + 1).lean<ReadDocument[]>().exec(),
+          Items.find(query.filter, READ_PROJECTION).sort(query.sort).limit(limit + 1).lean<ReadDocument[]>().exec(),
         )
         const page = docs.slice(0, limit).map(toItem)
-        if (backwards) page.reverse()
-        const last = page.at(-1)
+        if (query.backwards) page.reverse()
         // Backwards, the page ends just before `before`, so a page follows it.
-        return { items: page, next: last !== undefined && (backwards || docs.length > limit) ? last.name : null }
+        return { items: page, more: page.length > 0 && (query.backwards || docs.length > limit) }
       },
 
-      async countBefore(name, prefix) {
-        return run('list', () => Items.countDocuments(nameRange(prefix, undefined, name)).exec())
+      async count(filter) {
+        return run('list', () => Items.countDocuments(matchFilter(filter)).exec())
       },
+
+      async countBefore(sort, filter, position) {
+        return run('list', () => Items.countDocuments(countBeforeFilter(sort, filter, position)).exec())
+      },
+
+      started: () => tasks.done,
     }
 
     fastify.decorate('items', repository)

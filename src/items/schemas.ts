@@ -2,6 +2,7 @@
 // types (TypeBox type provider), response serialization and the OpenAPI document.
 import { Type, type Static } from 'typebox'
 import { MAX_AMOUNT_TEXT, moneyField } from '../money.js'
+import { SORT_ORDERS } from './find.js'
 
 export const NAME_MAX_LENGTH = 200
 export const DESCRIPTION_MAX_LENGTH = 2000
@@ -71,6 +72,9 @@ export const ItemParams = Type.Object({
   name: Type.String({ description: 'The item name, URL-encoded' }),
 })
 
+/** A route that takes no query parameters: an unknown one is answered 422, naming it. */
+export const NoQuery = Type.Object({}, { additionalProperties: false })
+
 /** The start of a name, for searches: the name rules that make sense for a part of one. */
 export const NamePrefix = Type.String({
   maxLength: NAME_MAX_LENGTH,
@@ -79,23 +83,56 @@ export const NamePrefix = Type.String({
   examples: ['Rusty'],
 })
 
-export const ItemListQuery = Type.Object({
-  limit: Type.Integer({
-    minimum: 1,
-    maximum: LIST_LIMIT_MAX,
-    default: LIST_LIMIT_DEFAULT,
-    description: `How many items, 1 to ${LIST_LIMIT_MAX}`,
-  }),
-  after: Type.Optional(
-    // Far above any name's length: a bound on query size, not a name rule.
-    Type.String({ maxLength: 4 * NAME_MAX_LENGTH, description: 'The last name of the previous page; items after it follow' }),
+/** Far above any name's length: a bound on query size, not a name rule (a price cursor holds a name). */
+const CURSOR_MAX_LENGTH = 2000
+
+/** A page's place in the order: `next` of the page before. */
+export const Cursor = (description: string) => Type.String({ maxLength: CURSOR_MAX_LENGTH, description })
+
+const priceBound = (description: string) =>
+  Type.Optional(moneyField(Type.String(), { allowBlank: true }, { description: `${description}; ${moneyRules}; blank for none` }))
+
+/** What GET /items/ and the catalogue find by, and in which order: one declaration for both. */
+export const FindQueryFields = {
+  q: Type.Optional(
+    Type.String({
+      maxLength: NAME_MAX_LENGTH,
+      pattern: '^[^\\p{Cc}]*$',
+      description: `Words that the name or the description must each contain, case and accents ignored; the last word also matches the start of a word ("buck" finds "Bucket"). Trimmed; at most ${NAME_MAX_LENGTH} characters. Empty finds everything.`,
+      examples: ['rusty buck'],
+    }),
   ),
   prefix: Type.Optional(NamePrefix),
-})
+  min_price: priceBound('Only items priced at least this'),
+  max_price: priceBound('Only items priced at most this'),
+  sort: Type.Optional(
+    Type.Enum([...SORT_ORDERS], {
+      default: 'name',
+      description:
+        'name: people\'s name order (case and accents ignored first, then the exact name: "bucket" beside "Bucket", "Čajník" among the C\'s); price: cheapest first; -price: dearest first (equal prices by name)',
+    }),
+  ),
+}
+
+export const ItemListQuery = Type.Object(
+  {
+    limit: Type.Integer({
+      minimum: 1,
+      maximum: LIST_LIMIT_MAX,
+      default: LIST_LIMIT_DEFAULT,
+      description: `How many items, 1 to ${LIST_LIMIT_MAX}`,
+    }),
+    after: Type.Optional(
+      Cursor('The `next` of the previous page: in name order the last name seen (any name works), in price order an opaque cursor'),
+    ),
+    ...FindQueryFields,
+  },
+  { additionalProperties: false },
+)
 
 export const ItemList = Type.Object({
   items: Type.Array(ItemJson),
   next: Type.Union([Type.String(), Type.Null()], {
-    description: 'Pass as `after` to get the next page; null on the last page',
+    description: 'Pass as `after` (with the same q, prefix, prices and sort) to get the next page; null on the last page. In name order it is the last name of this page',
   }),
 })

@@ -1,6 +1,6 @@
 // The stored document, declared once: this Mongoose schema. The document's TypeScript type, the item's type
 // and field list (read, compared, copied), the read projection and the collection's validator follow from it.
-import { Schema, type InferRawDocType } from 'mongoose'
+import { Schema, type Connection, type InferRawDocType } from 'mongoose'
 import { MAX_CENTS, type Cents } from '../money.js'
 import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from './schemas.js'
 
@@ -47,11 +47,38 @@ const definition = {
   writeToken: { type: Schema.Types.ObjectId, required: true },
   /** Who created it (docs/security.md): key:<label> or editor:<name>; absent while writes are open. Never read back. */
   createdBy: { type: String, ...characters(1, 100) },
+  // Derived from the name and description by item-keys.ts alone, never read back. Not required: items
+  // stored before they existed get them from the migration (docs/data.md), and a writer that does not know
+  // them is not refused by the collection validator.
+  /** What the name looks like (look-alike.ts): unique, so names that read the same are one name. */
+  nameKey: { type: String },
+  /** The name held nameKey's key before keys existed: this item keeps a marked key (item-keys.ts markedKey). */
+  lookAlikeOf: { type: String },
+  /** People's name order: the folded name, then the name. */
+  sortName: { type: String },
+  /** The folded words of the name and the description, for GET /items/?q=. */
+  words: { type: [String], default: undefined },
+  /** The version of item-keys.ts's rules the fields above follow. */
+  keysVersion: { type: Number },
 } as const
 
 // bufferCommands: false makes calls fail at once while disconnected instead of running later, after the
 // client was already told 503.
 export const itemSchema = new Schema(definition, { collection: 'items', versionKey: false, bufferCommands: false })
+
+// The indexes, created by the service at start (repository.ts; docs/data.md says what to do where the
+// database user may not). Sparse: items stored before keys existed have no nameKey until migrated.
+itemSchema.index({ nameKey: 1 }, { unique: true, sparse: true, name: 'nameKey_unique' })
+itemSchema.index({ sortName: 1 }, { name: 'sortName' })
+itemSchema.index({ words: 1 }, { name: 'words' })
+itemSchema.index({ priceCents: 1, sortName: 1 }, { name: 'price_sortName' })
+itemSchema.index({ priceCents: -1, sortName: 1 }, { name: 'price_desc_sortName' })
+
+/** The items collection's model on a connection (one per connection; Mongoose keeps it by name). */
+export function itemModel(connection: Connection) {
+  return connection.model('Item', itemSchema)
+}
+export type ItemModel = ReturnType<typeof itemModel>
 
 /** The stored document as Mongoose casts it: money as bigint. */
 export type StoredItem = InferRawDocType<typeof definition>

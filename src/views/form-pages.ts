@@ -185,12 +185,18 @@ export function invalidPage(values: FormValues, errors: FieldError[], account?: 
 }
 
 /**
- * 409: the name is taken; the form again with everything typed, so only the name needs a change. The summary
- * says so in the 422's box; beside the name, a link to the item that has it.
+ * 409: the name is taken, by `storedName` itself or by a stored name that reads the same; the form again with
+ * everything typed, so only the name needs a change. The summary says so in the 422's box; beside the name, a
+ * link to the item that has it.
  */
-export function conflictPage(name: string, values: FormValues, account?: Account): string {
-  const beside = html`An item named “${name}” is already present (<a href="${itemPagePath(name)}">see it</a>). Stored items are never replaced, so choose another name.`
-  const problems = new Map([['name' as const, { summary: `The name “${name}” is taken: choose another name`, beside }]])
+export function conflictPage(name: string, values: FormValues, account?: Account, storedName = name): string {
+  const link = html`(<a href="${itemPagePath(storedName)}">see it</a>)`
+  const beside =
+    storedName === name
+      ? html`An item named “${name}” is already present ${link}. Stored items are never replaced, so choose another name.`
+      : html`An item whose name reads the same is already present: “${storedName}” ${link}. Names that look alike are one name, so choose another name.`
+  const summary = storedName === name ? `The name “${name}” is taken: choose another name` : `The name “${name}” reads the same as “${storedName}”, which is taken: choose another name`
+  const problems = new Map([['name' as const, { summary, beside }]])
   return formWithProblems('Already present: New item', 'The item was not stored: the name is taken', { ...values, name }, problems, account)
 }
 

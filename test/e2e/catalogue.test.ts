@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 // Code passed to page.evaluate runs in the browser, so these files see the DOM types.
 // The catalogue in a real browser (headless Chromium): a person adds an item with the form, then finds it by
-// typing the start of its name and opens it, without typing a URL; and pages through the list.
+// typing words of its name and opens it, without typing a URL; pages through the list; narrows it by price
+// and sorts it by price.
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LIST_LIMIT_DEFAULT } from '../../src/items/schemas.js'
@@ -46,11 +47,11 @@ describe('the catalogue in Chromium', () => {
       expect(await page.getByRole('status').innerText()).toContain('Item stored')
       await screenshot(page, `item-created-${device}`)
 
-      // From the header, to the catalogue, and a search by the start of the name.
+      // From the header, to the catalogue, and a search by words of the name, accents left out.
       await page.getByRole('navigation', { name: 'Site' }).getByRole('link', { name: 'Catalogue' }).click()
       await page.waitForURL(`${fx.baseUrl}/catalogue/`)
       expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Catalogue')
-      await page.getByRole('searchbox', { name: /name starts with/ }).fill('Teapot Č')
+      await page.getByRole('searchbox', { name: /Find items by words/ }).fill('teapot cajn')
       await page.getByRole('button', { name: 'Search' }).click()
       await page.waitForURL(/\/catalogue\/\?q=/)
       const rows = page.locator('table.catalogue tbody tr')
@@ -95,10 +96,30 @@ describe('the catalogue in Chromium', () => {
       await page.getByRole('searchbox').fill('Nothing like this')
       await page.getByRole('button', { name: 'Search' }).click()
       await page.waitForURL(/q=Nothing/)
-      expect(await page.locator('main').innerText()).toContain('No item’s name starts with “Nothing like this”.')
+      expect(await page.locator('main').innerText()).toContain('No item matches.')
       await screenshot(page, `catalogue-no-match-${device}`)
       expect(events).toEqual(noEvents())
       await page.context().close()
     }
   })
+
+  it('narrows the list to a price range and sorts it by price with the form’s controls', async () => {
+    for (const [device, options] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+      const { page, events } = await open('/catalogue/', options)
+      await page.getByRole('searchbox').fill('widget')
+      await page.getByRole('group', { name: 'Price' }).getByLabel('From').fill('2.10')
+      await page.getByRole('group', { name: 'Price' }).getByLabel('To').fill('2.14')
+      await page.getByLabel('Order').selectOption('-price')
+      await page.getByRole('button', { name: 'Search' }).click()
+      await page.waitForURL(/sort=-price/)
+      expect(await page.locator('table.catalogue tbody th a').allInnerTexts()).toEqual(['Widget 14', 'Widget 13', 'Widget 12', 'Widget 11', 'Widget 10'])
+      expect(await page.locator('.position').innerText()).toBe('Items 1–5 of 5')
+      expect(await page.getByLabel('Order').inputValue()).toBe('-price')
+      expect(await page.getByLabel('From').inputValue()).toBe('2.10')
+      await screenshot(page, `catalogue-price-range-${device}`)
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
+      expect(events).toEqual(noEvents())
+      await page.context().close()
+    }
+  }, 60_000)
 })

@@ -62,7 +62,7 @@ describe('the search box', () => {
   it('trims spaces around the text, as stored names are trimmed', async () => {
     const page = await get(fx.baseUrl, `/catalogue/?q=${encodeURIComponent('  Pail 0  ')}`)
     expect(page.status).toBe(200)
-    expect(page.text).toContain('<h1>Names starting with “Pail 0”</h1>')
+    expect(page.text).toContain('<h1>Items matching “Pail 0”</h1>')
     expect(page.text).toContain('value="Pail 0"')
     expect(rowNames(page.text)).toEqual(PAILS.slice(0, 10))
   })
@@ -80,14 +80,14 @@ describe('paging', () => {
   it('has Previous page as well as Next and First, and says which items a page shows', async () => {
     const first = await get(fx.baseUrl, '/catalogue/?q=Pail')
     expect(rowNames(first.text)).toEqual(PAILS.slice(0, LIST_LIMIT_DEFAULT))
-    expect(first.text).toContain(`<p class="position" id="position">Items 1–${LIST_LIMIT_DEFAULT}</p>`)
+    expect(first.text).toContain(`<p class="position" id="position">Items 1–${LIST_LIMIT_DEFAULT} of ${PAILS.length}</p>`)
     expect(links(first.text, 'Previous page')).toEqual([])
     expect(links(first.text, 'First page')).toEqual([])
 
     const [next] = links(first.text, 'Next page')
     const second = await get(fx.baseUrl, next ?? '')
     expect(rowNames(second.text)).toEqual(PAILS.slice(LIST_LIMIT_DEFAULT))
-    expect(second.text).toContain(`Items ${LIST_LIMIT_DEFAULT + 1}–${LIST_LIMIT_DEFAULT + 5}</p>`)
+    expect(second.text).toContain(`Items ${LIST_LIMIT_DEFAULT + 1}–${LIST_LIMIT_DEFAULT + 5} of ${PAILS.length}</p>`)
     expect(links(second.text, 'Next page')).toEqual([])
     expect(links(second.text, 'First page')).toEqual(['/catalogue/?q=Pail'])
     const [previous] = links(second.text, 'Previous page')
@@ -96,7 +96,7 @@ describe('paging', () => {
     // Back: the same first page, with Next again and no Previous.
     const back = await get(fx.baseUrl, previous ?? '')
     expect(rowNames(back.text)).toEqual(PAILS.slice(0, LIST_LIMIT_DEFAULT))
-    expect(back.text).toContain(`Items 1–${LIST_LIMIT_DEFAULT}</p>`)
+    expect(back.text).toContain(`Items 1–${LIST_LIMIT_DEFAULT} of ${PAILS.length}</p>`)
     expect(links(back.text, 'Previous page')).toEqual([])
     expect(links(back.text, 'Next page')).toEqual([next])
   })
@@ -104,11 +104,11 @@ describe('paging', () => {
   it('counts the position across the whole catalogue, and goes back a page from anywhere', async () => {
     // Apple, Oak, then the pails: a page starting after "Pail 02" starts at item 6.
     const page = await get(fx.baseUrl, `/catalogue/?after=${encodeURIComponent('Pail 02')}`)
-    expect(page.text).toContain(`Items 6–${5 + LIST_LIMIT_DEFAULT}</p>`)
+    expect(page.text).toContain(`Items 6–${5 + LIST_LIMIT_DEFAULT} of ${PAILS.length + 3}</p>`)
     const [previous] = links(page.text, 'Previous page')
     const back = await get(fx.baseUrl, previous ?? '')
     expect(rowNames(back.text)).toEqual(['Apple', 'Oak', 'Pail 00', 'Pail 01', 'Pail 02'])
-    expect(back.text).toContain('Items 1–5</p>')
+    expect(back.text).toContain(`Items 1–5 of ${PAILS.length + 3}</p>`)
     expect(links(back.text, 'Previous page')).toEqual([])
     expect(links(back.text, 'First page')).toEqual(['/catalogue/'])
   })

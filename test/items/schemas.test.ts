@@ -173,16 +173,21 @@ describe('unknown fields', () => {
       priceCents: 1,
       taxCents: 99,
       createdAt: 'yesterday',
+      nameKey: 'forged',
+      words: ['forged'],
       nested: { $where: 'sleep(1000)' },
     })
     expect(answer.status).toBe(201)
     expect(answer.json).toEqual({ name: 'extra-fields', price: 3, description: null, tax: null })
     const stored = await fx.stored('extra-fields')
     expect(stored).not.toBeNull()
-    expect(Object.keys(stored ?? {}).sort()).toEqual(['_id', 'createdAt', 'description', 'priceCents', 'taxCents', 'writeToken'])
+    // The item's fields and what the service derives from them (src/items/item-keys.ts), nothing sent.
+    expect(Object.keys(stored ?? {}).sort()).toEqual(['_id', 'createdAt', 'description', 'keysVersion', 'nameKey', 'priceCents', 'sortName', 'taxCents', 'words', 'writeToken'])
     expect(stored?.priceCents.toString()).toBe('300')
     expect(stored?.taxCents).toBeNull()
     expect(stored?.createdAt).toBeInstanceOf(Date)
+    expect(stored?.nameKey).toBe('extra-fields')
+    expect(stored?.words).toEqual(['extra', 'fields'])
     expect(await fx.stored('someone-else')).toBeNull()
   })
 })

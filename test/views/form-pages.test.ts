@@ -109,7 +109,7 @@ describe('every page, for keyboards and screen readers', () => {
   it.each<[string, string, string | undefined]>([
     ['entry form', entryPage(), 'New item'],
     ['item', itemPage(LAMP, 'created'), undefined],
-    ['catalogue', cataloguePage({ items: [LAMP], q: '', after: undefined, next: null }), 'Catalogue'],
+    ['catalogue', cataloguePage({ items: [LAMP], search: {}, next: null }), 'Catalogue'],
     ['not found', itemNotFoundPage('Lamp'), undefined],
     ['page not found', notFoundPage(), undefined],
     ['error', errorPage(503, 'The database is unavailable'), undefined],

@@ -1,5 +1,5 @@
 // What a page echoes of a request shows control and invisible characters as code points; a stale `result`
-// on an item page is ignored; an unknown transfer coding gets one answer and the connection closes.
+// on an item page is answered 422 like any unknown parameter; an unknown transfer coding gets one answer and the connection closes.
 import { connect } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { get, postJson } from '../../harness/http.js'
@@ -19,7 +19,9 @@ describe('echoed user text', () => {
       expect(tagText(answer.text, tag)).toContain('ab[U+202E]cd[U+200B]')
       expect(tagText(answer.text, tag)).not.toMatch(RAW_HIDDEN)
     }
-    expect(answer.text).toContain('starts with “ab[U+202E]cd[U+200B]”')
+    expect(answer.text).toContain('Items matching “ab[U+202E]cd[U+200B]”')
+    const prefix = await get(fx.baseUrl, `/catalogue/?prefix=${encodeURIComponent('ab\u202Ecd')}`)
+    expect(tagText(prefix.text, 'h1')).toBe('Items whose name starts with “ab[U+202E]cd”')
   })
 
   it('the 404 page for /catalogue/a%00b%1b%7f%C2%9b/ shows NUL, ESC, DEL and a C1 control as code points, and no raw control anywhere', async () => {
@@ -31,11 +33,11 @@ describe('echoed user text', () => {
 })
 
 describe('item page', () => {
-  it('/catalogue/Item1/?result=x ignores the unknown result: the page, 200, no notice', async () => {
+  it('/catalogue/Item1/?result=x: the unknown result is answered 422, naming it, and no notice', async () => {
     expect((await postJson(fx.baseUrl, { name: 'Item1', price: 1 })).status).toBe(201)
     const answer = await get(fx.baseUrl, '/catalogue/Item1/?result=x')
-    expect(answer.status).toBe(200)
-    expect(tagText(answer.text, 'h1')).toBe('Item1')
+    expect(answer.status).toBe(422)
+    expect(answer.text).toContain('Unknown parameter result: this address takes none')
     expect(answer.text).not.toContain('role="status"')
   })
 })
