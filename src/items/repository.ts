@@ -48,7 +48,10 @@ export interface ItemsRepository {
    * per item, in order, each what create would return or throw for it alone. A single create is a batch of one.
    */
   createMany(items: readonly Item[], createdBy?: string | null): Promise<BatchOutcome[]>
-  /** Every item in code point order of names, read from one cursor as the caller consumes them (each name once). */
+  /**
+   * Every item in code point order of names (the _id index's order: it needs no derived key, so items stored by
+   * other writers are included too), read from one cursor as the caller consumes them, each name once.
+   */
   all(): AsyncIterable<Item>
   /** The item under `name` in NFC, or, for one stored before names were normalized, under `name` as given. */
   findByName(name: string): Promise<Item | null>

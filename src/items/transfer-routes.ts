@@ -125,10 +125,10 @@ const transferRoutes: FastifyPluginAsyncTypebox<TransferOptions> = async (fastif
 
   const exportHead = (what: string) => ({
     tags: ['transfer'],
-    summary: `The whole catalogue as ${what}, in name order`,
+    summary: `The whole catalogue as ${what}, in code point order of the names`,
     produces: [what === 'CSV' ? 'text/csv' : 'application/x-ndjson'],
     response: {
-      200: { description: `Every item once, in name order, streamed; Content-Disposition names items-<date>.${what === 'CSV' ? 'csv' : 'ndjson'}` },
+      200: { description: `Every item once, in code point order of the names, streamed; Content-Disposition names items-<date>.${what === 'CSV' ? 'csv' : 'ndjson'}` },
       429: described(ErrorMessage, 'Already two exports running for this address; Retry-After says when to try again'),
       503: described(ErrorMessage, 'As many exports running as the service allows, or the database is unavailable; Retry-After'),
     },

@@ -58,10 +58,11 @@ describe('import and export', () => {
     const csv = await exportOf(source.baseUrl, 'csv')
     const ndjson = await exportOf(source.baseUrl, 'ndjson')
 
-    // Every line of the NDJSON export is exactly the body of GET /items/<name>/, in name order.
+    // Every line of the NDJSON export is exactly the body of GET /items/<name>/, every item once, in code point order.
     const lines = ndjson.trimEnd().split('\n')
     const listed = (await get(source.baseUrl, '/items/?limit=100')).json as { items: { name: string }[] }
-    expect(lines.map((line) => (JSON.parse(line) as { name: string }).name)).toEqual(listed.items.map((item) => item.name))
+    const byCodePoint = listed.items.map((item) => item.name).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    expect(lines.map((line) => (JSON.parse(line) as { name: string }).name)).toEqual(byCodePoint)
     for (const line of lines) {
       const { name } = JSON.parse(line) as { name: string }
       expect((await get(source.baseUrl, `/items/${encodeURIComponent(name)}/`)).text).toBe(line)
