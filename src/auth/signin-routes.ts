@@ -80,7 +80,11 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, ses
     function errorHandler(error: Error, request: FastifyRequest, reply: FastifyReply): void {
       const stale = (error as { code?: string }).code?.startsWith('FST_CSRF') === true ? 'The form was out of date; please send it again' : undefined
       sendError(error, request, reply, {
-        invalid: () => errorPage(400, 'The form could not be read', title),
+        // A query the page does not take (422), or a form it cannot read.
+        invalid: (fieldErrors) =>
+          fieldErrors[0]?.loc[0] === 'query'
+            ? errorPage(422, fieldErrors.map(({ msg }) => msg.charAt(0).toUpperCase() + msg.slice(1)).join('; '), title, fastify.account(request, reply))
+            : errorPage(400, 'The form could not be read', title),
         failed: (status, detail) =>
           title === 'Not signed in' && [403, 429, 503].includes(status)
             ? view(request, reply, { name: field(request.body, 'name'), problems: { credentials: stale ?? detail } })
@@ -89,9 +93,11 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, ses
     }
   const refusals = { 400: htmlAnswer('Not UTF-8'), 403: htmlAnswer('The CSRF token is missing or stale'), 413: htmlAnswer('Over 64 KiB'), 415: htmlAnswer(`Not ${FORM}`) }
 
-  const querystring = { type: 'object', properties: { next: { type: 'string', description: 'A path on this site to go to once signed in' } } }
-  fastify.get('/signin', { schema: { ...page, summary: 'Sign-in page for editors', querystring, response: { 200: htmlAnswer('The form') } } }, (request, reply) =>
-    sendHtml(reply, 200, view(request, reply)),
+  const querystring = { type: 'object', additionalProperties: false, properties: { next: { type: 'string', description: 'A path on this site to go to once signed in' } } }
+  fastify.get(
+    '/signin',
+    { errorHandler: answerErrors('Not shown'), schema: { ...page, summary: 'Sign-in page for editors', querystring, response: { 200: htmlAnswer('The form'), 422: htmlAnswer('An unknown parameter') } } },
+    (request, reply) => sendHtml(reply, 200, view(request, reply)),
   )
 
   fastify.post(

@@ -5,10 +5,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Readable } from 'node:stream'
-import { HttpError, sendError } from '../http/errors.js'
+import { Type } from 'typebox'
+import { HttpError, sendError, type FieldError } from '../http/errors.js'
 import { htmlAnswer, sendHtml } from '../http/html-reply.js'
 import { acceptMultipartFile, uploadedFile } from '../http/multipart-file.js'
-import { described, ErrorMessage } from '../http/schemas.js'
+import { described, ErrorMessage, ValidationFailure } from '../http/schemas.js'
 import { concurrencySlots, RowBudget } from '../plugins/transfer-limits.js'
 import { IMPORT_CONTENT_SECURITY_POLICY } from '../plugins/security.js'
 import { importPage, importResultsPage, type ImportOutcome } from '../views/import-page.js'
@@ -25,7 +26,7 @@ import {
   type Summary,
 } from './import.js'
 import { toJson } from './routes.js'
-import { ItemJson } from './schemas.js'
+import { ItemJson, NoQuery } from './schemas.js'
 
 export interface TransferOptions {
   /** Rows an import may create per writer and hour; 0 = no budget (RATE_LIMIT_IMPORT_ROWS). */
@@ -125,6 +126,7 @@ const transferRoutes: FastifyPluginAsyncTypebox<TransferOptions> = async (fastif
 
   const exportHead = (what: string) => ({
     tags: ['transfer'],
+    querystring: NoQuery,
     summary: `The whole catalogue as ${what}, in code point order of the names`,
     produces: [what === 'CSV' ? 'text/csv' : 'application/x-ndjson'],
     response: {
@@ -176,6 +178,7 @@ const transferRoutes: FastifyPluginAsyncTypebox<TransferOptions> = async (fastif
       schema: {
         tags: ['transfer'],
         summary: 'Import items from a CSV or NDJSON file',
+        querystring: NoQuery,
         description:
           `Each data row is a create with the rules of POST /items/new/. CSV: a header row naming the columns (name and price, optionally ` +
           `description and tax, in any order), UTF-8 with or without a BOM. NDJSON: each line the JSON body of POST /items/new/. At most ` +
@@ -186,7 +189,10 @@ const transferRoutes: FastifyPluginAsyncTypebox<TransferOptions> = async (fastif
           400: described(ErrorMessage, 'The file is not UTF-8 text; nothing was stored'),
           413: described(ErrorMessage, `The file is over ${IMPORT_LIMITS_TEXT}; nothing was stored`),
           415: described(ErrorMessage, 'The Content-Type is not text/csv or application/x-ndjson, or declares a charset other than UTF-8'),
-          422: described(ErrorMessage, 'The header row is missing or wrong (an unknown, repeated or missing column), or the CSV cannot be read; nothing was stored'),
+          422: described(
+            Type.Union([ErrorMessage, ValidationFailure]),
+            'The header row is missing or wrong (an unknown, repeated or missing column), or the CSV cannot be read; or an unknown query parameter, named. Nothing was stored',
+          ),
           429: described(ErrorMessage, 'Over the create limit, over the import row budget, or an import from this address is already running; Retry-After'),
           503: described(ErrorMessage, 'The database is unavailable or the service is busy with other imports: nothing was stored; Retry-After'),
         },
@@ -198,14 +204,20 @@ const transferRoutes: FastifyPluginAsyncTypebox<TransferOptions> = async (fastif
   // The import page for people. With writes closed, for signed-in editors only (src/auth/access.ts).
   const pageErrors = (request: FastifyRequest, reply: FastifyReply) => {
     const account = fastify.account(request, reply)
-    return { invalid: () => importPage(account), failed: (_status: number, detail: string) => importPage(account, detail) }
+    return {
+      invalid: (fieldErrors: FieldError[]) => importPage(account, fieldErrors.map(({ msg }) => msg.charAt(0).toUpperCase() + msg.slice(1)).join('; ')),
+      failed: (_status: number, detail: string) => importPage(account, detail),
+    }
   }
 
   fastify.get(
     IMPORT_PAGE_PATH,
     {
       onRequest: fastify.requireEditor,
-      schema: { tags: ['transfer'], summary: 'The import page: a file input, progress and results', produces: ['text/html'], response: { 200: htmlAnswer('The page') } },
+      errorHandler(error, request, reply) {
+        sendError(error, request, reply, pageErrors(request, reply))
+      },
+      schema: { tags: ['transfer'], summary: 'The import page: a file input, progress and results', querystring: NoQuery, produces: ['text/html'], response: { 200: htmlAnswer('The page') } },
     },
     async (request, reply) =>
       sendHtml(reply.header('content-security-policy', IMPORT_CONTENT_SECURITY_POLICY).header('cache-control', 'private, no-store'), 200, importPage(fastify.account(request, reply))),
@@ -223,6 +235,7 @@ const transferRoutes: FastifyPluginAsyncTypebox<TransferOptions> = async (fastif
       schema: {
         tags: ['transfer'],
         summary: 'The import page’s form (without JavaScript): the file as multipart/form-data, the results as a page',
+        querystring: NoQuery,
         consumes: ['multipart/form-data'],
         produces: ['text/html'],
         response: { 200: htmlAnswer('The counts and the rows not imported, with their reasons'), 413: htmlAnswer('The file is too large; nothing was stored') },
@@ -247,6 +260,7 @@ const transferRoutes: FastifyPluginAsyncTypebox<TransferOptions> = async (fastif
       schema: {
         tags: ['transfer'],
         summary: 'The import page’s script: the file as the body (as POST /import/items), the result lines back',
+        querystring: NoQuery,
         description: 'With writes closed: a signed-in editor, and the page’s CSRF token in the csrf-token header.',
         consumes: Object.keys(IMPORT_TYPES),
         response: { 200: ImportAnswer },

@@ -74,6 +74,13 @@ describe('error answers with writes closed and CORS on', () => {
     }
   })
 
+  it('answers an unknown parameter on the sign-in page 422 naming it; `next` is the one it takes', async () => {
+    const page = await send(running.baseUrl, { path: '/signin?next=/catalogue/&utm_source=mail', headers: BROWSER })
+    expect(page.status).toBe(422)
+    expect(page.text).toContain('Unknown parameter utm_source: the parameters here are next')
+    expect((await send(running.baseUrl, { path: '/signin?next=/catalogue/', headers: BROWSER })).status).toBe(200)
+  })
+
   it('answers hostile bodies to /signin and /signout with 413, 415 or 400 pages, never a 500', async () => {
     const visitor = new Visitor(running.baseUrl)
     await visitor.signIn('alice', PASSWORD)

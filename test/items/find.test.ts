@@ -198,11 +198,24 @@ describe('parameters that are not known, or bad values', () => {
     expect(await fx.stored('Dry run')).toBeNull()
   })
 
+  it('on the transfer routes: both exports, and the import, which stores nothing', async () => {
+    for (const path of ['/export/items.csv?since=2020', '/export/items.ndjson?since=2020']) {
+      const answer = await send(fx.app, { path })
+      expect(answer.status, path).toBe(422)
+      expect(detail(answer), path).toEqual([{ loc: ['query', 'since'], msg: 'unknown parameter since: this address takes none', type: 'extra_forbidden' }])
+    }
+    const imported = await send(fx.app, { method: 'POST', path: '/import/items?dry_run=1', headers: { 'content-type': 'text/csv' }, body: 'name,price\nDry import,1\n' })
+    expect(imported.status, imported.text).toBe(422)
+    expect(detail(imported)[0]?.loc, imported.text).toEqual(['query', 'dry_run'])
+    expect(await fx.stored('Dry import')).toBeNull()
+  })
+
   it.each<[string, string]>([
     ['the catalogue', '/catalogue/?contains=bucket'],
     ['an item page', '/catalogue/Bucket/?result=created'],
     ['the form', '/?utm=1'],
     ['the form’s address', '/items/new/form/?x=1'],
+    ['the import page', '/import/?x=1'],
   ])('on %s: a 422 page naming it', async (_label, path) => {
     const answer = await send(fx.app, { path })
     expect(answer.status).toBe(422)
