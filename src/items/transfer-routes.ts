@@ -25,6 +25,7 @@ import {
   type RowResult,
   type Summary,
 } from './import.js'
+import { BATCH_READ_MS } from './repository.js'
 import { toJson } from './routes.js'
 import { ItemJson, NoQuery } from './schemas.js'
 
@@ -104,6 +105,9 @@ const transferRoutes: FastifyPluginAsyncTypebox<TransferOptions> = async (fastif
   /** Receives and checks the whole file, then takes its rows from the writer's budget: nothing is stored yet. */
   async function received(request: FastifyRequest, reply: FastifyReply, body: AsyncIterable<Buffer>, format: ImportFormat) {
     const file = await receiveFile(body, format).catch((err: unknown) => closingAfter(reply, err))
+    // From here the service is the slow party: the answer waits for batches, two in flight, each of which may
+    // take a read of the whole collection (FerretDB) to settle. Longer than the app's idle-socket bound.
+    request.raw.socket.setTimeout(2 * BATCH_READ_MS + 15_000)
     try {
       budget.take(request.createdBy ?? request.ip, file.rows, reply)
     } catch (err) {
