@@ -1,7 +1,7 @@
 // Access set-ups for tests and the bench: keys and editors as the service reads them, and a cookie jar
 // small enough to follow one signed-in person through the pages.
 import { randomBytes } from 'node:crypto'
-import { OPEN_ACCESS, type AccessConfig } from '../src/auth/config.js'
+import { OPEN_ACCESS, type AccessConfig } from '../src/auth/access.js'
 import { hashPassword, parseHash, type ScryptHash } from '../src/auth/passwords.js'
 import { FORM_TYPE, send, type Answer, type Target } from './http.js'
 

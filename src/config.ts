@@ -3,13 +3,13 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import { envSchema } from 'env-schema'
 import { mongo } from 'mongoose'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
-import { getHeapStatistics } from 'node:v8'
 import { Type, type Static, type TStringOptions } from 'typebox'
-import { EDITOR_NAME, type AccessConfig, type ApiKey, type Editor } from './auth/config.js'
-import { parseHash } from './auth/passwords.js'
+import type { AccessConfig, ApiKey } from './auth/access.js'
+import { EDITOR_NAME, parseHash, type Editor } from './auth/passwords.js'
 import { READ_CACHE_DEFAULT_MB } from './items/read-cache.js'
+import { loadLimitsFor } from './plugins/load-limits.js'
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -132,7 +132,7 @@ export function loadConfig(vars: NodeJS.ProcessEnv = process.env, read: ReadFile
     rateLimitCreates: env.RATE_LIMIT_CREATES,
     rateLimitImportRows: env.RATE_LIMIT_IMPORT_ROWS,
     trustProxy: trustProxy(env.TRUST_PROXY),
-    loadLimits: loadLimits(env),
+    loadLimits: loadLimitsFor({ maxConnections: env.MAX_CONNECTIONS, bodyBufferMb: env.BODY_BUFFER_MB, maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS, memoryLimitMb: env.MEMORY_LIMIT_MB }),
     readCacheBytes: env.READ_CACHE_MB * 2 ** 20,
     access,
   }
@@ -157,32 +157,6 @@ function trustProxy(value: string): boolean | string[] | ((address: string, hop:
   if (!/^\d+$/.test(value)) return entries(value)
   const hops = Number(value)
   return hops > 0 && ((_address, hop) => hop < hops)
-}
-
-const MIB = 2 ** 20
-
-/** The cgroup (v2, then v1) memory limit in MiB; undefined without one ("max", or v1's near-2^63 "no limit"). */
-function cgroupMemoryLimitMb(): number | undefined {
-  for (const path of ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes']) {
-    const bytes = existsSync(path) ? Number(readFileSync(path, 'utf8').trim()) : NaN
-    if (Number.isSafeInteger(bytes) && bytes > 0) return Math.floor(bytes / MIB)
-  }
-  return undefined
-}
-
-/** src/plugins/load-limits.ts: RSS at 80 % of the memory limit (else the cgroup's, else the compose file's 256 MiB), heap at 90 % of V8's. */
-function loadLimits(env: Env) {
-  const fromCgroup = env.MEMORY_LIMIT_MB === undefined ? cgroupMemoryLimitMb() : undefined
-  const memoryLimitMb = env.MEMORY_LIMIT_MB ?? fromCgroup ?? 256
-  return {
-    maxConnections: env.MAX_CONNECTIONS,
-    bodyBudgetBytes: env.BODY_BUFFER_MB * MIB,
-    maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
-    maxHeapUsedBytes: Math.floor(getHeapStatistics().heap_size_limit * 0.9),
-    maxRssBytes: Math.floor(memoryLimitMb * MIB * 0.8),
-    memoryLimitMb,
-    memoryLimitFrom: env.MEMORY_LIMIT_MB !== undefined ? 'MEMORY_LIMIT_MB' : fromCgroup !== undefined ? 'cgroup' : 'default',
-  }
 }
 
 /** The lines of a file named by `variable`, trimmed, with # comments as blank lines (so line numbers hold). */

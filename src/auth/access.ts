@@ -11,10 +11,34 @@ import fp from 'fastify-plugin'
 import { hkdfSync } from 'node:crypto'
 import { HttpError } from '../http/errors.js'
 import type { Account } from '../views/account.js'
-import { writesClosed, type AccessConfig } from './config.js'
-import { fingerprint } from './passwords.js'
+import { fingerprint, type Editor } from './passwords.js'
 import signinRoutes, { type SigninLimits } from './signin-routes.js'
 import signinStore from './signin-store.js'
+
+export type ApiKey = { label: string; key: string }
+
+/** Who may write, as src/config.ts reads it from the environment with every other variable. */
+export interface AccessConfig {
+  /** Keys for POST /items/new/; several at once, so one can be rotated. */
+  apiKeys: ApiKey[]
+  /** People who may sign in and use the form. */
+  editors: Editor[]
+  /** Encrypts the session cookie; set whenever editors are. */
+  sessionSecret: string | undefined
+  /** How long a sign-in lasts. */
+  sessionSeconds: number
+  /** When set, GET /metrics needs it as a bearer token. */
+  metricsToken: string | undefined
+  /** Origins whose pages may call the JSON API from a browser. */
+  corsOrigins: string[]
+}
+
+/** Writes are open to anyone who can reach the service (the default). */
+export const OPEN_ACCESS: AccessConfig = { apiKeys: [], editors: [], sessionSecret: undefined, sessionSeconds: 8 * 3600, metricsToken: undefined, corsOrigins: [] }
+
+export function writesClosed(access: AccessConfig): boolean {
+  return access.apiKeys.length > 0 || access.editors.length > 0
+}
 
 declare module 'fastify' {
   interface FastifyInstance {

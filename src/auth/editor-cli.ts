@@ -4,8 +4,7 @@
 import { appendFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { Writable } from 'node:stream'
-import { EDITOR_NAME } from './config.js'
-import { hashPassword } from './passwords.js'
+import { EDITOR_NAME, hashPassword } from './passwords.js'
 
 export const MIN_PASSWORD_LENGTH = 12
 const USAGE = 'usage: npm run -s editor -- add <name> [--file <path>]   (the password is asked for, or read as one line from standard input)'

@@ -6,6 +6,9 @@ import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } 
 import { promisify } from 'node:util'
 import { HttpError } from '../http/errors.js'
 
+// An editor's name, the other half of an EDITORS_FILE line: shown in the page header and logged, so a plain word.
+export const EDITOR_NAME = /^[\p{L}\p{N}][\p{L}\p{N}._-]{0,63}$/u
+
 export const SCRYPT_DEFAULTS = { ln: 15, r: 8, p: 3 } as const
 /** The most memory one hash may take (scrypt needs 128 × 2^ln × r bytes); docs/security.md. */
 export const HASH_MEMORY_CAP = 64 * 2 ** 20
@@ -17,6 +20,7 @@ const WAIT_MAX_MS = 5_000
 
 export type ScryptParams = { ln: number; r: number; p: number }
 export type ScryptHash = ScryptParams & { salt: Buffer; hash: Buffer }
+export type Editor = { name: string; hash: ScryptHash }
 
 const b64 = (buffer: Buffer): string => buffer.toString('base64').replace(/=+$/, '')
 

@@ -10,7 +10,7 @@ import { htmlAnswer, sendHtml } from '../http/html-reply.js'
 import { errorPage } from '../views/form-pages.js'
 import { signinPage, signinUnavailablePage, type SigninView } from '../views/signin-page.js'
 import { visibleText } from '../views/visible-text.js'
-import type { Editor } from './config.js'
+import type { Editor } from './passwords.js'
 import { fingerprint, passwordChecker } from './passwords.js'
 
 export interface SigninLimits {
@@ -23,7 +23,7 @@ export interface SigninLimits {
 
 const DEFAULT_LIMITS: SigninLimits = { perAddress: 30, perNameAndAddress: 10, perNameBeforeSlowing: 10, windowMs: 10 * 60_000 }
 const [SLOW_STEP_MS, SLOW_MAX_MS] = [250, 3_000]
-// The editor-name rule's length (config.ts): a longer name is refused before it is counted or hashed.
+// The editor-name rule's length (EDITOR_NAME): a longer name is refused before it is counted or hashed.
 const NAME_MAX = 64
 const FORM = 'application/x-www-form-urlencoded'
 

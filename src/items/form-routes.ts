@@ -8,7 +8,7 @@ import { strongEtag } from '../http/conditional.js'
 import { requireContentType } from '../http/content-type.js'
 import { FieldErrors, sendError } from '../http/errors.js'
 import { htmlAnswer, sendHtml } from '../http/html-reply.js'
-import { acceptMultipartText } from '../http/multipart.js'
+import { acceptMultipartText } from './multipart.js'
 import { setNotice, useNotices } from '../http/notice-cookie.js'
 import type { Amount } from '../money.js'
 import { conflictPage, entryPage, errorPage, invalidPage, type FormValues } from '../views/form-pages.js'
@@ -73,6 +73,37 @@ function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: F
   })
 }
 
+/** The create route's schema: the body's validation and, for /docs, its answers. */
+const CREATE_FROM_FORM_SCHEMA = {
+  tags: ['form'],
+  summary: 'Create an item from the HTML form',
+  description:
+    'Stored, or the same item already stored (a safe retry): 303 to the item’s page. Otherwise HTML: 409 another ' +
+    'item is present under that name, 422 the form with each problem. Line breaks in the description are stored ' +
+    'as LF. multipart/form-data takes text fields only.',
+  consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
+  querystring: NoQuery,
+  body: ItemForm,
+  produces: ['text/html'],
+  // Documentation only: the pages are strings, which Fastify sends as they are.
+  response: {
+    303: {
+      description:
+        'Stored, or that identical item was already stored and nothing new was written: Location is the item’s page ' +
+        '(/catalogue/<name>/), which says which once (a cookie set here, cleared there). With writes closed and nobody ' +
+        'signed in: to /signin?next=/',
+    },
+    403: htmlAnswer('Writes are closed and the form’s CSRF token is missing or belongs to another session: nothing was stored; reload the form'),
+    409: htmlAnswer('Already present: the form again, with what was typed'),
+    413: htmlAnswer(`The body is over ${BODY_LIMIT_TEXT}`),
+    415: htmlAnswer('Neither application/x-www-form-urlencoded nor multipart/form-data'),
+    422: htmlAnswer('The form again, with what was typed and each problem beside its field'),
+    429: htmlAnswer('Over RATE_LIMIT_CREATES a minute from this address: says when to try again (also in Retry-After)'),
+    503: htmlAnswer('The database is unavailable; nothing was stored'),
+    504: htmlAnswer('The database did not confirm the write in time: the outcome is unknown'),
+  },
+}
+
 const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   await acceptMultipartText(fastify)
   await useNotices(fastify)
@@ -110,35 +141,7 @@ const formRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: [fastify.requireEditor, requireContentType('application/x-www-form-urlencoded', 'multipart/form-data')],
       preValidation: [fastify.checkCsrf, normalizeBodyName, checkFormFields],
       config: { limitCreates: true },
-      schema: {
-        tags: ['form'],
-        summary: 'Create an item from the HTML form',
-        description:
-          'Stored, or the same item already stored (a safe retry): 303 to the item’s page. Otherwise HTML: 409 another ' +
-          'item is present under that name, 422 the form with each problem. Line breaks in the description are stored ' +
-          'as LF. multipart/form-data takes text fields only.',
-        consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
-        querystring: NoQuery,
-        body: ItemForm,
-        produces: ['text/html'],
-        // Documentation only: the pages are strings, which Fastify sends as they are.
-        response: {
-          303: {
-            description:
-              'Stored, or that identical item was already stored and nothing new was written: Location is the item’s page ' +
-              '(/catalogue/<name>/), which says which once (a cookie set here, cleared there). With writes closed and nobody ' +
-              'signed in: to /signin?next=/',
-          },
-          403: htmlAnswer('Writes are closed and the form’s CSRF token is missing or belongs to another session: nothing was stored; reload the form'),
-          409: htmlAnswer('Already present: the form again, with what was typed'),
-          413: htmlAnswer(`The body is over ${BODY_LIMIT_TEXT}`),
-          415: htmlAnswer('Neither application/x-www-form-urlencoded nor multipart/form-data'),
-          422: htmlAnswer('The form again, with what was typed and each problem beside its field'),
-          429: htmlAnswer('Over RATE_LIMIT_CREATES a minute from this address: says when to try again (also in Retry-After)'),
-          503: htmlAnswer('The database is unavailable; nothing was stored'),
-          504: htmlAnswer('The database did not confirm the write in time: the outcome is unknown'),
-        },
-      },
+      schema: CREATE_FROM_FORM_SCHEMA,
       errorHandler(error, request, reply) {
         // The form again with what was typed, for a problem the person can fix; else what happened.
         const typed = typedValues(request.body)

@@ -12,7 +12,9 @@
 import underPressure from '@fastify/under-pressure'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
+import { existsSync, readFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
+import { getHeapStatistics } from 'node:v8'
 import proxyAddr from 'proxy-addr'
 import { BODY_LIMIT_BYTES } from '../http/body-limit.js'
 import { RETRY_AFTER_S } from '../http/errors.js'
@@ -30,6 +32,35 @@ export interface LoadLimitOptions {
   maxRssBytes: number
   /** Fastify's trustProxy: connections from these peers are not held to one address's share. */
   trustProxy?: boolean | string | string[] | ((address: string, hop: number) => boolean)
+}
+
+const MIB = 2 ** 20
+
+/** The cgroup (v2, then v1) memory limit in MiB; undefined without one ("max", or v1's near-2^63 "no limit"). */
+function cgroupMemoryLimitMb(): number | undefined {
+  for (const path of ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes']) {
+    const bytes = existsSync(path) ? Number(readFileSync(path, 'utf8').trim()) : NaN
+    if (Number.isSafeInteger(bytes) && bytes > 0) return Math.floor(bytes / MIB)
+  }
+  return undefined
+}
+
+/**
+ * The limits from the configuration (src/config.ts): RSS at 80 % of the memory limit (MEMORY_LIMIT_MB, else the
+ * cgroup's, else the compose file's 256 MiB), heap at 90 % of V8's.
+ */
+export function loadLimitsFor(env: { maxConnections: number; bodyBufferMb: number; maxEventLoopDelayMs: number; memoryLimitMb: number | undefined }) {
+  const fromCgroup = env.memoryLimitMb === undefined ? cgroupMemoryLimitMb() : undefined
+  const memoryLimitMb = env.memoryLimitMb ?? fromCgroup ?? 256
+  return {
+    maxConnections: env.maxConnections,
+    bodyBudgetBytes: env.bodyBufferMb * MIB,
+    maxEventLoopDelayMs: env.maxEventLoopDelayMs,
+    maxHeapUsedBytes: Math.floor(getHeapStatistics().heap_size_limit * 0.9),
+    maxRssBytes: Math.floor(memoryLimitMb * MIB * 0.8),
+    memoryLimitMb,
+    memoryLimitFrom: env.memoryLimitMb !== undefined ? 'MEMORY_LIMIT_MB' : fromCgroup !== undefined ? 'cgroup' : 'default',
+  }
 }
 
 /** The open connections one address may hold: a sixteenth of the cap (128 of 2 048), at least 8. */

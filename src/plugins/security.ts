@@ -68,7 +68,7 @@ function computeSecurityHeaders(): [string, string][] {
   return headers
 }
 
-/** Every answer carries these, also the router's and the HTTP parser's own (src/http/framework-errors.ts). */
+/** Every answer carries these, also the router's and the HTTP parser's own (src/plugins/request-guards.ts). */
 export const SECURITY_HEADERS: readonly (readonly [string, string])[] = computeSecurityHeaders()
 
 export default fp(

@@ -1,7 +1,7 @@
 // The access variables: defaults (writes open), files for Docker secrets, and a bad value stops the start
 // with a message naming the variable.
 import { describe, expect, it } from 'vitest'
-import { OPEN_ACCESS, writesClosed } from '../../src/auth/config.js'
+import { OPEN_ACCESS, writesClosed } from '../../src/auth/access.js'
 import { ConfigError, loadConfig } from '../../src/config.js'
 
 const loadAccessConfig = (env: NodeJS.ProcessEnv, read: (path: string) => string) => loadConfig(env, read).access

@@ -2,7 +2,7 @@
 // field (never stored as U+FFFD), and a hostile body of thousands of delimiters is refused after one linear
 // pass instead of being parsed part by part. Through inject: no socket needed.
 import { describe, expect, it } from 'vitest'
-import { MAX_PARTS } from '../../src/http/multipart.js'
+import { MAX_PARTS } from '../../src/items/multipart.js'
 import { send, type Answer } from '../../harness/http.js'
 import { useApp } from '../setup/test-app.js'
 
