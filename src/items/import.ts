@@ -39,6 +39,12 @@ export const IMPORT_MAX_ROWS = 200_000
 export const IMPORT_LIMITS_TEXT = `${IMPORT_MAX_BYTES / MIB} MiB and ${IMPORT_MAX_ROWS.toLocaleString('en')} rows`
 /** Rows sent to the database in one insert. */
 const BATCH_ROWS = 500
+/**
+ * Rows in one batch once most of a batch's names were taken (a file sent again): from then on each batch's
+ * stored names are read before the rest is inserted, a read that scans the whole collection on FerretDB, so
+ * fewer, larger batches.
+ */
+const TAKEN_BATCH_ROWS = 5_000
 /** Batches in flight at once: the next one is read and checked while the database stores the last. */
 const BATCHES_IN_FLIGHT = 2
 
@@ -251,14 +257,19 @@ export async function* importResults(file: ReceivedFile, options: ImportOptions)
   const summary = Object.fromEntries(RESULTS.map((kind) => [kind, 0])) as Summary
   let stopped: string | undefined
   let batches = 0
+  let batchRows = BATCH_ROWS
 
   async function store(batch: Checked[], first: boolean): Promise<RowResult[]> {
     const valid = batch.filter((row): row is Checked & { item: Item } => row.item !== undefined)
     stopped ??= options.stopReason()
     const reason = stopped
-    const outcomes = valid.length === 0 || reason !== undefined ? [] : await options.items.createMany(valid.map((row) => row.item), options.createdBy)
+    const readFirst = batchRows === TAKEN_BATCH_ROWS
+    const outcomes =
+      valid.length === 0 || reason !== undefined ? [] : await options.items.createMany(valid.map((row) => row.item), options.createdBy, { readFirst })
     const unavailable = outcomes.length > 0 && outcomes.every((outcome) => outcome instanceof DatabaseUnavailableError)
     if (unavailable && first) throw new DatabaseUnavailableError()
+    const taken = outcomes.filter((outcome) => outcome instanceof DuplicateItemError || (!(outcome instanceof Error) && !outcome.created)).length
+    if (taken * 2 > valid.length) batchRows = TAKEN_BATCH_ROWS
     valid.forEach((row, i) => {
       const outcome = outcomes[i]
       row.result = { line: row.line, name: row.item.name, result: 'skipped', detail: reason ?? UNAVAILABLE }
@@ -305,7 +316,7 @@ export async function* importResults(file: ReceivedFile, options: ImportOptions)
             : { line: row.line, name: nameOf(row.body), result: { line: row.line, name: nameOf(row.body), result: 'invalid', detail: checked.problem } },
         )
       }
-      if (batch.length < BATCH_ROWS) continue
+      if (batch.length < batchRows) continue
       send(batch)
       batch = []
       if (inFlight.length >= BATCHES_IN_FLIGHT) yield text(await (inFlight.shift() as Promise<RowResult[]>))

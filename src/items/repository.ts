@@ -4,7 +4,7 @@
 import fp from 'fastify-plugin'
 import mongoose, { mongo } from 'mongoose'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isDuplicateKey, withTimeout } from '../plugins/database.js'
+import { isDuplicateKey, SENT_CALL_MAX_MS, withTimeout } from '../plugins/database.js'
 import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError } from './errors.js'
 import { countBeforeFilter, matchFilter, pageQuery, type FindFilter, type Position, type SortOrder } from './find.js'
 import { itemKeys, type ItemKeys } from './item-keys.js'
@@ -46,8 +46,10 @@ export interface ItemsRepository {
   /**
    * Inserts many items at once (one unordered insert), each with the single create's guarantees: one outcome
    * per item, in order, each what create would return or throw for it alone. A single create is a batch of one.
+   * `readFirst`, for a batch whose names are likely stored (a file sent again): the stored ones are read and
+   * answered, and only the others inserted.
    */
-  createMany(items: readonly Item[], createdBy?: string | null): Promise<BatchOutcome[]>
+  createMany(items: readonly Item[], createdBy?: string | null, options?: { readFirst?: boolean }): Promise<BatchOutcome[]>
   /**
    * Every item in code point order of names (the _id index's order: it needs no derived key, so items stored by
    * other writers are included too), read from one cursor as the caller consumes them, each name once.
@@ -114,7 +116,7 @@ const CONFIRM_RETRY_MS = 250
  * The bound on the reads that settle a batch's taken names. FerretDB's SQLite backend answers `$in` by
  * decoding the whole collection: 5-9 s at 100 000 items on a 2-core machine (docs/performance.md).
  */
-export const BATCH_READ_MS = 60_000
+export const BATCH_READ_MS = SENT_CALL_MAX_MS - 5_000
 /** Documents per round trip of all(): a few hundred kilobytes at most. */
 const ALL_BATCH_SIZE = 500
 
@@ -199,26 +201,40 @@ export default fp(
     }
 
     /**
+     * The stored documents whose `field` is one of `values`, by that value. On MongoDB from the key index;
+     * FerretDB's SQLite backend scans the collection, which can take longer than a single read's bound on a
+     * large collection (docs/performance.md).
+     */
+    async function readBy(field: '_id' | 'nameKey', values: string[]): Promise<Map<unknown, ReadDocument>> {
+      const projection: Record<string, 1> = { ...READ_PROJECTION, nameKey: 1, writeToken: 1 }
+      const [only] = values
+      // The range adds nothing on MongoDB (the $in's index bounds lie within it), but FerretDB, which tests
+      // every document, then skips the $in test outside it: a file's names in order cost one scan per batch.
+      const low = values.reduce((a, b) => (codePointLess(b, a) ? b : a))
+      const high = values.reduce((a, b) => (codePointLess(a, b) ? b : a))
+      const docs =
+        values.length === 1 && only !== undefined
+          ? await run('find', async () => [await findOne({ [field]: only }, projection)].filter((doc): doc is ReadDocument => doc !== null))
+          : await run('find', () => Items.find({ [field]: { $gte: low, $lte: high, $in: values } }, projection).lean<ReadDocument[]>().exec(), BATCH_READ_MS)
+      return new Map(docs.map((doc) => [doc[field], doc]))
+    }
+
+    /** The outcome for an item whose name holds `stored`: the same item, or another one. */
+    function against(item: Item, stored: ReadDocument): BatchOutcome {
+      const existing = toItem(stored)
+      return sameItem(existing, item) ? { item: existing, created: false } : new DuplicateItemError(item.name, stored._id)
+    }
+
+    /**
      * A unique key is taken: the name (by our own insert sent earlier, its token says so; by the same item; or by
      * another one), or the look-alike key (by an item whose name reads the same). The error does not say which
      * index on every server (FerretDB names none), so the stored documents do: the names first, then the
      * look-alike keys. One read for each, whatever the batch's size.
      */
     async function settleDuplicates(pending: Pending[]): Promise<BatchOutcome[]> {
-      const projection: Record<string, 1> = { ...READ_PROJECTION, nameKey: 1, writeToken: 1 }
-      // A batch's reads use the key indexes on MongoDB; FerretDB's SQLite backend scans the collection, which can
-      // take longer than a single read's bound on a large collection (docs/performance.md).
-      const read = async (field: '_id' | 'nameKey', values: string[]): Promise<Map<unknown, ReadDocument>> => {
-        const [only] = values
-        const docs =
-          values.length === 1 && only !== undefined
-            ? await run('find', async () => [await findOne({ [field]: only }, projection)].filter((doc): doc is ReadDocument => doc !== null))
-            : await run('find', () => Items.find({ [field]: { $in: values } }, projection).lean<ReadDocument[]>().exec(), BATCH_READ_MS)
-        return new Map(docs.map((doc) => [doc[field], doc]))
-      }
-      const byName = await read('_id', pending.map((entry) => entry.doc._id))
+      const byName = await readBy('_id', pending.map((entry) => entry.doc._id))
       const unnamed = pending.filter((entry) => !byName.has(entry.doc._id))
-      const byKey = unnamed.length === 0 ? new Map<unknown, ReadDocument>() : await read('nameKey', unnamed.map((entry) => entry.doc.nameKey))
+      const byKey = unnamed.length === 0 ? new Map<unknown, ReadDocument>() : await readBy('nameKey', unnamed.map((entry) => entry.doc.nameKey))
       return pending.map(({ item, doc }) => {
         const stored = byName.get(doc._id)
         if (stored === undefined) {
@@ -230,8 +246,29 @@ export default fp(
           itemCreated()
           return { item, created: true }
         }
-        const existing = toItem(stored)
-        return sameItem(existing, item) ? { item: existing, created: false } : new DuplicateItemError(item.name, stored._id)
+        return against(item, stored)
+      })
+    }
+
+    /**
+     * A batch whose names are likely stored: those stored are answered from one read, the others inserted. A
+     * stored item never changes, so what the read saw stays true; FerretDB refuses a taken name slowly, so
+     * inserting them only to be refused would cost more than the read.
+     */
+    async function readThenInsert(pending: Pending[]): Promise<BatchOutcome[]> {
+      let byName: Map<unknown, ReadDocument>
+      try {
+        byName = await readBy('_id', pending.map((entry) => entry.doc._id))
+      } catch (err) {
+        if (err instanceof DatabaseUnavailableError) return pending.map(() => err)
+        throw err
+      }
+      const absent = pending.filter((entry) => !byName.has(entry.doc._id))
+      const inserted = absent.length === 0 ? [] : await insertBatch(absent)
+      let next = 0
+      return pending.map(({ item, doc }) => {
+        const stored = byName.get(doc._id)
+        return stored === undefined ? (inserted[next++] as BatchOutcome) : against(item, stored)
       })
     }
 
@@ -304,11 +341,12 @@ export default fp(
         return outcome
       },
 
-      async createMany(items, createdBy) {
+      async createMany(items, createdBy, { readFirst = false } = {}) {
         if (items.length === 0) return []
         // The look-alike rule needs its unique index: right after a start, wait a moment for it.
         if (!tasks.indexesSettled() && connection.readyState === mongoose.ConnectionStates.connected) await tasks.waitForIndexes(operationTimeoutMs)
-        return insertBatch(items.map((item) => ({ item, doc: toDocument(item, createdBy) })))
+        const pending = items.map((item) => ({ item, doc: toDocument(item, createdBy) }))
+        return readFirst ? readThenInsert(pending) : insertBatch(pending)
       },
 
       async *all() {

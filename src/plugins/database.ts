@@ -30,7 +30,12 @@ declare module 'fastify' {
 
 const RETRY_MIN_MS = 250
 const RETRY_MAX_MS = 5_000
-const SENT_CALL_MAX_MS = 10_000
+/**
+ * How long a call the server took may go unanswered before its connection is dropped. Every call also has a
+ * shorter bound of its own; this is above the longest, a batch read that FerretDB answers by decoding the
+ * whole collection (src/items/repository.ts). A drop clears the pool, failing every call on it.
+ */
+export const SENT_CALL_MAX_MS = 65_000
 // Server error codes.
 const NAMESPACE_NOT_FOUND = 26
 const NAMESPACE_EXISTS = 48
@@ -79,7 +84,6 @@ export default fp<DatabaseOptions>(
       // A call waiting for a pooled connection gives up by itself within the bound, unsent, so a write
       // refused for that reason is never run later.
       waitQueueTimeoutMS: operationTimeoutMs,
-      // Caps how long any call can wait for a server that took it and never answers.
       socketTimeoutMS: SENT_CALL_MAX_MS,
       heartbeatFrequencyMS: 2_000,
       autoIndex: false,

@@ -185,7 +185,20 @@ describe('import and export', () => {
     })
     const again = await importFile(target.baseUrl, csv, CSV_TYPE)
     expect(again.summary).toEqual({ created: 0, unchanged: rows, conflict: 0, invalid: 0, unknown: 0, skipped: 0 })
-  })
+
+    // Once most names were taken, later batches read the stored ones first and insert only the rest: a changed
+    // row, a look-alike of a stored name and a new one are still each answered as a single create would be.
+    const changed = generatedItem(1_500)
+    const mixed = `${csv.replace(`${changed.name},${changed.price},`, `${changed.name},0.01,`)}ｇen-0001600,1.00,,\nnew-0000001,2.00,,\n`
+    const third = await importFile(target.baseUrl, mixed, CSV_TYPE)
+    expect(third.summary).toEqual({ created: 1, unchanged: rows - 1, conflict: 2, invalid: 0, unknown: 0, skipped: 0 })
+    expect(third.rows.filter((row) => row.result !== 'unchanged').map(({ line, name, result }) => ({ line, name, result }))).toEqual([
+      { line: 1_502, name: changed.name, result: 'conflict' },
+      { line: rows + 2, name: 'ｇen-0001600', result: 'conflict' },
+      { line: rows + 3, name: 'new-0000001', result: 'created' },
+    ])
+    expect(JSON.stringify(third.rows[rows]?.detail)).toContain('gen-0001600')
+  }, 300_000)
 })
 
 describe('files refused whole, before any row is stored', () => {
