@@ -12,7 +12,7 @@ export interface ServerSpec {
   env: Record<string, string>
   logPath: string
   cwd?: string
-  /** Wait until /readyz answers 200 (the default), at most 30 s. */
+  /** Wait until /readyz answers 200 (the default), at most 2 minutes. */
   waitForReady?: boolean
 }
 
@@ -59,7 +59,7 @@ export class ServerProcess {
       const exitedEarly = server.exited.then((exit) => Promise.reject(new Error(`exited at start (${exit.code ?? exit.signal ?? '?'})`)))
       exitedEarly.catch(() => undefined)
       try {
-        await Promise.race([waitUntilReady(server.baseUrl, 30_000, 5), exitedEarly])
+        await Promise.race([waitUntilReady(server.baseUrl, 120_000, 5), exitedEarly])
       } catch (error) {
         await server.stop()
         throw new Error(`node ${spec.args.join(' ')}: ${error instanceof Error ? error.message : String(error)}\n${server.tail()}`)

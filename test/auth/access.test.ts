@@ -101,7 +101,7 @@ describe('API keys on POST /items/new/', () => {
       setTimeout(() => {
         socket.destroy()
         reject(new Error('no answer while the body was still owed'))
-      }, 5_000)
+      }, 60_000)
       // Announces 1 MB but sends only its first bytes, and never the rest.
       socket.write('POST /items/new/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"name": "')
     })

@@ -77,7 +77,7 @@ describe('the entry form in Chromium', () => {
       const { page, events } = await openForm(options)
       expect(await page.title()).toBe('New item · Item store')
       expect(await page.locator('html').getAttribute('lang')).toBe('en')
-      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('New item')
+      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 120_000 }).toBe('New item')
       expect(await page.getByRole('link', { name: 'API documentation' }).first().getAttribute('href')).toBe('/docs')
 
       const name = field(page, 'Name')
@@ -118,9 +118,17 @@ describe('the entry form in Chromium', () => {
       if (request.method() === 'POST') sent += 1
     })
     expect(await page.locator('form').evaluate((form: HTMLFormElement) => form.checkValidity())).toBe(false)
+    // The browser's refusal to submit is an `invalid` event on the price field: wait for that, not for a time.
+    const refused = price.evaluate(
+      (e: HTMLInputElement) =>
+        new Promise<boolean>((resolve) => {
+          e.addEventListener('invalid', () => {
+            resolve(true)
+          })
+        }),
+    )
     await page.getByRole('button', { name: 'Store item' }).click()
-    // Time for a POST that did go out to be reported.
-    await page.waitForTimeout(300)
+    expect(await refused).toBe(true)
     expect(sent).toBe(0)
     expect(page.url()).toBe(`${baseUrl()}/`)
     await page.context().close()

@@ -5,7 +5,7 @@ import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApp, type RunningApp } from '../../harness/app.js'
-import { get, postJson } from '../../harness/http.js'
+import { detailOf, get, postJson } from '../../harness/http.js'
 import { testDbUri } from '../setup/test-app.js'
 
 const NO_LIMITS = { maxConnections: 0, bodyBudgetBytes: 0, maxEventLoopDelayMs: 0, maxHeapUsedBytes: 0, maxRssBytes: 0 }
@@ -14,8 +14,9 @@ describe('under pressure (a heap threshold of 1 byte)', () => {
   let running: RunningApp | undefined
   beforeAll(async () => {
     running = await startApp({ mongodbUri: testDbUri('shedding'), loadLimits: { ...NO_LIMITS, maxHeapUsedBytes: 1 } }, { waitForReady: false })
-    // under-pressure samples once a second.
-    await sleep(1_500)
+    // under-pressure samples once a second: wait until /readyz says it saw the pressure.
+    // Bounded: at most 600 polls, 100 ms apart.
+    for (let i = 0; i < 600 && !/under pressure/.test(String(detailOf(await get(running.baseUrl, '/readyz')))); i++) await sleep(100)
   })
   afterAll(async () => {
     await running?.close()
@@ -52,7 +53,10 @@ describe('body budget (1 000 bytes)', () => {
     socket.on('data', (chunk: Buffer) => (answer += chunk.toString()))
     await new Promise((resolve) => socket.once('connect', resolve))
     socket.write(`POST /items/new/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${held.length}\r\n\r\n${held.slice(0, -10)}`)
-    await sleep(200)
+    // Wait until the server holds the body's bytes: a small invalid create (422 when it fits, never stored)
+    // is refused 503 from then on.
+    const probe = { name: 'probe', price: 'not a price', description: 'y'.repeat(300) }
+    await expect.poll(async () => (await postJson(base, probe)).status, { timeout: 60_000, interval: 50 }).toBe(503)
 
     const refused = await postJson(base, { name: 'second', price: 2, description: 'y'.repeat(300) })
     expect(refused.status).toBe(503)
@@ -63,8 +67,8 @@ describe('body budget (1 000 bytes)', () => {
     expect((await get(base, '/items/?limit=1')).status).toBe(200)
 
     socket.write(held.slice(-10))
-    // Bounded: at most 5 s for the answer.
-    for (let i = 0; i < 50 && !answer.includes('\r\n\r\n'); i++) await sleep(100)
+    // Bounded: at most 60 s for the answer.
+    for (let i = 0; i < 600 && !answer.includes('\r\n\r\n'); i++) await sleep(100)
     socket.destroy()
     expect(answer).toMatch(/^HTTP\/1\.1 201 /)
     expect((await postJson(base, { name: 'second', price: 2, description: 'y'.repeat(300) })).status).toBe(201)

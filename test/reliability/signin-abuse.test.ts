@@ -1,7 +1,7 @@
 // Sign-in under abuse, over real HTTP: what a stranger's attempts leave behind (bounded records in MongoDB that
-// expire, nothing per name in the process), name keys, lock-outs, password hashing as a bounded resource,
-// timing, and the state that every instance shares (one limit, one revocation list). The app trusts its
-// loopback peer as a proxy, so X-Forwarded-For says which (loopback) address a visitor comes from.
+// expire, nothing per name in the process), name keys, lock-outs, password hashing as a bounded resource, and
+// the state that every instance shares (one limit, one revocation list); sign-in timing is in test/load. The app
+// trusts its loopback peer as a proxy, so X-Forwarded-For says which (loopback) address a visitor comes from.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { accessConfig, csrfToken, editor, newKey, Visitor } from '../../harness/access.js'
@@ -62,7 +62,7 @@ describe('sign-in names', () => {
     } finally {
       await running.close()
     }
-  }, 120_000)
+  })
 
   it('counts attempts at the name the lookup uses: spaces, no-break spaces, full-width letters and case get the same 429', async () => {
     const access = accessConfig({ editors: [await editor('alice', PASSWORD)], sessionSecret: newKey() })
@@ -129,32 +129,7 @@ describe('password hashing', () => {
     } finally {
       await running.close()
     }
-  }, 180_000)
-
-  it('an unknown name costs what a known one costs, whatever the parameters of the hashes in the file', async () => {
-    // alice's hash is cheap, bob's dearer: an unknown name must cost what alice's check costs.
-    const access = accessConfig({ editors: [await withEditor('alice', { ln: 14, r: 8, p: 1 }), await withEditor('bob', { ln: 15, r: 8, p: 1 })], sessionSecret: newKey() })
-    const running = await start({ access }, testDbUri('signin_timing'))
-    try {
-      const timings: Record<'known' | 'unknown', number[]> = { known: [], unknown: [] }
-      for (let i = 0; i < 6; i++) {
-        for (const [kind, name] of [['known', 'alice'], ['unknown', 'mallory']] as const) {
-          const { visitor, token } = await atTheForm(running.baseUrl, `127.0.2.${i}`)
-          const started = performance.now()
-          const answer = await visitor.postForm('/signin', { name, password: 'wrong password', _csrf: token })
-          timings[kind].push(performance.now() - started)
-          expect(answer.status).toBe(422)
-        }
-      }
-      const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN
-      const ratio = median(timings.unknown) / median(timings.known)
-      process.stderr.write(`[signin] wrong password: known name median ${median(timings.known).toFixed(0)} ms, unknown ${median(timings.unknown).toFixed(0)} ms, ratio ${ratio.toFixed(2)}\n`)
-      expect(ratio).toBeGreaterThan(0.6)
-      expect(ratio).toBeLessThan(1.67)
-    } finally {
-      await running.close()
-    }
-  }, 120_000)
+  })
 })
 
 describe('state every instance shares', () => {

@@ -94,7 +94,7 @@ describe('npm start on a fresh clone', () => {
     // Built and up to date: the prestart says nothing and builds nothing.
     const again = spawnSync(process.execPath, ['scripts/build-if-needed.js'], { cwd: dir, encoding: 'utf8', timeout: 30_000 })
     expect({ status: again.status, stderr: again.stderr }).toEqual({ status: 0, stderr: '' })
-  }, 180_000)
+  })
 
   it('says in one line what to run when dist/ is stale and TypeScript is not installed', () => {
     const dir = freshCopy(false)
@@ -155,5 +155,5 @@ describe('npm run dev with no database', () => {
     expect(retries.slice(0, 4).map((match) => [Number(match?.[3]), Number(match?.[4])])).toEqual([[2, 250], [3, 500], [4, 1000], [5, 2000]])
     // Whatever else was logged: no stack trace, no other line per try.
     expect(stripColours(run.output())).not.toMatch(/\n\s+at |MongooseServerSelectionError|topology/i)
-  }, 150_000)
+  })
 })

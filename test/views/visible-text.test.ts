@@ -51,7 +51,7 @@ describe('Transfer-Encoding: xchunked', () => {
       const giveUp = setTimeout(() => {
         socket.destroy()
         resolve({ answer, closed: false })
-      }, 5_000)
+      }, 60_000)
       socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')))
       socket.on('error', () => undefined)
       socket.once('close', () => {
