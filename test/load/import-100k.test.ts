@@ -1,21 +1,14 @@
 // The "done when" at full size, on a quiet machine (npm run test:load): a 100 000-row CSV imports in one
 // request with every row answered and stored, and the same file again answers every row unchanged. The normal
 // suite imports a few thousand rows the same way (test/items/transfer-routes.test.ts).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunningApp } from '../../harness/app.js'
+import { describe, expect, it } from 'vitest'
 import { CSV_TYPE, generatedCsv, importFile } from '../../harness/transfer.js'
-import { startTestApp } from '../setup/test-app.js'
+import { useApp } from '../setup/test-app.js'
 
 const ROWS = 100_000
 
 describe('a 100 000-row import', () => {
-  let running: RunningApp
-  beforeAll(async () => {
-    running = await startTestApp('import_100k')
-  })
-  afterAll(async () => {
-    await running.close()
-  })
+  const running = useApp('import_100k')
 
   it('answers and stores every row in one request, and answers the same file again unchanged', async () => {
     const csv = generatedCsv(ROWS)
@@ -25,7 +18,7 @@ describe('a 100 000-row import', () => {
     expect(first.answer.status).toBe(200)
     expect(first.rows.map((row) => row.line)).toEqual(Array.from({ length: ROWS }, (_, i) => i + 2))
     expect(first.summary).toEqual({ created: ROWS, unchanged: 0, conflict: 0, invalid: 0, unknown: 0, skipped: 0 })
-    expect(await (await running.items()).count()).toBe(ROWS)
+    expect(await running.count()).toBe(ROWS)
     started = performance.now()
     const again = await importFile(running.baseUrl, csv, CSV_TYPE, { timeoutMs: 1_200_000 })
     const againS = (performance.now() - started) / 1000

@@ -4,12 +4,12 @@
 import { spawnSync } from 'node:child_process'
 import { Agent } from 'node:http'
 import { copyFile, mkdtemp, rm, symlink } from 'node:fs/promises'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { JSON_TYPE, send } from '../../harness/http.js'
 import { openItems, type ItemsCollection } from '../../harness/items.js'
+import { exchange } from '../../harness/raw.js'
 import { ServerProcess } from '../../harness/server-process.js'
 import { testDbUri } from '../setup/test-app.js'
 
@@ -110,48 +110,32 @@ describe('shutdown under load', () => {
       }
     }
 
-    // One request caught mid-body by SIGTERM: headers sent before it, the rest of the body after.
-    const slowBody = JSON.stringify({ name: 'in-flight', price: 42.42 })
-    const slow = connect(started.port, '127.0.0.1')
-    let slowAnswer = ''
-    slow.on('data', (chunk: Buffer) => (slowAnswer += chunk.toString()))
-    slow.on('error', () => undefined)
-    // Node aborts a request whose client half-closes, so the socket is never ended from this side; it is
-    // destroyed once the answer is in (or the server closes it).
-    const slowAnswered = new Promise<void>((done) => {
-      slow.on('data', () => {
-        if (/HTTP\/1\.1 [2-5]\d\d [^]*\r\n\r\n/.test(slowAnswer)) slow.destroy()
-      })
-      slow.once('close', () => {
-        done()
-      })
-    })
-
     const clients = Array.from({ length: CLIENTS }, (_, id) => client(id))
     // Wait for enough acknowledged creates (bounded by time), then start the slow request and SIGTERM.
     while (acked < SIGTERM_AFTER_ACKS && Date.now() - loadStarted < SIGTERM_AT_MS) await new Promise((r) => setTimeout(r, 20))
-    // Expect: 100-continue, so the server says when it has the request: SIGTERM comes after that, not after a guess.
-    const continued = new Promise<void>((resolve) => {
-      slow.on('data', () => {
-        if (slowAnswer.includes('100 Continue')) resolve()
-      })
-    })
-    slow.write(
+    // One request caught mid-body by SIGTERM: headers and the start of the body before it, the rest after.
+    // Expect: 100-continue, so the server says when it has the request: SIGTERM comes after that, not after a
+    // guess. The socket is never ended from this side (Node aborts a request whose client half-closes).
+    const slowBody = JSON.stringify({ name: 'in-flight', price: 42.42 })
+    const slow = exchange(
+      base,
       `POST /items/new/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${slowBody.length}\r\nExpect: 100-continue\r\n\r\n`,
     )
-    await continued
-    slow.write(slowBody.slice(0, 10))
+    await slow.until('100 Continue')
+    slow.socket.write(slowBody.slice(0, 10))
     state.sigtermAt = Date.now()
     started.child.kill('SIGTERM')
     await new Promise((r) => setTimeout(r, 300))
-    slow.write(slowBody.slice(10))
+    slow.socket.write(slowBody.slice(10))
 
     const giveUp = new Promise<null>((r) => setTimeout(r, GIVE_UP_MS, null))
     const exit = await Promise.race([started.exited, giveUp])
     state.stopped = true
     await Promise.all(clients)
     agent.destroy()
-    await slowAnswered
+    // The server has exited, so its side of the slow connection is closed.
+    const { text: slowAnswer } = await slow.closed(GIVE_UP_MS)
+    slow.socket.destroy()
     expect(exit, `the server did not exit within ${GIVE_UP_MS} ms:\n${started.tail()}`).not.toBeNull()
     if (exit === null) return
     const exitMs = exit.at - state.sigtermAt
