@@ -170,12 +170,6 @@ describe('pages and documents', () => {
     expect(head.headers['content-length']).toBe(answer.headers['content-length'])
   })
 
-  it('serves the form\'s stylesheet', async () => {
-    const answer = await get(fx.baseUrl, '/styles.css')
-    expect(answer.status).toBe(200)
-    expect(answer.headers['content-type']).toMatch(/^text\/css/)
-  })
-
   it('GET /openapi.json is an OpenAPI 3 document with the item paths and the 422 shape', async () => {
     const doc = (await get(fx.baseUrl, '/openapi.json')).json as {
       openapi: string
@@ -230,12 +224,5 @@ describe('pages and documents', () => {
       expect(answer.status, path).toBe(308)
       expect(answer.headers.location, path).toBe('/openapi.json')
     }
-  })
-
-  it('GET /docs is the interactive documentation page', async () => {
-    const answer = await get(fx.baseUrl, '/docs')
-    expect(answer.status).toBe(200)
-    expect(answer.text).toMatch(/<html/i)
-    expect(answer.text.toLowerCase()).toContain('swagger')
   })
 })
