@@ -1,7 +1,8 @@
 // A built server (dist/server.js, or the bench's ceiling) in a child node process on a free loopback port,
 // its output in a log file.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { waitUntilReady } from './http.js'
 import { freeLoopbackPort } from './ports.js'
 import { hasExited, stopChild, tail, track } from './process.js'
@@ -85,4 +86,10 @@ export class ServerProcess {
   async stop(graceMs = 15_000): Promise<number | null> {
     return stopChild(this.child, graceMs)
   }
+}
+
+/** dist/ built from the current sources, as `npm start`'s prestart makes sure of (scripts/build-if-needed.js). */
+export function buildIfNeeded(): void {
+  const build = spawnSync(process.execPath, ['scripts/build-if-needed.js'], { cwd: resolve(import.meta.dirname, '..'), encoding: 'utf8' })
+  if (build.status !== 0) throw new Error(`scripts/build-if-needed.js failed:\n${build.stdout}${build.stderr}`)
 }

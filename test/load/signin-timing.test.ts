@@ -2,18 +2,15 @@
 // hashes in the editors file, so the answer's time does not tell who is an editor. Compared on medians of a
 // few tries; a timing comparison, so it runs here, alone on the machine.
 import { describe, expect, it } from 'vitest'
-import { accessConfig, csrfToken, newKey, Visitor } from '../../harness/access.js'
-import { hashPassword, parseHash, type ScryptHash } from '../../src/auth/passwords.js'
+import { accessConfig, csrfToken, editor, newKey, Visitor } from '../../harness/access.js'
 import { startTestApp } from '../setup/test-app.js'
 
-async function withEditor(name: string, params: { ln: number; r: number; p: number }): Promise<{ name: string; hash: ScryptHash }> {
-  return { name, hash: parseHash(await hashPassword('correct horse battery staple', params)) as ScryptHash }
-}
+const PASSWORD = 'correct horse battery staple'
 
 describe('sign-in timing', () => {
   it('an unknown name costs what a known one costs, whatever the parameters of the hashes in the file', async () => {
     // alice's hash is cheap, bob's dearer: an unknown name must cost what alice's check costs.
-    const access = accessConfig({ editors: [await withEditor('alice', { ln: 14, r: 8, p: 1 }), await withEditor('bob', { ln: 15, r: 8, p: 1 })], sessionSecret: newKey() })
+    const access = accessConfig({ editors: [await editor('alice', PASSWORD, { ln: 14, r: 8, p: 1 }), await editor('bob', PASSWORD, { ln: 15, r: 8, p: 1 })], sessionSecret: newKey() })
     const running = await startTestApp('signin_timing', { access }, { fastify: { trustProxy: ['127.0.0.1'] } })
     try {
       const timings: Record<'known' | 'unknown', number[]> = { known: [], unknown: [] }

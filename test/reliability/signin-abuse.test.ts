@@ -8,7 +8,6 @@ import { accessConfig, csrfToken, editor, newKey, Visitor } from '../../harness/
 import { startApp, type RunningApp } from '../../harness/app.js'
 import { FORM_TYPE, send, type Answer } from '../../harness/http.js'
 import type { AppOptions } from '../../src/app.js'
-import { hashPassword, parseHash, type ScryptHash } from '../../src/auth/passwords.js'
 import { testDbUri } from '../setup/test-app.js'
 
 const PASSWORD = 'correct horse battery staple'
@@ -17,10 +16,6 @@ const formItem = (name: string) => ({ name, price: '12.50', description: 'A test
 
 function start(options: Omit<AppOptions, 'mongodbUri'>, mongodbUri: string): Promise<RunningApp> {
   return startApp({ mongodbUri, ...options }, { fastify: { trustProxy: ['127.0.0.1'] } })
-}
-
-async function withEditor(name: string, params: { ln: number; r: number; p: number }): Promise<{ name: string; hash: ScryptHash }> {
-  return { name, hash: parseHash(await hashPassword(PASSWORD, params)) as ScryptHash }
 }
 
 /** Waits until `check` holds, polling; fails after `timeoutMs`. */
@@ -103,7 +98,7 @@ describe('sign-in names', () => {
 describe('password hashing', () => {
   it('checks one password at a time: a burst beyond the short queue is answered 503 with Retry-After, never 500', async () => {
     // A costly hash (64 MiB, the cap), so the burst arrives while the first checks still run.
-    const access = accessConfig({ editors: [await withEditor('alice', { ln: 16, r: 8, p: 1 })], sessionSecret: newKey() })
+    const access = accessConfig({ editors: [await editor('alice', PASSWORD, { ln: 16, r: 8, p: 1 })], sessionSecret: newKey() })
     // Database calls allowed 15 s: on a busy machine the burst's counters would otherwise pass the 1.5 s bound.
     const running = await start({ access, dbOperationTimeoutMs: 15_000 }, testDbUri('signin_queue'))
     try {
