@@ -6,24 +6,6 @@ import { useApp } from './setup/test-app.js'
 
 const fx = useApp('endpoints')
 
-describe('the original client exchange', () => {
-  it('creates Item1, reads it back, and refuses a non-numeric price with loc body.price', async () => {
-    const created = await postJson(fx.baseUrl, { name: 'Item1', price: 12.34, description: 'Rusty old bucket' })
-    expect(created.status).toBe(201)
-    expect(created.headers['location']).toBe('/items/Item1/')
-    expect(created.json).toEqual({ name: 'Item1', price: 12.34, description: 'Rusty old bucket', tax: null })
-
-    const read = await get(fx.baseUrl, '/items/Item1/')
-    expect(read.status).toBe(200)
-    expect(read.json).toEqual(created.json)
-
-    const refused = await postJson(fx.baseUrl, { name: 'Item2', price: 'Not a number' })
-    expect(refused.status).toBe(422)
-    const detail = (refused.json as { detail: { loc: string[] }[] }).detail
-    expect(detail[0]?.loc).toEqual(['body', 'price'])
-  })
-})
-
 describe('trailing slashes are optional', () => {
   it.each(['/items/new/', '/items/new'])('POST %s creates from JSON', async (path) => {
     const name = `json via ${path}`
