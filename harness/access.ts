@@ -14,9 +14,9 @@ export function newKey(): string {
 // dozens of times on a shared machine. The default is what `npm run editor` writes, tested there.
 const TEST_COST = { ln: 14, r: 8, p: 1 } as const
 
-/** An editor as EDITORS_FILE gives one: the name and a parsed scrypt hash of `password`. */
-export async function editor(name: string, password: string): Promise<{ name: string; hash: ScryptHash }> {
-  return { name, hash: parseHash(await hashPassword(password, TEST_COST)) as ScryptHash }
+/** An editor as EDITORS_FILE gives one: the name and a parsed scrypt hash of `password` (at `cost`). */
+export async function editor(name: string, password: string, cost: { ln: number; r: number; p: number } = TEST_COST): Promise<{ name: string; hash: ScryptHash }> {
+  return { name, hash: parseHash(await hashPassword(password, cost)) as ScryptHash }
 }
 
 export function accessConfig(parts: Partial<AccessConfig>): AccessConfig {

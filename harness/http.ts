@@ -63,7 +63,7 @@ async function inject(app: Injectable, options: Request): Promise<Answer> {
 }
 
 /** Sends one request to `target` and resolves with the whole answer. */
-export async function send(target: Target, options: Request, { timeoutMs = 10_000, agent, localAddress }: SendOptions = {}): Promise<Answer> {
+export async function send(target: Target, options: Request, { timeoutMs = 60_000, agent, localAddress }: SendOptions = {}): Promise<Answer> {
   if (typeof target !== 'string') return inject(target, options)
   const { hostname, port } = new URL(target)
   return new Promise((resolve, reject) => {
@@ -115,8 +115,8 @@ export async function timed<T>(request: () => Promise<T>): Promise<{ answer: T; 
   return { answer, ms: performance.now() - started }
 }
 
-/** Polls /readyz until it answers 200; bounded by `timeoutMs`. */
-export async function waitUntilReady(baseUrl: string, timeoutMs = 20_000, everyMs = 50): Promise<void> {
+/** Polls /readyz until it answers 200; bounded by `timeoutMs`, generous: a busy machine starts slowly. */
+export async function waitUntilReady(baseUrl: string, timeoutMs = 120_000, everyMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let last = 'no answer'
   while (Date.now() < deadline) {

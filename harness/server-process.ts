@@ -1,7 +1,8 @@
 // A built server (dist/server.js, or the bench's ceiling) in a child node process on a free loopback port,
 // its output in a log file.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { waitUntilReady } from './http.js'
 import { freeLoopbackPort } from './ports.js'
 import { hasExited, stopChild, tail, track } from './process.js'
@@ -12,7 +13,7 @@ export interface ServerSpec {
   env: Record<string, string>
   logPath: string
   cwd?: string
-  /** Wait until /readyz answers 200 (the default), at most 30 s. */
+  /** Wait until /readyz answers 200 (the default), at most 2 minutes. */
   waitForReady?: boolean
 }
 
@@ -59,7 +60,7 @@ export class ServerProcess {
       const exitedEarly = server.exited.then((exit) => Promise.reject(new Error(`exited at start (${exit.code ?? exit.signal ?? '?'})`)))
       exitedEarly.catch(() => undefined)
       try {
-        await Promise.race([waitUntilReady(server.baseUrl, 30_000, 5), exitedEarly])
+        await Promise.race([waitUntilReady(server.baseUrl, 120_000, 5), exitedEarly])
       } catch (error) {
         await server.stop()
         throw new Error(`node ${spec.args.join(' ')}: ${error instanceof Error ? error.message : String(error)}\n${server.tail()}`)
@@ -85,4 +86,10 @@ export class ServerProcess {
   async stop(graceMs = 15_000): Promise<number | null> {
     return stopChild(this.child, graceMs)
   }
+}
+
+/** dist/ built from the current sources, as `npm start`'s prestart makes sure of (scripts/build-if-needed.js). */
+export function buildIfNeeded(): void {
+  const build = spawnSync(process.execPath, ['scripts/build-if-needed.js'], { cwd: resolve(import.meta.dirname, '..'), encoding: 'utf8' })
+  if (build.status !== 0) throw new Error(`scripts/build-if-needed.js failed:\n${build.stdout}${build.stderr}`)
 }

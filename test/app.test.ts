@@ -6,24 +6,6 @@ import { useApp } from './setup/test-app.js'
 
 const fx = useApp('endpoints')
 
-describe('the original client exchange', () => {
-  it('creates Item1, reads it back, and refuses a non-numeric price with loc body.price', async () => {
-    const created = await postJson(fx.baseUrl, { name: 'Item1', price: 12.34, description: 'Rusty old bucket' })
-    expect(created.status).toBe(201)
-    expect(created.headers['location']).toBe('/items/Item1/')
-    expect(created.json).toEqual({ name: 'Item1', price: 12.34, description: 'Rusty old bucket', tax: null })
-
-    const read = await get(fx.baseUrl, '/items/Item1/')
-    expect(read.status).toBe(200)
-    expect(read.json).toEqual(created.json)
-
-    const refused = await postJson(fx.baseUrl, { name: 'Item2', price: 'Not a number' })
-    expect(refused.status).toBe(422)
-    const detail = (refused.json as { detail: { loc: string[] }[] }).detail
-    expect(detail[0]?.loc).toEqual(['body', 'price'])
-  })
-})
-
 describe('trailing slashes are optional', () => {
   it.each(['/items/new/', '/items/new'])('POST %s creates from JSON', async (path) => {
     const name = `json via ${path}`
@@ -170,12 +152,6 @@ describe('pages and documents', () => {
     expect(head.headers['content-length']).toBe(answer.headers['content-length'])
   })
 
-  it('serves the form\'s stylesheet', async () => {
-    const answer = await get(fx.baseUrl, '/styles.css')
-    expect(answer.status).toBe(200)
-    expect(answer.headers['content-type']).toMatch(/^text\/css/)
-  })
-
   it('GET /openapi.json is an OpenAPI 3 document with the item paths and the 422 shape', async () => {
     const doc = (await get(fx.baseUrl, '/openapi.json')).json as {
       openapi: string
@@ -230,12 +206,5 @@ describe('pages and documents', () => {
       expect(answer.status, path).toBe(308)
       expect(answer.headers.location, path).toBe('/openapi.json')
     }
-  })
-
-  it('GET /docs is the interactive documentation page', async () => {
-    const answer = await get(fx.baseUrl, '/docs')
-    expect(answer.status).toBe(200)
-    expect(answer.text).toMatch(/<html/i)
-    expect(answer.text.toLowerCase()).toContain('swagger')
   })
 })

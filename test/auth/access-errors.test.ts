@@ -2,11 +2,10 @@
 // only on the JSON API's routes, a `next` that is no plain path never a 500, hostile bodies to /signin and
 // /signout a 4xx; and what operators see: the start line, the bearer scheme in any case, private pages, the log.
 import { Writable } from 'node:stream'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { accessConfig, csrfToken, editor, newKey, Visitor } from '../../harness/access.js'
-import type { RunningApp } from '../../harness/app.js'
 import { FORM_TYPE, JSON_TYPE, send } from '../../harness/http.js'
-import { startTestApp } from '../setup/test-app.js'
+import { useApp } from '../setup/test-app.js'
 
 const PASSWORD = 'correct horse battery staple'
 const ORIGIN = 'http://127.0.0.1:5173'
@@ -14,23 +13,21 @@ const BROWSER = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9
 const key = newKey()
 const secret = newKey()
 const lines: Record<string, unknown>[] = []
-let running: RunningApp
-
-beforeAll(async () => {
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>)
-      done()
-    },
-  })
-  const access = accessConfig({ apiKeys: [{ label: 'ci', key }, { label: 'shop', key: newKey() }], editors: [await editor('alice', PASSWORD)], sessionSecret: secret, corsOrigins: [ORIGIN] })
-  running = await startTestApp('access_errors', { access }, {
+const stream = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>)
+    done()
+  },
+})
+const running = useApp(
+  'access_errors',
+  async () => ({ access: accessConfig({ apiKeys: [{ label: 'ci', key }, { label: 'shop', key: newKey() }], editors: [await editor('alice', PASSWORD)], sessionSecret: secret, corsOrigins: [ORIGIN] }) }),
+  {
     fastify: { logger: { level: 'info', stream } },
     // A route that fails the way a `next` with non-ASCII text once did: a header Node refuses to write.
     beforeListen: (app) => app.get('/test-only/bad-header', (_request, reply) => reply.redirect('/\u010d', 303)),
-  })
-})
-afterAll(() => running.close())
+  },
+)
 
 describe('error answers with writes closed and CORS on', () => {
   it('gives browsers the HTML 404 page for any unknown path, programs the JSON one; never a 405 for OPTIONS', async () => {

@@ -16,7 +16,7 @@ interface Run {
 /** Runs a command with `input` on its standard input; several can run at once (each start takes seconds). */
 function run(command: string, args: string[], input: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000 })
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: 120_000 })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text))

@@ -82,7 +82,7 @@ describe('an editor in the browser', () => {
     await page.getByLabel('Password').fill(PASSWORD)
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.waitForURL(`${base}/`)
-    await expect.poll(() => page.locator('header').innerText()).toContain('Signed in as alice')
+    await expect.poll(() => page.locator('header').innerText(), { timeout: 120_000 }).toContain('Signed in as alice')
     await expectAccessible(page, 'the form with the signed-in header')
 
     await page.getByLabel(/^Name/).fill('Desk lamp')

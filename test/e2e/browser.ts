@@ -46,8 +46,18 @@ export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
   return found
 }
 
+// Playwright's waits (30 s by default) are outer bounds here; a busy machine may need far longer.
+const BROWSER_WAIT_MS = 120_000
+
 export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] })
+  const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] })
+  const newContext = browser.newContext.bind(browser)
+  browser.newContext = async (options) => {
+    const context = await newContext(options)
+    context.setDefaultTimeout(BROWSER_WAIT_MS)
+    return context
+  }
+  return browser
 }
 
 export const PHONE: BrowserContextOptions = {

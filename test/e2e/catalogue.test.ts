@@ -121,5 +121,5 @@ describe('the catalogue in Chromium', () => {
       expect(events).toEqual(noEvents())
       await page.context().close()
     }
-  }, 60_000)
+  })
 })

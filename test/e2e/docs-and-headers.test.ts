@@ -34,7 +34,7 @@ async function newPage(): Promise<{ page: Page; events: PageEvents }> {
 
 /** Waits until swagger-ui has drawn the API from /openapi's document. */
 async function expectDocsRendered(page: Page): Promise<void> {
-  await page.locator('.swagger-ui .info .title').waitFor({ state: 'visible', timeout: 15_000 })
+  await page.locator('.swagger-ui .info .title').waitFor({ state: 'visible' })
   expect(await page.locator('.swagger-ui .info .title').innerText()).toContain('Item store')
   await page.locator('.swagger-ui .opblock').first().waitFor({ state: 'visible' })
   expect(await page.locator('.swagger-ui .opblock').count()).toBeGreaterThanOrEqual(4)
@@ -53,7 +53,7 @@ describe('/docs in Chromium', () => {
     await create.locator('.opblock-summary').first().click()
     await create.locator('.opblock-body').waitFor({ state: 'visible' })
     // swagger-ui fills the opened panel a moment after it shows it.
-    await expect.poll(() => create.locator('.opblock-body').innerText(), { timeout: 10_000 }).toContain('Rusty old bucket')
+    await expect.poll(() => create.locator('.opblock-body').innerText(), { timeout: 120_000 }).toContain('Rusty old bucket')
     await screenshot(page, 'docs-desktop')
     expect(events).toEqual(noEvents())
     await page.context().close()

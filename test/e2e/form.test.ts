@@ -4,7 +4,6 @@
 import type { Browser, BrowserContextOptions, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from '../../src/items/schemas.js'
-import { parseMoney } from '../../src/money.js'
 import { get } from '../../harness/http.js'
 import { useApp } from '../setup/test-app.js'
 import { DESKTOP, launchChromium, noEvents, PHONE, screenshot, watch, type PageEvents } from './browser.js'
@@ -77,7 +76,7 @@ describe('the entry form in Chromium', () => {
       const { page, events } = await openForm(options)
       expect(await page.title()).toBe('New item · Item store')
       expect(await page.locator('html').getAttribute('lang')).toBe('en')
-      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('New item')
+      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 120_000 }).toBe('New item')
       expect(await page.getByRole('link', { name: 'API documentation' }).first().getAttribute('href')).toBe('/docs')
 
       const name = field(page, 'Name')
@@ -97,18 +96,11 @@ describe('the entry form in Chromium', () => {
     }
   })
 
-  it('lets through in the price field only amounts the server accepts', async () => {
+  // Which amounts the pattern takes is test/views/amount-pattern.test.ts's table; here, that Chromium applies it.
+  it('stops an amount the server refuses in the price field, before anything is sent', async () => {
     const { page } = await openForm()
     const price = field(page, 'Price')
-    const samples = ['12', '12.3', '12.34', '0.5', '.5', '12.', '007', '12.345', '1,5', 'abc', '1e2', '-1', '12.3.4', ' 12', '.']
-    for (const sample of samples) {
-      await price.fill(sample)
-      const browserAccepts = await price.evaluate((e: HTMLInputElement) => !e.validity.patternMismatch)
-      if (browserAccepts) expect(parseMoney('price', sample), `the browser lets "${sample}" through`).toMatchObject({ ok: true })
-    }
-    // Typical amounts get through, as do the server's other spellings (trailing zeros, an exponent); more
-    // than 2 decimals is stopped before it is sent.
-    for (const [sample, accepted] of [['12.34', true], ['.5', true], ['12.340', true], ['1e2', true], ['12.345', false], ['-1', false]] as const) {
+    for (const [sample, accepted] of [['12.34', true], ['12.345', false]] as const) {
       await price.fill(sample)
       expect(await price.evaluate((e: HTMLInputElement) => !e.validity.patternMismatch), sample).toBe(accepted)
     }
@@ -118,9 +110,17 @@ describe('the entry form in Chromium', () => {
       if (request.method() === 'POST') sent += 1
     })
     expect(await page.locator('form').evaluate((form: HTMLFormElement) => form.checkValidity())).toBe(false)
+    // The browser's refusal to submit is an `invalid` event on the price field: wait for that, not for a time.
+    const refused = price.evaluate(
+      (e: HTMLInputElement) =>
+        new Promise<boolean>((resolve) => {
+          e.addEventListener('invalid', () => {
+            resolve(true)
+          })
+        }),
+    )
     await page.getByRole('button', { name: 'Store item' }).click()
-    // Time for a POST that did go out to be reported.
-    await page.waitForTimeout(300)
+    expect(await refused).toBe(true)
     expect(sent).toBe(0)
     expect(page.url()).toBe(`${baseUrl()}/`)
     await page.context().close()

@@ -82,7 +82,7 @@ describe('the import page', () => {
     await page.getByLabel('File to import').setInputFiles({ name: 'catalogue.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) })
     await page.getByRole('button', { name: 'Import', exact: true }).click()
     await page.locator('#import-progress').waitFor({ state: 'visible' })
-    await page.getByRole('heading', { name: 'Import results' }).waitFor({ timeout: 60_000 })
+    await page.getByRole('heading', { name: 'Import results' }).waitFor()
     const seen = await page.evaluate(() => (window as unknown as { progressSeen: number[] }).progressSeen)
     const total = GOOD_ROWS + BAD_ROWS.length
     expect(await page.locator('#import-bar').getAttribute('max')).toBe(String(total))
@@ -120,5 +120,5 @@ describe('the import page', () => {
     expect(events.cspViolations).toEqual([])
     expect(events.consoleErrors).toEqual([])
     await context.close()
-  }, 120_000)
+  })
 })

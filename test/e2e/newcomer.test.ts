@@ -219,7 +219,7 @@ describe('for keyboards, screen readers and axe-core', () => {
     }
     await page.context().close()
     // Fourteen pages and two forms, each checked by axe-core: minutes on a busy machine.
-  }, 240_000)
+  })
 
   it.each(DEVICES)('on %s the form at / has the skip link and marks "New item" as the current page', async (_device, options) => {
     const { page } = await open(options)
@@ -233,7 +233,7 @@ describe('/docs', () => {
   it('has a bar back to the site, the service’s title, shows and loads /openapi.json, and passes axe-core', async () => {
     const { page, events } = await open(DESKTOP)
     await goto(page, '/docs')
-    await page.locator('.swagger-ui .info .title').waitFor({ state: 'visible', timeout: 15_000 })
+    await page.locator('.swagger-ui .info .title').waitFor({ state: 'visible' })
     expect(await page.title()).toBe('API documentation · Item store')
     expect(await page.locator('.swagger-ui .info .title').innerText()).toContain('Item store')
     // The document's address, under the title (the site's bar replaces swagger-ui's own, with /docs/json).

@@ -1,8 +1,7 @@
 // The access log: one line per request at info, with the request and its answer together.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startApp, type RunningApp } from '../../harness/app.js'
+import { describe, expect, it } from 'vitest'
 import { JSON_TYPE, send } from '../../harness/http.js'
-import { testDbUri } from '../setup/test-app.js'
+import { useApp } from '../setup/test-app.js'
 
 interface Line {
   level: number
@@ -14,15 +13,8 @@ interface Line {
 }
 
 describe('the access log', () => {
-  let running: RunningApp
   const lines: string[] = []
-
-  beforeAll(async () => {
-    running = await startApp({ mongodbUri: testDbUri('access_log') }, { fastify: { logger: { level: 'info', stream: { write: (line: string) => lines.push(line) } } } })
-  })
-  afterAll(async () => {
-    await running.close()
-  })
+  const running = useApp('access_log', {}, { fastify: { logger: { level: 'info', stream: { write: (line: string) => lines.push(line) } } } })
 
   const about = (id: string): Line[] => lines.map((line) => JSON.parse(line) as Line).filter((line) => line.reqId === id)
 

@@ -1,9 +1,9 @@
-// When things go wrong on the server side: the database unreachable answers 503 within 2 s (a quick
-// check with a closed port; test/reliability covers real outages), and anything unexpected answers 500
+// When things go wrong on the server side: the database unreachable answers 503 (a quick check with a closed
+// port; test/reliability covers real outages, test/load/outage-latency how fast), and anything unexpected answers 500
 // with no internals in the body while the log gets them.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startApp, type RunningApp } from '../../harness/app.js'
-import { FORM_TYPE, get, postForm, postJson, send, timed } from '../../harness/http.js'
+import { FORM_TYPE, get, postForm, postJson, send } from '../../harness/http.js'
 import { freeLoopbackPort } from '../../harness/ports.js'
 import { testDbUri } from '../setup/test-app.js'
 
@@ -27,21 +27,19 @@ describe('the database unreachable from the start', () => {
     ['GET /items/<name>/', () => get(baseUrl, '/items/down/')],
     ['GET /items/', () => get(baseUrl, '/items/')],
     ['GET /readyz', () => get(baseUrl, '/readyz')],
-  ])('%s answers 503 with a detail and Retry-After within 2 s', async (_label, request) => {
-    const { answer, ms } = await timed(request)
+  ])('%s answers 503 with a detail and Retry-After', async (_label, request) => {
+    const answer = await request()
     expect(answer.status).toBe(503)
     expect(answer.headers['retry-after']).toBe('1')
     expect(answer.json).toEqual({ detail: expect.stringMatching(/database/i) as string })
-    expect(ms).toBeLessThan(2_000)
   })
 
-  it('answers the form with a 503 HTML page within 2 s', async () => {
-    const { answer, ms } = await timed(() => postForm(baseUrl, { name: 'down', price: '1' }))
+  it('answers the form with a 503 HTML page', async () => {
+    const answer = await postForm(baseUrl, { name: 'down', price: '1' })
     expect(answer.status).toBe(503)
     expect(answer.headers['retry-after']).toBe('1')
     expect(answer.headers['content-type']).toMatch(/^text\/html/)
     expect(answer.text).toMatch(/<a\b[^>]*\bhref="\/"/)
-    expect(ms).toBeLessThan(2_000)
   })
 
   it('still says the process is up, and still refuses bad input with 422 rather than 503', async () => {

@@ -51,7 +51,10 @@ describe('422 body errors', () => {
     ['an empty name', { ...valid, name: '' }, ['body', 'name'], 'string_too_short'],
     ['a blank name (empty once trimmed)', { ...valid, name: ' \t ' }, ['body', 'name'], 'string_too_short'],
     [`a ${NAME_MAX_LENGTH + 1}-character name`, { ...valid, name: 'x'.repeat(NAME_MAX_LENGTH + 1) }, ['body', 'name'], 'string_too_long'],
+    [`${NAME_MAX_LENGTH + 1} emoji as the name (characters count, not UTF-16 units)`, { ...valid, name: '😀'.repeat(NAME_MAX_LENGTH + 1) }, ['body', 'name'], 'string_too_long'],
     ['a name with a NUL', { ...valid, name: 'a\u0000b' }, ['body', 'name'], 'string_pattern_mismatch'],
+    ['a name with ESC', { ...valid, name: 'a\u001bb' }, ['body', 'name'], 'string_pattern_mismatch'],
+    ['a name with a tab inside', { ...valid, name: 'a\tb' }, ['body', 'name'], 'string_pattern_mismatch'],
     ['a name with a newline inside', { ...valid, name: 'a\nb' }, ['body', 'name'], 'string_pattern_mismatch'],
     ['a name with DEL', { ...valid, name: 'a\u007fb' }, ['body', 'name'], 'string_pattern_mismatch'],
     ['a name with a C1 control', { ...valid, name: 'a\u0085b' }, ['body', 'name'], 'string_pattern_mismatch'],
@@ -59,44 +62,16 @@ describe('422 body errors', () => {
     ['a null name', { ...valid, name: null }, ['body', 'name'], 'string_type'],
     [`a ${DESCRIPTION_MAX_LENGTH + 1}-character description`, { ...valid, description: 'd'.repeat(DESCRIPTION_MAX_LENGTH + 1) }, ['body', 'description'], 'string_too_long'],
     ['a numeric description', { ...valid, description: 5 }, ['body', 'description'], 'union_type'],
+    // The money rules' own table is test/money.test.ts (parseMoney); these show each field goes through it.
     ['a non-numeric price', { ...valid, price: 'Not a number' }, ['body', 'price'], 'decimal_parsing'],
-    ['a boolean price', { ...valid, price: true }, ['body', 'price'], 'decimal_type'],
-    ['a null price', { ...valid, price: null }, ['body', 'price'], 'decimal_type'],
     ['an object price', { ...valid, price: { amount: 1 } }, ['body', 'price'], 'decimal_type'],
-    ['an array price', { ...valid, price: [1] }, ['body', 'price'], 'decimal_type'],
-    ['a negative price', { ...valid, price: -0.01 }, ['body', 'price'], 'greater_than_equal'],
-    ['a price over the maximum', { ...valid, price: 10000000000000 }, ['body', 'price'], 'less_than_equal'],
-    ['a price with 3 decimals', { ...valid, price: 12.345 }, ['body', 'price'], 'decimal_max_places'],
-    ['a blank price string', { ...valid, price: ' ' }, ['body', 'price'], 'decimal_parsing'],
-    ['a hexadecimal price', { ...valid, price: '0x10' }, ['body', 'price'], 'decimal_parsing'],
-    ['an Infinity price', { ...valid, price: 'Infinity' }, ['body', 'price'], 'decimal_parsing'],
     ['a boolean tax', { ...valid, tax: false }, ['body', 'tax'], 'decimal_type'],
-    ['a blank tax string', { ...valid, tax: '' }, ['body', 'tax'], 'decimal_parsing'],
-    ['a tax with 3 decimals', { ...valid, tax: '0.125' }, ['body', 'tax'], 'decimal_max_places'],
   ])('%s', async (_label, body, loc, type) => {
     const { status, detail } = await postItem(body)
     expect(status).toBe(422)
     expect(detail).toHaveLength(1)
     expect(detail[0]).toEqual({ loc, msg: expect.any(String) as string, type })
     expect(detail[0]?.msg).toContain(loc[1])
-  })
-
-  it('reports every bad field once, each with loc, msg and type only', async () => {
-    const { status, detail } = await postItem({ name: '', price: 'abc', description: 7, tax: [] })
-    expect(status).toBe(422)
-    expect(detail.map((entry) => entry.loc)).toEqual(
-      expect.arrayContaining([
-        ['body', 'name'],
-        ['body', 'price'],
-        ['body', 'description'],
-        ['body', 'tax'],
-      ]),
-    )
-    expect(detail).toHaveLength(4)
-    for (const entry of detail) {
-      expect(Object.keys(entry).sort()).toEqual(['loc', 'msg', 'type'])
-      expect(entry.msg.length).toBeGreaterThan(5)
-    }
   })
 
   it.each([

@@ -58,21 +58,13 @@ describe('GET /items/', () => {
     }
   })
 
-  it('takes limit 1 and limit 100', async () => {
+  it(`takes limit 1 and limit ${LIST_LIMIT_MAX}`, async () => {
     const one = await page('?limit=1')
     expect(one.items.map((item) => item.name)).toEqual([SORTED[0]])
     expect(one.next).toBe(SORTED[0])
-    const all = await page('?limit=100')
+    const all = await page(`?limit=${LIST_LIMIT_MAX}`)
     expect(all.items.map((item) => item.name)).toEqual(SORTED)
     expect(all.next).toBeNull()
-  })
-
-  it.each(['0', String(LIST_LIMIT_MAX + 1), 'abc', '-5', '2.5'])('refuses limit=%s with 422 at ["query", "limit"]', async (limit) => {
-    const answer = await get(fx.baseUrl, `/items/?limit=${limit}`)
-    expect(answer.status).toBe(422)
-    expect(answer.json).toEqual({
-      detail: [{ loc: ['query', 'limit'], msg: expect.stringContaining('limit') as string, type: expect.any(String) as string }],
-    })
   })
 
   it('pages with `after` until `next` is null, every item exactly once', async () => {

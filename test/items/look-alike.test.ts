@@ -87,7 +87,7 @@ describe('a name that reads like a stored one', () => {
       ),
       { numRuns: 60 },
     )
-  }, 120_000)
+  })
 
   it('the identical item sent again is still a safe retry: 200 on JSON, the item page on the form', async () => {
     expect((await jsonCreate('Retry me', 3)).status).toBe(201)

@@ -166,5 +166,5 @@ describe('a database written before item keys existed', () => {
       await client.db().dropDatabase()
       await client.close()
     }
-  }, 150_000)
+  })
 })

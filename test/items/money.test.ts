@@ -57,21 +57,12 @@ describe('what the client wrote is what counts', () => {
     expect((await fx.stored(name))?.priceCents.toString()).toBe(String(cents))
   })
 
-  // The original demo rounded 12.345 to a float; this service refuses it and stores nothing.
+  // The original demo rounded 12.345 to a float; this service refuses it and stores nothing. The rules' table
+  // is test/money.test.ts; these are the JSON numbers a double cannot hold, judged by their source text.
   it.each([
-    ['12.345', 'decimal_max_places'],
-    ['"12.345"', 'decimal_max_places'],
     ['12.3400000000000000001', 'decimal_max_places'],
-    ['0.30000000000000004', 'decimal_max_places'],
-    ['"1e-9999999999999999"', 'decimal_max_places'],
-    ['10000000000000', 'less_than_equal'],
     ['1e400', 'less_than_equal'],
     ['1e-400', 'decimal_max_places'],
-    ['"9999999999999.995"', 'decimal_max_places'],
-    ['-0.01', 'greater_than_equal'],
-    ['"NaN"', 'decimal_parsing'],
-    ['"0x10"', 'decimal_parsing'],
-    ['true', 'decimal_type'],
   ])('%s is refused with type %s, not rounded', async (json, type) => {
     const before = await fx.count()
     const refused = await postJson(fx.app, `{"name": "refused", "price": ${json}}`)

@@ -43,7 +43,7 @@ describe('the stored document', () => {
     logLines.map((line) => JSON.parse(line) as { level: number; msg: string; err?: { message?: string } })
 
   it('the start settles the collection validator, or says the server has none, and the service works', async () => {
-    const deadline = Date.now() + 10_000
+    const deadline = Date.now() + 60_000
     const said = (): string | undefined =>
       logged().find((entry) => /collection validator|no collection validators/.test(entry.msg))?.msg
     while (said() === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))

@@ -1,7 +1,6 @@
 // Memory and load bounds of the built server, started as `npm start` starts it (the start script's node flags,
 // dist/server.js, the default limits): a flood of sockets holding partial 64 KiB bodies, and far more
 // concurrent creates than the machine can serve. docs/reliability.md gives the figures these print.
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -13,7 +12,7 @@ import { newKey } from '../../harness/access.js'
 import { procStatusKb, startFlood } from '../../harness/flood.js'
 import { send, JSON_TYPE } from '../../harness/http.js'
 import { openItems, type ItemsCollection } from '../../harness/items.js'
-import { ServerProcess } from '../../harness/server-process.js'
+import { buildIfNeeded, ServerProcess } from '../../harness/server-process.js'
 import { hashPassword } from '../../src/auth/passwords.js'
 import { testDbUri } from '../setup/test-app.js'
 
@@ -48,12 +47,6 @@ const ANSWER_LIMIT_MS = 20_000
 // within the create bound: outcome unknown, docs/api.md). Neither is counted as acknowledged.
 const ALSO_BOUNDED = new Set([408, 504])
 
-/** dist/ built from the current sources, as `npm start`'s prestart makes sure of (scripts/build-if-needed.js). */
-function ensureBuilt(): void {
-  const build = spawnSync(process.execPath, ['scripts/build-if-needed.js'], { cwd: ROOT, encoding: 'utf8' })
-  if (build.status !== 0) throw new Error(`scripts/build-if-needed.js failed:\n${build.stdout}${build.stderr}`)
-}
-
 const mongodbUri = testDbUri('flood')
 const logDir = mkdtempSync(join(tmpdir(), 'item-store-flood-'))
 let server: ServerProcess | undefined
@@ -82,7 +75,7 @@ beforeAll(async () => {
   // The server needs a descriptor per connection up to its cap, and this process one per client socket.
   const [clientSoft] = openFileLimits('self')
   if (clientSoft < LOAD_CLIENTS + 1_000) throw new Error(`ulimit -n is ${clientSoft} here; the overload test needs ${LOAD_CLIENTS + 1_000}: raise it (ulimit -n 65536)`)
-  ensureBuilt()
+  buildIfNeeded()
   server = await ServerProcess.start({
     args: [...startScriptNodeFlags(join(ROOT, 'package.json')), ENTRY],
     cwd: ROOT,
@@ -210,7 +203,7 @@ describe.each([
 })
 
 describe('overload', () => {
-  it(`${LOAD_CLIENTS} clients sending creates for ${LOAD_MS / 1000} s: every request answered 201, or 503 with Retry-After, within ${ANSWER_LIMIT_MS / 1000} s; every 201 stored`, async () => {
+  it(`${LOAD_CLIENTS} clients sending creates for ${LOAD_MS / 1000} s: every request answered within ${ANSWER_LIMIT_MS / 1000} s, 201, 503 with Retry-After, or 408/504 (not acknowledged); every 201 stored`, async () => {
     const { baseUrl, pid } = running()
     const counts: Record<string, number> = {}
     const reasons: Record<string, number> = {}
@@ -259,6 +252,5 @@ describe('overload', () => {
     )
     expect(problems.slice(0, 10)).toEqual([])
     expect(counts['201'] ?? 0).toBeGreaterThan(0)
-    expect(slowestMs).toBeLessThan(ANSWER_LIMIT_MS)
   }, 120_000)
 })

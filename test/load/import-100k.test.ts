@@ -1,22 +1,15 @@
 // The "done when" at full size, on a quiet machine (npm run test:load): a 100 000-row CSV imports in one
 // request with every row answered and stored, and the same file again answers every row unchanged. The normal
 // suite imports a few thousand rows the same way (test/items/transfer-routes.test.ts).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunningApp } from '../../harness/app.js'
+import { describe, expect, it } from 'vitest'
 import { CSV_TYPE, generatedCsv, importFile } from '../../harness/transfer.js'
-import { startTestApp } from '../setup/test-app.js'
+import { useApp } from '../setup/test-app.js'
 
 const ROWS = 100_000
 
 describe('a 100 000-row import', () => {
-  let running: RunningApp
-  beforeAll(async () => {
-    // Warnings (a database call that failed) go to the output, to tell why when a run fails.
-    running = await startTestApp('import_100k', {}, { fastify: { logger: { level: 'warn' } } })
-  })
-  afterAll(async () => {
-    await running.close()
-  })
+  // Warnings (a database call that failed) go to the output, to tell why when a run fails.
+  const running = useApp('import_100k', {}, { fastify: { logger: { level: 'warn' } } })
 
   it('answers and stores every row in one request, and answers the same file again unchanged', async () => {
     const csv = generatedCsv(ROWS)
@@ -26,7 +19,7 @@ describe('a 100 000-row import', () => {
     expect(first.answer.status, first.answer.text.slice(0, 500)).toBe(200)
     expect(first.rows.map((row) => row.line)).toEqual(Array.from({ length: ROWS }, (_, i) => i + 2))
     expect(first.summary).toEqual({ created: ROWS, unchanged: 0, conflict: 0, invalid: 0, unknown: 0, skipped: 0 })
-    expect(await (await running.items()).count()).toBe(ROWS)
+    expect(await running.count()).toBe(ROWS)
     started = performance.now()
     const again = await importFile(running.baseUrl, csv, CSV_TYPE, { timeoutMs: 2_400_000 })
     const againS = (performance.now() - started) / 1000

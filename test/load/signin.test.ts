@@ -2,7 +2,6 @@
 // default scrypt cost (32 MiB a hash): many wrong sign-ins at once, from many addresses (through a trusted
 // proxy), while a reader browses the catalogue. No read may be shed, and the peak RSS stays under the
 // shedding threshold. Prints what one sign-in costs (docs/security.md).
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -13,7 +12,7 @@ import { csrfToken, newKey, Visitor } from '../../harness/access.js'
 import { procStatusKb } from '../../harness/flood.js'
 import { get } from '../../harness/http.js'
 import { openItems } from '../../harness/items.js'
-import { ServerProcess } from '../../harness/server-process.js'
+import { buildIfNeeded, ServerProcess } from '../../harness/server-process.js'
 import { hashPassword } from '../../src/auth/passwords.js'
 import { testDbUri } from '../setup/test-app.js'
 
@@ -30,8 +29,7 @@ const mongodbUri = testDbUri('signin_load')
 let server: ServerProcess | undefined
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, ['scripts/build-if-needed.js'], { cwd: ROOT, encoding: 'utf8' })
-  if (build.status !== 0) throw new Error(`scripts/build-if-needed.js failed:\n${build.stdout}${build.stderr}`)
+  buildIfNeeded()
   // The cost `npm run editor` writes: ln=15, r=8, p=3.
   writeFileSync(join(dir, 'editors'), `alice:${await hashPassword('correct horse battery staple')}\n`)
   server = await ServerProcess.start({

@@ -4,7 +4,6 @@
 // later), 504 (outcome unknown) either way.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CREATE_MAX_MS } from '../../src/items/repository.js'
 import { startApp, type RunningApp } from '../../harness/app.js'
 import { findDatabase, type StoppableDatabase } from '../../harness/database.js'
 import { postForm, postJson, timed } from '../../harness/http.js'
@@ -86,7 +85,6 @@ describe('database stall', () => {
       expect([201, 503, 504], where).toContain(answer.status)
       if (answer.status === 201) expect(stored.has(answer.name), where).toBe(true)
       if (answer.status === 503) expect(stored.has(answer.name), `${where}, but stored later`).toBe(false)
-      expect(answer.ms, where).toBeLessThan(CREATE_MAX_MS + 2_000)
     }
     // The stall happened: some create waited for the database through a good part of it.
     const slowest = Math.max(...answers.map((a) => a.ms))

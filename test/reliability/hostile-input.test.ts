@@ -4,7 +4,7 @@
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { BODY_LIMIT_BYTES } from '../../src/http/body-limit.js'
-import { DESCRIPTION_MAX_LENGTH, ItemListQuery, LIST_LIMIT_MAX, NAME_MAX_LENGTH } from '../../src/items/schemas.js'
+import { ItemListQuery, LIST_LIMIT_MAX, NAME_MAX_LENGTH } from '../../src/items/schemas.js'
 import { detailOf, FORM_TYPE, JSON_TYPE, send, type Answer, type Request } from '../../harness/http.js'
 import { useApp } from '../setup/test-app.js'
 
@@ -66,19 +66,9 @@ const HAND_PICKED: [string, Request, number?][] = [
   // Malformed JSON
   ['truncated object', json('{'), 400],
   ['truncated member', json('{"name":'), 400],
-  ['trailing comma', json('{"name":"a","price":1,}'), 400],
-  ['single quotes', json("{'name':'a','price':1}"), 400],
   ['trailing garbage', json('{"name":"a","price":1}x'), 400],
   ['two documents', json('{"name":"a","price":1}{"name":"b","price":1}'), 400],
-  ['NaN literal', json('{"name":"a","price":NaN}'), 400],
   ['comment', json('{"name":"a", /* */ "price":1}'), 400],
-  ['byte order mark', json(bytes([0xef, 0xbb, 0xbf], '{"name":"a","price":1}')), 400],
-  ['empty body', json(''), 400],
-  ['blank body', json('  \n '), 400],
-  ['null document', json('null'), 422],
-  ['array document', json('[{"name":"a","price":1}]'), 422],
-  ['string document', json('"a"'), 422],
-  ['number document', json('12'), 422],
   // Huge and deep
   [`body over ${KIB} KiB`, json(JSON.stringify({ name: 'big', price: 1, description: 'x'.repeat(BODY_LIMIT_BYTES) })), 413],
   [`form over ${KIB} KiB`, form(`name=big&price=1&description=${'x'.repeat(BODY_LIMIT_BYTES)}`), 413],
@@ -87,7 +77,6 @@ const HAND_PICKED: [string, Request, number?][] = [
   ['nested price (50 levels)', json(`{"name":"deep","price":${'['.repeat(50)}1${']'.repeat(50)}}`), 422],
   ['many keys', json(`{${Array.from({ length: 3000 }, (_, i) => `"k${i}":${i}`).join(',')},"name":"many"}`), 422],
   // Prototype poisoning
-  ['__proto__ key', json('{"__proto__":{"polluted":true},"name":"p","price":1}'), 400],
   ['nested __proto__ key', json('{"name":"p","price":1,"x":{"__proto__":{"polluted":true}}}'), 400],
   ['constructor.prototype with a bad price', json('{"constructor":{"prototype":{"polluted":true}},"name":"p","price":"x"}'), 422],
   ['constructor as the name', json('{"name":{"constructor":{"prototype":{"polluted":true}}},"price":1}'), 422],
@@ -102,12 +91,7 @@ const HAND_PICKED: [string, Request, number?][] = [
   ['operator key in the form name', form('name[$gt]=&price=1'), 422],
   ['repeated form name', form('name=a&name=b&price=1'), 422],
   // Control characters and invalid UTF-8
-  ['NUL in the name', json('{"name":"a\\u0000b","price":1}'), 422],
   ['BEL in the name', json('{"name":"a\\u0007","price":1}'), 422],
-  ['ESC sequence in the name', json('{"name":"\\u001b[31mred","price":1}'), 422],
-  ['DEL in the name', json('{"name":"a\\u007f","price":1}'), 422],
-  ['C1 NEL in the name', json('{"name":"a\\u0085b","price":1}'), 422],
-  ['newline inside the name', json('{"name":"a\\nb","price":1}'), 422],
   ['raw control byte in a JSON string', json(bytes('{"name":"a', [0x01], 'b","price":1}')), 400],
   ['invalid UTF-8 byte 0xFF', json(bytes('{"name":"u', [0xff, 0xfe], '","price":1}')), 400],
   ['truncated UTF-8 sequence', json(bytes('{"name":"u', [0xe2, 0x82], '","price":1}')), 400],
@@ -121,11 +105,8 @@ const HAND_PICKED: [string, Request, number?][] = [
   ['dangling % in the form', form('name=w%&price=1'), 400],
   ['ESC in the form name', form('name=%1B%5B31m&price=1'), 422],
   // Lengths
-  [`name of ${nameTooLong.length} characters`, json(JSON.stringify({ name: nameTooLong, price: 1 })), 422],
   [`name of ${nameTooLong.length} characters after trim`, json(JSON.stringify({ name: `  ${nameTooLong}\t`, price: 1 })), 422],
-  ['blank name', json('{"name":"   ","price":1}'), 422],
   [`form name of ${nameTooLong.length} characters`, form(`name=${nameTooLong}&price=1`), 422],
-  [`description of ${DESCRIPTION_MAX_LENGTH + 1} characters`, json(JSON.stringify({ name: 'long', price: 1, description: 'd'.repeat(DESCRIPTION_MAX_LENGTH + 1) })), 422],
   ['path parameter over 4 KiB', get(`/items/${'x'.repeat(5000)}/`), 414],
   ['URL over 16 KiB', get(`/items/${'x'.repeat(100_000)}/`), 431],
   ['header over 16 KiB', { path: '/items/', headers: { 'x-filler': 'x'.repeat(20_000) } }, 431],
@@ -133,53 +114,26 @@ const HAND_PICKED: [string, Request, number?][] = [
   ['cut percent-encoding in the path', get('/items/%E0%A4%A/'), 400],
   ['path traversal', get('/items/..%2F..%2Fetc%2Fpasswd/'), 404],
   ['NUL in the path', get('/items/%00/'), 404],
-  // Money
-  ...(
-    [
-      ['"NaN"', 'NaN'],
-      ['"Infinity"', 'Infinity'],
-      ['"0x10"', '0x10'],
-      ['"1e400"', '1e400'],
-      ['""', ''],
-      ['"  "', '  '],
-      ['"12.345"', '12.345'],
-      ['"-1"', '-1'],
-      ['"10000000000000"', '10000000000000'],
-      ['"1,5"', '1,5'],
-    ] as const
-  ).map(([label, price]): [string, Request, number] => [`price ${label}`, json(JSON.stringify({ name: 'm', price })), 422]),
-  ...(['true', 'null', '[]', '{}', '-0.01', '12.345', '1e16', '1E400'] as const).map(
-    (price): [string, Request, number] => [`price ${price}`, json(`{"name":"m","price":${price}}`), 422],
-  ),
+  // Money (the rules' table is test/money.test.ts; these are what only the HTTP path sees)
   ['missing price', json('{"name":"m"}'), 422],
   ['form price abc', form('name=m&price=abc'), 422],
   ['form tax 1.001', form('name=m&price=1&tax=1.001'), 422],
   // Query parameters
-  ...(['0', String(LIST_LIMIT_MAX + 1), 'abc', '1.5', '-1', '', '1e2x', '%00', '9999999999999999999999'] as const).map(
+  // (the limit's table is test/http/validation.test.ts)
+  ...(['1e2x', '%00', '9999999999999999999999'] as const).map(
     (limit): [string, Request, number] => [`limit=${limit}`, get(`/items/?limit=${limit}`), 422],
   ),
   ['repeated limit', get('/items/?limit=1&limit=2'), 422],
   ['repeated after', get('/items/?after=a&after=b'), 422],
   [`after longer than ${AFTER_MAX_LENGTH} characters`, get(`/items/?after=${'a'.repeat(AFTER_MAX_LENGTH + 1)}`), 422],
   // Content types
-  ...(
-    [
-      'text/plain',
-      'application/x-www-form-urlencoded',
-      'multipart/form-data; boundary=x',
-      'application/xml',
-      'application/jsonp',
-      'application/json-patch+json',
-      'json',
-      '',
-    ] as const
-  ).map((type): [string, Request, number] => [
+  // (the common types and none at all: test/http/errors.test.ts)
+  ...(['application/jsonp', 'application/json-patch+json', 'json', ''] as const).map((type): [string, Request, number] => [
     `JSON route with Content-Type "${type}"`,
     json('{"name":"ct","price":1}', { 'content-type': type }),
     415,
   ]),
-  ['JSON route without Content-Type', json('{"name":"ct","price":1}', {}), 415],
-  ...(['application/json', 'text/plain', 'text/html', ''] as const).map(
+  ...(['text/html', ''] as const).map(
     (type): [string, Request, number] => [
       `form route with Content-Type "${type}"`,
       form('name=ct&price=1', { 'content-type': type }),
@@ -187,7 +141,6 @@ const HAND_PICKED: [string, Request, number?][] = [
     ],
   ),
   ['form route with a URL-encoded body labelled multipart', form('name=ct&price=1', { 'content-type': 'multipart/form-data; boundary=x' }), 400],
-  ['form route without Content-Type', form('name=ct&price=1', {}), 415],
   ['empty form body', form(''), 422],
   // Broken HTTP
   ['Content-Length and chunked together', json('{}', { ...JSON_TYPE, 'transfer-encoding': 'chunked', 'content-length': 2 }), 400],

@@ -14,7 +14,7 @@ import { CSV_TYPE, generatedCsv, generatedItem, importFile, resultLines, type Re
 const ROWS = 6_000
 // After the generated rows: one invalid row and one under a name another item holds.
 const CSV = `${generatedCsv(ROWS).trimEnd()}\nbad-row,not a price,,\nheld-by-another,2.00,,\n`
-const RECOVERY_MS = 30_000
+const RECOVERY_MS = 120_000
 
 let db: StoppableDatabase
 beforeAll(async () => {
@@ -137,7 +137,7 @@ describe('an import through database failures', () => {
       await db.thaw()
       await running.close()
     }
-  }, 120_000)
+  })
 
   it('keeps every answered row true when the database is killed mid-import, and converges when sent again', async () => {
     const { running, items } = await startOn('import_killed')
@@ -158,7 +158,7 @@ describe('an import through database failures', () => {
       if (!db.running()) await db.start()
       await running.close()
     }
-  }, 120_000)
+  })
 
   it('leaves each row stored or not when the client goes away mid-import, and converges when sent again', async () => {
     const { running, items } = await startOn('import_dropped')
@@ -172,11 +172,11 @@ describe('an import through database failures', () => {
       report('with the client gone after its first lines', await checkAnswered(rows, items), rows.length)
       // Batches already sent finish on their own; then the import stops: the rows it did not reach are not stored.
       let before = -1
-      await expect.poll(async () => before === (before = await items.count()), { timeout: 30_000, interval: 1_000 }).toBe(true)
+      await expect.poll(async () => before === (before = await items.count()), { timeout: 120_000, interval: 1_000 }).toBe(true)
       expect(before).toBeLessThan(ROWS + 1)
       await expectConvergence(running, items)
     } finally {
       await running.close()
     }
-  }, 120_000)
+  })
 })

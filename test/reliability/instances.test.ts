@@ -47,7 +47,7 @@ beforeAll(async () => {
     instances.push({ index, server })
   }
   items = await openItems(mongodbUri)
-}, 90_000)
+})
 
 afterAll(async () => {
   for (const { server } of instances) await server.stop(1_000)
@@ -165,5 +165,5 @@ describe('three instances on one database', () => {
         `${retried.length} sent again (${retried.filter((a) => a.tries.at(-1)?.status === 200).length} answered 200: the first try had been stored); ` +
         `${acknowledged.length} acknowledged, all stored; ${refused.length} x 503, none stored\n`,
     )
-  }, 60_000)
+  })
 })

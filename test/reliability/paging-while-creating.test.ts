@@ -94,5 +94,5 @@ describe('paging while items are created', () => {
     }
     // The creates happened while the pages were read, or the test showed nothing.
     expect((await pageThrough('sort=name')).length).toBe(SEEDED + CREATED)
-  }, 120_000)
+  })
 })

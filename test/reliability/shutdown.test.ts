@@ -4,12 +4,12 @@
 import { spawnSync } from 'node:child_process'
 import { Agent } from 'node:http'
 import { copyFile, mkdtemp, rm, symlink } from 'node:fs/promises'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { JSON_TYPE, send } from '../../harness/http.js'
 import { openItems, type ItemsCollection } from '../../harness/items.js'
+import { exchange } from '../../harness/raw.js'
 import { ServerProcess } from '../../harness/server-process.js'
 import { testDbUri } from '../setup/test-app.js'
 
@@ -18,7 +18,9 @@ const ROOT = resolve(import.meta.dirname, '../..')
 // at the same moment: dist/ beside links to public/ (found as ../public) and node_modules/, and
 // package.json for "type": "module".
 let buildRoot = ''
-const EXIT_BOUND_MS = 10_000
+// The server's own grace (close-with-grace's delay in src/server.ts): past it, it exits 1, so an exit 0 came
+// within it. The test waits far longer before it gives up.
+const GIVE_UP_MS = 120_000
 // Load bounds: at most this many creates, for at most this long, from this many clients.
 const MAX_REQUESTS = 2_000
 const MAX_LOAD_MS = 10_000
@@ -56,7 +58,7 @@ beforeAll(async () => {
     timeout: 120_000,
   })
   if (build.status !== 0) throw new Error(`building the server failed:\n${build.stdout}\n${build.stderr}`)
-}, 130_000)
+})
 
 afterAll(async () => {
   if (server?.running === true) server.child.kill('SIGKILL')
@@ -70,7 +72,7 @@ function classifyFailure(err: unknown): Outcome {
 }
 
 describe('shutdown under load', () => {
-  it('exits 0 within 10 s of SIGTERM, finishes requests in flight, and stores every acknowledged create', async () => {
+  it('exits 0 within its grace after SIGTERM, finishes requests in flight, and stores every acknowledged create', async () => {
     const mongodbUri = testDbUri('shutdown')
     const started = await ServerProcess.start({
       args: [join(buildRoot, 'dist', 'server.js')],
@@ -108,49 +110,39 @@ describe('shutdown under load', () => {
       }
     }
 
-    // One request caught mid-body by SIGTERM: headers sent before it, the rest of the body after.
-    const slowBody = JSON.stringify({ name: 'in-flight', price: 42.42 })
-    const slow = connect(started.port, '127.0.0.1')
-    let slowAnswer = ''
-    slow.on('data', (chunk: Buffer) => (slowAnswer += chunk.toString()))
-    slow.on('error', () => undefined)
-    // Node aborts a request whose client half-closes, so the socket is never ended from this side; it is
-    // destroyed once the answer is in (or the server closes it).
-    const slowAnswered = new Promise<void>((done) => {
-      slow.on('data', () => {
-        if (slowAnswer.includes('\r\n\r\n')) slow.destroy()
-      })
-      slow.once('close', () => {
-        done()
-      })
-    })
-
     const clients = Array.from({ length: CLIENTS }, (_, id) => client(id))
     // Wait for enough acknowledged creates (bounded by time), then start the slow request and SIGTERM.
     while (acked < SIGTERM_AFTER_ACKS && Date.now() - loadStarted < SIGTERM_AT_MS) await new Promise((r) => setTimeout(r, 20))
-    slow.write(
-      `POST /items/new/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${slowBody.length}\r\n\r\n${slowBody.slice(0, 10)}`,
+    // One request caught mid-body by SIGTERM: headers and the start of the body before it, the rest after.
+    // Expect: 100-continue, so the server says when it has the request: SIGTERM comes after that, not after a
+    // guess. The socket is never ended from this side (Node aborts a request whose client half-closes).
+    const slowBody = JSON.stringify({ name: 'in-flight', price: 42.42 })
+    const slow = exchange(
+      base,
+      `POST /items/new/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${slowBody.length}\r\nExpect: 100-continue\r\n\r\n`,
     )
-    await new Promise((r) => setTimeout(r, 200))
+    await slow.until('100 Continue')
+    slow.socket.write(slowBody.slice(0, 10))
     state.sigtermAt = Date.now()
     started.child.kill('SIGTERM')
     await new Promise((r) => setTimeout(r, 300))
-    slow.write(slowBody.slice(10))
+    slow.socket.write(slowBody.slice(10))
 
-    const giveUp = new Promise<null>((r) => setTimeout(r, EXIT_BOUND_MS + 5_000, null))
+    const giveUp = new Promise<null>((r) => setTimeout(r, GIVE_UP_MS, null))
     const exit = await Promise.race([started.exited, giveUp])
     state.stopped = true
     await Promise.all(clients)
     agent.destroy()
-    await slowAnswered
-    expect(exit, `the server did not exit within ${EXIT_BOUND_MS + 5_000} ms:\n${started.tail()}`).not.toBeNull()
+    // The server has exited, so its side of the slow connection is closed.
+    const { text: slowAnswer } = await slow.closed(GIVE_UP_MS)
+    slow.socket.destroy()
+    expect(exit, `the server did not exit within ${GIVE_UP_MS} ms:\n${started.tail()}`).not.toBeNull()
     if (exit === null) return
     const exitMs = exit.at - state.sigtermAt
     expect({ code: exit.code, signal: exit.signal }, started.tail()).toEqual({ code: 0, signal: null })
-    expect(exitMs).toBeLessThan(EXIT_BOUND_MS)
 
     // The request in flight at SIGTERM was finished and answered.
-    expect(slowAnswer).toMatch(/^HTTP\/1\.1 201 /)
+    expect(slowAnswer).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /)
 
     items = await openItems(mongodbUri)
     const stored = await items.prices()

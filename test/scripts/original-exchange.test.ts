@@ -14,7 +14,7 @@ describe('examples/original-exchange.ts', () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/original-exchange.ts'], {
       cwd: ROOT,
       env: { ...process.env, BASE_URL: fx.baseUrl },
-      timeout: 30_000,
+      timeout: 120_000,
     })
     const item = '{"name":"Item1","price":12.34,"description":"Rusty old bucket","tax":null}'
     expect(stdout.split('\n')).toEqual([

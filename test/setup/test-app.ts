@@ -34,17 +34,22 @@ export interface TestApp {
   count(): Promise<number>
 }
 
+type TestAppOptions = Omit<AppOptions, 'mongodbUri'>
+
 /** Starts the app now on a database of its own named after `name`, for a test that closes it itself. */
-export function startTestApp(name: string, options: Omit<AppOptions, 'mongodbUri'> = {}, start: StartOptions = {}): Promise<RunningApp> {
+export function startTestApp(name: string, options: TestAppOptions = {}, start: StartOptions = {}): Promise<RunningApp> {
   return startApp({ mongodbUri: testDbUri(name), ...options }, start)
 }
 
-/** Starts the app on a database named after `name` before this file's tests, and closes both after them. */
-export function useApp(name: string, options: Omit<AppOptions, 'mongodbUri'> = {}): TestApp {
+/**
+ * Starts the app on a database named after `name` before this file's (or describe's) tests, and closes both
+ * after them. `options` may be a function, for options that take a moment to make (an editor's hash).
+ */
+export function useApp(name: string, options: TestAppOptions | (() => Promise<TestAppOptions>) = {}, start: StartOptions = {}): TestApp {
   let running: RunningApp | undefined
   let items: ItemsCollection | undefined
   beforeAll(async () => {
-    running = await startTestApp(name, options)
+    running = await startTestApp(name, typeof options === 'function' ? await options() : options, start)
     items = await running.items()
   })
   afterAll(async () => {

@@ -1,8 +1,8 @@
 // What a page echoes of a request shows control and invisible characters as code points; a stale `result`
 // on an item page is answered 422 like any unknown parameter; an unknown transfer coding gets one answer and the connection closes.
-import { connect } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { get, postJson } from '../../harness/http.js'
+import { exchange } from '../../harness/raw.js'
 import { useApp } from '../setup/test-app.js'
 
 const fx = useApp('echoes')
@@ -44,26 +44,12 @@ describe('item page', () => {
 
 describe('Transfer-Encoding: xchunked', () => {
   it('gets one answer (415), then the connection closes', async () => {
-    const port = Number(new URL(fx.baseUrl).port)
-    const { answer, closed } = await new Promise<{ answer: string; closed: boolean }>((resolve) => {
-      const socket = connect(port, '127.0.0.1')
-      let answer = ''
-      const giveUp = setTimeout(() => {
-        socket.destroy()
-        resolve({ answer, closed: false })
-      }, 5_000)
-      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')))
-      socket.on('error', () => undefined)
-      socket.once('close', () => {
-        clearTimeout(giveUp)
-        resolve({ answer, closed: true })
-      })
-      socket.write(
-        'POST /items/new/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: xchunked\r\n\r\n' +
-          '1c\r\n{"name":"xchunked","price":1}\r\n0\r\n\r\n',
-      )
-    })
-    expect(closed).toBe(true)
+    const { text: answer, open } = await exchange(
+      fx.baseUrl,
+      'POST /items/new/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: xchunked\r\n\r\n' +
+        '1c\r\n{"name":"xchunked","price":1}\r\n0\r\n\r\n',
+    ).closed(60_000)
+    expect(open).toBe(false)
     expect(answer.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 415'])
     expect(answer).toContain('Transfer-Encoding \\"xchunked\\" is not supported')
     expect((await get(fx.baseUrl, '/items/xchunked/')).status).toBe(404)
