@@ -198,7 +198,7 @@ describe('import and export', () => {
       { line: rows + 3, name: 'new-0000001', result: 'created' },
     ])
     expect(JSON.stringify(third.rows[rows]?.detail)).toContain('gen-0001600')
-  }, 300_000)
+  })
 })
 
 describe('files refused whole, before any row is stored', () => {
