@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { requireContentType } from '../http/content-type.js'
 import { HttpError, sendError } from '../http/errors.js'
+import { formField } from '../http/form-body.js'
 import { htmlAnswer, sendHtml } from '../http/html-reply.js'
-import { errorPage } from '../views/form-pages.js'
-import { signinPage, signinUnavailablePage, type SigninView } from '../views/signin-page.js'
+import { signinErrorPages, signinPage, signinUnavailablePage, type SigninView } from '../views/signin-page.js'
 import { visibleText } from '../views/visible-text.js'
 import type { Editor } from './passwords.js'
 import { fingerprint, passwordChecker } from './passwords.js'
@@ -42,11 +42,6 @@ export function safeNext(raw: unknown): string {
   }
 }
 
-function field(body: unknown, name: string): string {
-  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined
-  return typeof value === 'string' ? value : ''
-}
-
 type Options = { editors: Editor[]; sessions: boolean; sessionSeconds: number; limits?: Partial<SigninLimits> | undefined }
 
 const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, sessions, sessionSeconds, limits }) => {
@@ -69,27 +64,16 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, ses
   }
 
   function view(request: FastifyRequest, reply: FastifyReply, extra: Partial<SigninView> = {}): string {
-    const next = safeNext(field(request.body, 'next') || (request.query as Record<string, unknown> | undefined)?.next)
+    const next = safeNext(formField(request.body, 'next') || (request.query as Record<string, unknown> | undefined)?.next)
     const account = fastify.account(request, reply)
     void reply.header('cache-control', 'private, no-store')
     return signinPage({ next, csrfToken: reply.generateCsrf(), account, ...extra })
   }
 
-  /** A refusal the person can act on shows the sign-in form again with it; anything else the error page. */
   const answerErrors = (title: string) =>
     function errorHandler(error: Error, request: FastifyRequest, reply: FastifyReply): void {
-      const stale = (error as { code?: string }).code?.startsWith('FST_CSRF') === true ? 'The form was out of date; please send it again' : undefined
-      sendError(error, request, reply, {
-        // A query the page does not take (422), or a form it cannot read.
-        invalid: (fieldErrors) =>
-          fieldErrors[0]?.loc[0] === 'query'
-            ? errorPage(422, fieldErrors.map(({ msg }) => msg.charAt(0).toUpperCase() + msg.slice(1)).join('; '), title, fastify.account(request, reply))
-            : errorPage(400, 'The form could not be read', title),
-        failed: (status, detail) =>
-          title === 'Not signed in' && [403, 429, 503].includes(status)
-            ? view(request, reply, { name: field(request.body, 'name'), problems: { credentials: stale ?? detail } })
-            : errorPage(status, stale ?? detail, title, fastify.account(request, reply)),
-      })
+      const form = (problem: string): string => view(request, reply, { name: formField(request.body, 'name'), problems: { credentials: problem } })
+      sendError(error, request, reply, signinErrorPages(title, () => fastify.account(request, reply), form))
     }
   const refusals = { 400: htmlAnswer('Not UTF-8'), 403: htmlAnswer('The CSRF token is missing or stale'), 413: htmlAnswer('Over 64 KiB'), 415: htmlAnswer(`Not ${FORM}`) }
 
@@ -120,8 +104,8 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, ses
       },
     },
     async (request, reply) => {
-      const name = field(request.body, 'name').trim().normalize('NFC')
-      const password = field(request.body, 'password')
+      const name = formField(request.body, 'name').trim().normalize('NFC')
+      const password = formField(request.body, 'password')
       const shown = Array.from(name).slice(0, NAME_MAX).join('')
       const refuse = (problems: SigninView['problems']): FastifyReply => {
         request.log.info({ name: visibleText(shown) }, 'sign-in refused')
@@ -142,7 +126,7 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, ses
       request.session.set('hash', fingerprint(editor.hash))
       reply.generateCsrf()
       request.log.info({ editor: editor.name }, 'editor signed in')
-      return reply.redirect(safeNext(field(request.body, 'next')), 303)
+      return reply.redirect(safeNext(formField(request.body, 'next')), 303)
     },
   )
 
