@@ -75,7 +75,9 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, ses
       const form = (problem: string): string => view(request, reply, { name: formField(request.body, 'name'), problems: { credentials: problem } })
       sendError(error, request, reply, signinErrorPages(title, () => fastify.account(request, reply), form))
     }
+  // Both forms are posted urlencoded with the session's CSRF token, and refused alike.
   const refusals = { 400: htmlAnswer('Not UTF-8'), 403: htmlAnswer('The CSRF token is missing or stale'), 413: htmlAnswer('Over 64 KiB'), 415: htmlAnswer(`Not ${FORM}`) }
+  const form = (summary: string, response: object) => ({ ...page, summary, consumes: [FORM], response: { ...refusals, ...response } })
 
   const querystring = { type: 'object', additionalProperties: false, properties: { next: { type: 'string', description: 'A path on this site to go to once signed in' } } }
   fastify.get(
@@ -90,18 +92,12 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, ses
       onRequest: [requireContentType(FORM), async (request, reply) => limit(reply, `address:${request.ip}`, perAddress, 'from your address')],
       preValidation: fastify.checkCsrf,
       errorHandler: answerErrors('Not signed in'),
-      schema: {
-        ...page,
-        summary: 'Sign in: starts a session (an encrypted, HttpOnly, SameSite=Lax cookie)',
-        consumes: [FORM],
-        response: {
-          303: { description: 'Signed in: to `next`, a path on this site (/ by default)' },
-          ...refusals,
-          422: htmlAnswer('A blank field, a name over 64 characters, or a wrong name or password (one message for both)'),
-          429: htmlAnswer(`Over ${perAddress} attempts from one address, or ${perNameAndAddress} at one name from one address, in ${windowMs / 60_000} minutes`),
-          503: htmlAnswer('Too many sign-ins are being checked, or the database does not answer; Retry-After says when to try again'),
-        },
-      },
+      schema: form('Sign in: starts a session (an encrypted, HttpOnly, SameSite=Lax cookie)', {
+        303: { description: 'Signed in: to `next`, a path on this site (/ by default)' },
+        422: htmlAnswer('A blank field, a name over 64 characters, or a wrong name or password (one message for both)'),
+        429: htmlAnswer(`Over ${perAddress} attempts from one address, or ${perNameAndAddress} at one name from one address, in ${windowMs / 60_000} minutes`),
+        503: htmlAnswer('Too many sign-ins are being checked, or the database does not answer; Retry-After says when to try again'),
+      }),
     },
     async (request, reply) => {
       const name = formField(request.body, 'name').trim().normalize('NFC')
@@ -136,7 +132,7 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, ses
       onRequest: requireContentType(FORM),
       preValidation: fastify.checkCsrf,
       errorHandler: answerErrors('Not signed out'),
-      schema: { ...page, summary: 'Sign out: ends the session on every instance', consumes: [FORM], response: { 303: { description: 'Signed out: to /' }, ...refusals } },
+      schema: form('Sign out: ends the session on every instance', { 303: { description: 'Signed out: to /' } }),
     },
     async (request, reply) => {
       const sid = request.session.get('sid')
