@@ -10,6 +10,11 @@ import { HttpError } from '../http/errors.js'
 // An editor's name, the other half of an EDITORS_FILE line: shown in the page header and logged, so a plain word.
 export const EDITOR_NAME = /^[\p{L}\p{N}][\p{L}\p{N}._-]{0,63}$/u
 
+/** The name as sign-in looks it up and counts attempts at it, and as EDITORS_FILE may list it once: trimmed, NFKC, case-folded. */
+export function nameKey(name: string): string {
+  return name.normalize('NFKC').trim().toUpperCase().toLowerCase()
+}
+
 export const SCRYPT_DEFAULTS = { ln: 15, r: 8, p: 3 } as const
 /** The most memory one hash may take (scrypt needs 128 × 2^ln × r bytes); docs/security.md. */
 export const HASH_MEMORY_CAP = 64 * 2 ** 20

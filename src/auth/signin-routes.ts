@@ -11,7 +11,7 @@ import { htmlAnswer, sendHtml } from '../http/html-reply.js'
 import { signinErrorPages, signinPage, signinUnavailablePage, type SigninView } from '../views/signin-page.js'
 import { visibleText } from '../views/visible-text.js'
 import type { Editor } from './passwords.js'
-import { fingerprint, passwordChecker } from './passwords.js'
+import { fingerprint, nameKey, passwordChecker } from './passwords.js'
 
 export interface SigninLimits {
   perAddress: number
@@ -26,11 +26,6 @@ const [SLOW_STEP_MS, SLOW_MAX_MS] = [250, 3_000]
 // The editor-name rule's length (EDITOR_NAME): a longer name is refused before it is counted or hashed.
 const NAME_MAX = 64
 const FORM = 'application/x-www-form-urlencoded'
-
-/** The name as sign-in looks it up and counts attempts at it: trimmed, NFKC, case-folded. */
-export function nameKey(name: string): string {
-  return name.normalize('NFKC').trim().toUpperCase().toLowerCase()
-}
 
 /** Where to go after signing in: a path on this site (never //host or /\host), what is not printable ASCII percent-encoded. */
 export function safeNext(raw: unknown): string {
