@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { Type, type Static, type TStringOptions } from 'typebox'
 import type { AccessConfig, ApiKey } from './auth/access.js'
-import { EDITOR_NAME, parseHash, type Editor } from './auth/passwords.js'
+import { EDITOR_NAME, nameKey, parseHash, type Editor } from './auth/passwords.js'
 import { READ_CACHE_DEFAULT_MB } from './items/read-cache.js'
 import { loadLimitsFor } from './plugins/load-limits.js'
 
@@ -189,7 +189,7 @@ function readEditors(path: string, read: ReadFile): Editor[] {
     if (!EDITOR_NAME.test(name)) throw new ConfigError(`${where} must be name:hash, with a name of letters, digits, ".", "_" and "-" (up to 64 characters)`)
     const hash = parseHash(line.slice(at + 1))
     if (typeof hash === 'string') throw new ConfigError(`EDITORS_FILE: the hash of "${name}" on line ${index + 1} ${hash}`)
-    if (editors.some((editor) => editor.name.toLowerCase() === name.toLowerCase())) throw new ConfigError(`EDITORS_FILE: "${name}" is listed twice (names are compared without case)`)
+    if (editors.some((editor) => nameKey(editor.name) === nameKey(name))) throw new ConfigError(`EDITORS_FILE: "${name}" is listed twice (names are compared without case)`)
     editors.push({ name, hash })
   }
   if (editors.length === 0) throw new ConfigError(`EDITORS_FILE names a file with no name:hash line: ${path}`)

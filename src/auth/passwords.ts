@@ -4,10 +4,16 @@
 // bounded resource: one hash at a time per process, a few waiting, and no hash over HASH_MEMORY_CAP.
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
 import { promisify } from 'node:util'
+import { E_TIMEOUT, Mutex, withTimeout } from 'async-mutex'
 import { HttpError } from '../http/errors.js'
 
 // An editor's name, the other half of an EDITORS_FILE line: shown in the page header and logged, so a plain word.
 export const EDITOR_NAME = /^[\p{L}\p{N}][\p{L}\p{N}._-]{0,63}$/u
+
+/** The name as sign-in looks it up and counts attempts at it, and as EDITORS_FILE may list it once: trimmed, NFKC, case-folded. */
+export function nameKey(name: string): string {
+  return name.normalize('NFKC').trim().toUpperCase().toLowerCase()
+}
 
 export const SCRYPT_DEFAULTS = { ln: 15, r: 8, p: 3 } as const
 /** The most memory one hash may take (scrypt needs 128 × 2^ln × r bytes); docs/security.md. */
@@ -67,8 +73,10 @@ export function fingerprint(stored: ScryptHash): string {
   return createHash('sha256').update(stored.salt).update(stored.hash).digest('base64url').slice(0, 22)
 }
 
-let hashing = false
-const waiting: (() => void)[] = []
+// The hashing turn, shared by every checker in the process; a check that waits past WAIT_MAX_MS gets E_TIMEOUT.
+const turn = withTimeout(new Mutex(), WAIT_MAX_MS)
+// Checks hashing or waiting for their turn; one that gives up waiting no longer counts.
+let pending = 0
 
 /**
  * A password check for the editors of a file: it hashes once with each parameter set among `hashes`, the
@@ -83,33 +91,22 @@ export async function passwordChecker(hashes: ScryptHash[]): Promise<(password: 
   }
   return async (password, own) => {
     const busy = new HttpError(503, 'Too many sign-ins are being checked right now; try again in a second')
-    if (hashing) {
-      if (waiting.length >= WAITING_MAX) throw busy
-      await new Promise<void>((resolve, reject) => {
-        const turn = (): void => {
-          clearTimeout(timer)
-          resolve()
-        }
-        const timer = setTimeout(() => {
-          waiting.splice(waiting.indexOf(turn), 1)
-          reject(busy)
-        }, WAIT_MAX_MS)
-        waiting.push(turn)
-      })
-    }
-    hashing = true
+    if (pending > WAITING_MAX) throw busy
+    pending++
     try {
-      let matched = false
-      for (const [params, decoy] of decoys) {
-        const mine = own !== undefined && paramsOf(own) === params
-        const right = await verifyPassword(password, mine ? own : decoy)
-        matched ||= mine && right
-      }
-      return matched
+      return await turn.runExclusive(async () => {
+        let matched = false
+        for (const [params, decoy] of decoys) {
+          const mine = own !== undefined && paramsOf(own) === params
+          const right = await verifyPassword(password, mine ? own : decoy)
+          matched ||= mine && right
+        }
+        return matched
+      })
+    } catch (err) {
+      throw err === E_TIMEOUT ? busy : err
     } finally {
-      const next = waiting.shift()
-      if (next === undefined) hashing = false
-      else next()
+      pending--
     }
   }
 }

@@ -6,12 +6,12 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { requireContentType } from '../http/content-type.js'
 import { HttpError, sendError } from '../http/errors.js'
+import { formField } from '../http/form-body.js'
 import { htmlAnswer, sendHtml } from '../http/html-reply.js'
-import { errorPage } from '../views/form-pages.js'
-import { signinPage, signinUnavailablePage, type SigninView } from '../views/signin-page.js'
+import { signinErrorPages, signinPage, signinUnavailablePage, type SigninView } from '../views/signin-page.js'
 import { visibleText } from '../views/visible-text.js'
 import type { Editor } from './passwords.js'
-import { fingerprint, passwordChecker } from './passwords.js'
+import { fingerprint, nameKey, passwordChecker } from './passwords.js'
 
 export interface SigninLimits {
   perAddress: number
@@ -27,11 +27,6 @@ const [SLOW_STEP_MS, SLOW_MAX_MS] = [250, 3_000]
 const NAME_MAX = 64
 const FORM = 'application/x-www-form-urlencoded'
 
-/** The name as sign-in looks it up and counts attempts at it: trimmed, NFKC, case-folded. */
-export function nameKey(name: string): string {
-  return name.normalize('NFKC').trim().toUpperCase().toLowerCase()
-}
-
 /** Where to go after signing in: a path on this site (never //host or /\host), what is not printable ASCII percent-encoded. */
 export function safeNext(raw: unknown): string {
   if (typeof raw !== 'string' || raw.length > 2048 || !/^\/(?![/\\])/.test(raw)) return '/'
@@ -40,11 +35,6 @@ export function safeNext(raw: unknown): string {
   } catch {
     return '/'
   }
-}
-
-function field(body: unknown, name: string): string {
-  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined
-  return typeof value === 'string' ? value : ''
 }
 
 type Options = { editors: Editor[]; sessions: boolean; sessionSeconds: number; limits?: Partial<SigninLimits> | undefined }
@@ -69,29 +59,20 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, ses
   }
 
   function view(request: FastifyRequest, reply: FastifyReply, extra: Partial<SigninView> = {}): string {
-    const next = safeNext(field(request.body, 'next') || (request.query as Record<string, unknown> | undefined)?.next)
+    const next = safeNext(formField(request.body, 'next') || (request.query as Record<string, unknown> | undefined)?.next)
     const account = fastify.account(request, reply)
     void reply.header('cache-control', 'private, no-store')
     return signinPage({ next, csrfToken: reply.generateCsrf(), account, ...extra })
   }
 
-  /** A refusal the person can act on shows the sign-in form again with it; anything else the error page. */
   const answerErrors = (title: string) =>
     function errorHandler(error: Error, request: FastifyRequest, reply: FastifyReply): void {
-      const stale = (error as { code?: string }).code?.startsWith('FST_CSRF') === true ? 'The form was out of date; please send it again' : undefined
-      sendError(error, request, reply, {
-        // A query the page does not take (422), or a form it cannot read.
-        invalid: (fieldErrors) =>
-          fieldErrors[0]?.loc[0] === 'query'
-            ? errorPage(422, fieldErrors.map(({ msg }) => msg.charAt(0).toUpperCase() + msg.slice(1)).join('; '), title, fastify.account(request, reply))
-            : errorPage(400, 'The form could not be read', title),
-        failed: (status, detail) =>
-          title === 'Not signed in' && [403, 429, 503].includes(status)
-            ? view(request, reply, { name: field(request.body, 'name'), problems: { credentials: stale ?? detail } })
-            : errorPage(status, stale ?? detail, title, fastify.account(request, reply)),
-      })
+      const form = (problem: string): string => view(request, reply, { name: formField(request.body, 'name'), problems: { credentials: problem } })
+      sendError(error, request, reply, signinErrorPages(title, () => fastify.account(request, reply), form))
     }
+  // Both forms are posted urlencoded with the session's CSRF token, and refused alike.
   const refusals = { 400: htmlAnswer('Not UTF-8'), 403: htmlAnswer('The CSRF token is missing or stale'), 413: htmlAnswer('Over 64 KiB'), 415: htmlAnswer(`Not ${FORM}`) }
+  const form = (summary: string, response: object) => ({ ...page, summary, consumes: [FORM], response: { ...refusals, ...response } })
 
   const querystring = { type: 'object', additionalProperties: false, properties: { next: { type: 'string', description: 'A path on this site to go to once signed in' } } }
   fastify.get(
@@ -106,22 +87,16 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, ses
       onRequest: [requireContentType(FORM), async (request, reply) => limit(reply, `address:${request.ip}`, perAddress, 'from your address')],
       preValidation: fastify.checkCsrf,
       errorHandler: answerErrors('Not signed in'),
-      schema: {
-        ...page,
-        summary: 'Sign in: starts a session (an encrypted, HttpOnly, SameSite=Lax cookie)',
-        consumes: [FORM],
-        response: {
-          303: { description: 'Signed in: to `next`, a path on this site (/ by default)' },
-          ...refusals,
-          422: htmlAnswer('A blank field, a name over 64 characters, or a wrong name or password (one message for both)'),
-          429: htmlAnswer(`Over ${perAddress} attempts from one address, or ${perNameAndAddress} at one name from one address, in ${windowMs / 60_000} minutes`),
-          503: htmlAnswer('Too many sign-ins are being checked, or the database does not answer; Retry-After says when to try again'),
-        },
-      },
+      schema: form('Sign in: starts a session (an encrypted, HttpOnly, SameSite=Lax cookie)', {
+        303: { description: 'Signed in: to `next`, a path on this site (/ by default)' },
+        422: htmlAnswer('A blank field, a name over 64 characters, or a wrong name or password (one message for both)'),
+        429: htmlAnswer(`Over ${perAddress} attempts from one address, or ${perNameAndAddress} at one name from one address, in ${windowMs / 60_000} minutes`),
+        503: htmlAnswer('Too many sign-ins are being checked, or the database does not answer; Retry-After says when to try again'),
+      }),
     },
     async (request, reply) => {
-      const name = field(request.body, 'name').trim().normalize('NFC')
-      const password = field(request.body, 'password')
+      const name = formField(request.body, 'name').trim().normalize('NFC')
+      const password = formField(request.body, 'password')
       const shown = Array.from(name).slice(0, NAME_MAX).join('')
       const refuse = (problems: SigninView['problems']): FastifyReply => {
         request.log.info({ name: visibleText(shown) }, 'sign-in refused')
@@ -142,7 +117,7 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, ses
       request.session.set('hash', fingerprint(editor.hash))
       reply.generateCsrf()
       request.log.info({ editor: editor.name }, 'editor signed in')
-      return reply.redirect(safeNext(field(request.body, 'next')), 303)
+      return reply.redirect(safeNext(formField(request.body, 'next')), 303)
     },
   )
 
@@ -152,7 +127,7 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, ses
       onRequest: requireContentType(FORM),
       preValidation: fastify.checkCsrf,
       errorHandler: answerErrors('Not signed out'),
-      schema: { ...page, summary: 'Sign out: ends the session on every instance', consumes: [FORM], response: { 303: { description: 'Signed out: to /' }, ...refusals } },
+      schema: form('Sign out: ends the session on every instance', { 303: { description: 'Signed out: to /' } }),
     },
     async (request, reply) => {
       const sid = request.session.get('sid')

@@ -2,7 +2,7 @@
 // MongoDB, each record with an expiry. A TTL index removes expired records where the server has one; FerretDB
 // 1.24 refuses TTL indexes, so there a sweep does. Nothing here grows the process's memory.
 import fp from 'fastify-plugin'
-import mongoose, { Schema } from 'mongoose'
+import { Schema } from 'mongoose'
 import { HttpError } from '../http/errors.js'
 import { isDuplicateKey, withTimeout } from '../plugins/database.js'
 
@@ -25,7 +25,6 @@ declare module 'fastify' {
   }
 }
 
-const NOT_IMPLEMENTED = 238
 const UNAVAILABLE = 'Signing in needs the database, which is not answering; try again shortly'
 
 export default fp<{ sweepEveryMs?: number }>(
@@ -42,26 +41,7 @@ export default fp<{ sweepEveryMs?: number }>(
       }
     }
 
-    let sweep: NodeJS.Timeout | undefined
-    const expire = (): void => {
-      const expired = { expiresAt: { $lt: new Date() } }
-      void Promise.all([Attempts.deleteMany(expired), Revoked.deleteMany(expired)]).catch(() => undefined)
-    }
-    const setUp = (): void => {
-      void Promise.all([Attempts.createIndexes(), Revoked.createIndexes()]).catch((err: unknown) => {
-        if ((err as { code?: unknown }).code !== NOT_IMPLEMENTED) {
-          fastify.log.warn({ err }, 'no TTL index on the sign-in state')
-          return
-        }
-        sweep ??= setInterval(expire, sweepEveryMs).unref()
-        fastify.log.info('the database has no TTL indexes: expired sign-in state is swept')
-      })
-    }
-    if (connection.readyState === mongoose.ConnectionStates.connected) setUp()
-    else connection.once('connected', setUp)
-    fastify.addHook('onClose', () => {
-      clearInterval(sweep)
-    })
+    fastify.db.expireRecords([Attempts, Revoked], sweepEveryMs, 'sign-in state')
 
     const increment = (id: string, expiresAt: Date) =>
       Attempts.findOneAndUpdate({ _id: id }, { $inc: { count: 1 }, $setOnInsert: { expiresAt } }, { upsert: true, returnDocument: 'after' }).lean().exec()

@@ -36,3 +36,9 @@ export function parseFormBody(text: string): Record<string, string | string[]> {
   }
   return fields as Record<string, string | string[]>
 }
+
+/** One text field of a parsed form body; '' when it is missing or repeated. */
+export function formField(body: unknown, name: string): string {
+  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined
+  return typeof value === 'string' ? value : ''
+}

@@ -10,6 +10,12 @@ interface DatabaseOptions {
   operationTimeoutMs?: number | undefined
 }
 
+/** A model whose records carry `expiresAt` and whose schema gives it a TTL index. */
+interface Expiring {
+  createIndexes(): Promise<unknown>
+  deleteMany(filter: { expiresAt: { $lt: Date } }): PromiseLike<unknown>
+}
+
 interface Database {
   connection: Connection
   operationTimeoutMs: number
@@ -20,6 +26,11 @@ interface Database {
    * supports validators; logs and carries on where it does not (FerretDB). Never delays or fails the start.
    */
   applyValidator(collection: string, validator: Record<string, unknown>): void
+  /**
+   * Once connected, builds the models' indexes, whose TTL index on `expiresAt` removes expired records; where
+   * the server refuses TTL indexes (FerretDB 1.24), a sweep every `sweepEveryMs` removes them instead.
+   */
+  expireRecords(models: Expiring[], sweepEveryMs: number, what: string): void
 }
 
 declare module 'fastify' {
@@ -166,9 +177,27 @@ export default fp<DatabaseOptions>(
       })
     }
 
-    fastify.decorate('db', { connection, operationTimeoutMs, ping, applyValidator })
+    let sweep: NodeJS.Timeout | undefined
+    function expireRecords(models: Expiring[], sweepEveryMs: number, what: string): void {
+      const expire = (): void => {
+        void Promise.all(models.map((model) => model.deleteMany({ expiresAt: { $lt: new Date() } }))).catch(() => undefined)
+      }
+      void connected.then(() =>
+        Promise.all(models.map((model) => model.createIndexes())).catch((err: unknown) => {
+          if (errorCode(err) !== NOT_IMPLEMENTED) {
+            fastify.log.warn({ err }, `no TTL index on the ${what}`)
+            return
+          }
+          sweep ??= setInterval(expire, sweepEveryMs).unref()
+          fastify.log.info(`the database has no TTL indexes: expired ${what} is swept`)
+        }),
+      )
+    }
+
+    fastify.decorate('db', { connection, operationTimeoutMs, ping, applyValidator, expireRecords })
 
     fastify.addHook('onClose', async () => {
+      clearInterval(sweep)
       closing.abort()
       await connecting
       await connection.close()

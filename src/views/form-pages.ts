@@ -16,7 +16,7 @@ export type FormValues = Partial<Record<FieldName, string>>
 export const AMOUNT_PATTERN = String.raw`\+?(\d+(\.\d{0,2}0*)?|\.\d{1,2}0*)|-?(0+\.?0*|\.0+)|[+\-]?(\d+\.?\d*|\.\d+)[eE][+\-]?\d+`
 
 /** Field messages name the field in lower case ("price must be ..."); beside the field it starts a sentence. */
-function sentence(text: string): string {
+export function sentence(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
 }
 

@@ -1,7 +1,9 @@
 // The sign-in page: name and password, each labelled, problems beside the fields. A wrong name or password
 // gets one message for both, so the page does not tell which names exist.
+import type { ErrorPages } from '../http/errors.js'
 import { html, type Html } from './html.js'
 import { csrfField, type Account } from './account.js'
+import { errorPage, sentence } from './form-pages.js'
 import { page } from './layout.js'
 
 export interface SigninView {
@@ -60,6 +62,23 @@ ${problemLine('password', problems.password)}<input id="password" name="password
     undefined,
     view.account,
   )
+}
+
+/**
+ * The pages of the sign-in routes' errors: `title` says what did not happen. A refusal the person can act on
+ * while signing in (a stale form, too many attempts, too busy) shows the form again with it (`form`); anything
+ * else the error page. `account` is asked only for a page that shows the header.
+ */
+export function signinErrorPages(title: string, account: () => Account, form: (problem: string) => string): ErrorPages {
+  return {
+    // A query the page does not take (422), or a form it cannot read.
+    invalid: (fieldErrors) =>
+      fieldErrors[0]?.loc[0] === 'query' ? errorPage(422, fieldErrors.map(({ msg }) => sentence(msg)).join('; '), title, account()) : errorPage(400, 'The form could not be read', title),
+    failed: (status, detail, error) => {
+      const stale = (error as { code?: string }).code?.startsWith('FST_CSRF') === true ? 'The form was out of date; please send it again' : undefined
+      return title === 'Not signed in' && [403, 429, 503].includes(status) ? form(stale ?? detail) : errorPage(status, stale ?? detail, title, account())
+    },
+  }
 }
 
 /** GET /signin when keys are set but no editors: the form is closed and nobody can sign in. */

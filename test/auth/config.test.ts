@@ -85,6 +85,8 @@ describe('loadAccessConfig', () => {
     ['alice:plaintext-password', /^EDITORS_FILE: the hash of "alice" on line 1 is not a scrypt hash/],
     [`alice:${HASH.replace('ln=15', 'ln=30')}`, /^EDITORS_FILE: the hash of "alice" on line 1 has ln=30; it must be from 14 to 20/],
     [`alice:${HASH}\nAlice:${HASH}`, /^EDITORS_FILE: "Alice" is listed twice/],
+    // Sign-in folds names further than lower case (ß is ss): the second could never sign in.
+    [`straße:${HASH}\nSTRASSE:${HASH}`, /^EDITORS_FILE: "STRASSE" is listed twice/],
     // Over the 64 MiB a hash may take (128 × 2^ln × r bytes): 256 MiB, and 4 GiB.
     [`# ok\nalice:${HASH}\nbob:${HASH.replace('ln=15', 'ln=18')}`, /^EDITORS_FILE: the hash of "bob" on line 3 has ln=18,r=8: each sign-in would take 256 MiB; at most 64 MiB/],
     [`alice:${HASH.replace('ln=15,r=8,p=3', 'ln=20,r=32,p=16')}`, /^EDITORS_FILE: the hash of "alice" on line 1 has ln=20,r=32: each sign-in would take 4096 MiB/],
