@@ -1,13 +1,16 @@
 // The import and export scenario (`npm run bench -- --transfer`, and the end of a full run): on one database
 // server, side by side,
 //  - import: POST /import/items of an N-row CSV to the built service, against the bare driver's unordered
-//    insertMany of the same documents (the database's own rate) and against the same rows sent as single JSON
+//    insertMany of the same documents into a collection with the same indexes (the database's own rate; also,
+//    for comparison with earlier runs, of the item's fields alone without the indexes) and against the same rows sent as single JSON
 //    creates by 8 concurrent clients;
 //  - export: GET /export/items.ndjson and .csv read whole, against the bare driver's cursor over the same collection;
 //  - memory: the service's peak RSS while it imports the N-row CSV, and while it exports N items to a slow reader.
 // Targets (issue 28): import >= 0.5x insertMany and >= 5x the single creates; export >= 0.5x the cursor; RSS <= 150 MB.
 import { Agent, request as httpRequest } from 'node:http'
-import { Long, ObjectId, type MongoClient } from 'mongodb'
+import { Long, ObjectId, type IndexDescription, type MongoClient } from 'mongodb'
+import { itemKeys } from '../src/items/item-keys.js'
+import { itemSchema } from '../src/items/stored-item.js'
 import type { StoredItem } from '../harness/items.js'
 import { send } from '../harness/http.js'
 import { CSV_TYPE, generatedCsv, generatedItem, importFile } from '../harness/transfer.js'
@@ -25,10 +28,10 @@ export interface TransferSettings {
 
 export interface TransferResults {
   settings: TransferSettings
-  importRowsPerS: { service: number; driverInsertMany: number; singleCreates8: number }
+  importRowsPerS: { service: number; driverInsertMany: number; driverInsertManyFieldsOnly: number; singleCreates8: number }
   exportItemsPerS: { ndjson: number; csv: number; driverCursor: number }
   peakRssMB: { importing: number; exportingToSlowReader: number }
-  ratios: { importVsInsertMany: number; importVsSingleCreates: number; exportVsCursor: number }
+  ratios: { importVsInsertMany: number; importVsInsertManyFieldsOnly: number; importVsSingleCreates: number; exportVsCursor: number }
   targets: { name: string; want: string; got: string; met: boolean }[]
 }
 
@@ -41,11 +44,15 @@ export interface TransferBench {
   log(message: string): void
 }
 
-/** The stored document of generated row `n`, as the service would store it. */
-function storedDoc(n: number): StoredItem {
+/**
+ * The stored document of generated row `n`: `full`, as the service stores it (with the derived keys, item-keys.ts);
+ * otherwise the item's own fields only.
+ */
+function storedDoc(n: number, full: boolean): StoredItem {
   const item = generatedItem(n)
   const cents = (amount: string): Long => Long.fromNumber(Math.round(Number(amount) * 100))
-  return { _id: item.name, priceCents: cents(item.price), description: item.description, taxCents: item.tax === null ? null : cents(item.tax), createdAt: new Date(), writeToken: new ObjectId() }
+  const fields = { _id: item.name, priceCents: cents(item.price), description: item.description, taxCents: item.tax === null ? null : cents(item.tax), createdAt: new Date(), writeToken: new ObjectId() }
+  return full ? { ...fields, ...itemKeys(item.name, item.description) } : fields
 }
 
 async function timedMs(work: () => Promise<unknown>): Promise<number> {
@@ -54,10 +61,15 @@ async function timedMs(work: () => Promise<unknown>): Promise<number> {
   return performance.now() - started
 }
 
-/** The bare driver: unordered insertMany of the same documents, 500 at a time, as the import sends them. */
-async function driverInsertMany(client: MongoClient, name: string, rows: number): Promise<number> {
+/**
+ * The bare driver: unordered insertMany of the same documents, 500 at a time, as the import sends them; `full`:
+ * the documents as the service stores them, into a collection with the service's indexes (the database's own
+ * rate for the same work); otherwise the item's fields alone, with no index but _id's.
+ */
+async function driverInsertMany(client: MongoClient, name: string, rows: number, full: boolean): Promise<number> {
   const items = client.db(name).collection<StoredItem>('items')
-  const docs = Array.from({ length: rows }, (_, n) => storedDoc(n))
+  if (full) await items.createIndexes(itemSchema.indexes().map(([key, options]) => ({ ...options, key }) as IndexDescription))
+  const docs = Array.from({ length: rows }, (_, n) => storedDoc(n, full))
   return timedMs(async () => {
     for (let start = 0; start < rows; start += 500) await items.insertMany(docs.slice(start, start + 500), { ordered: false })
   })
@@ -130,12 +142,13 @@ export async function runTransferBench(bench: TransferBench, settings: TransferS
     bench.log(message)
   }
   const { rows, singleRows } = settings
-  const names = { driver: 'bench_transfer_driver', service: 'bench_transfer_service', single: 'bench_transfer_single' }
+  const names = { driver: 'bench_transfer_driver', driverFields: 'bench_transfer_driver_fields', service: 'bench_transfer_service', single: 'bench_transfer_single' }
   for (const name of Object.values(names)) await client.db(name).dropDatabase()
 
-  log(`transfer: bare driver insertMany of ${rows} documents`)
-  const driverMs = await driverInsertMany(client, names.driver, rows)
-  await client.db(names.driver).collection('items').countDocuments()
+  log(`transfer: bare driver insertMany of ${rows} documents as the service stores them, with its indexes`)
+  const driverMs = await driverInsertMany(client, names.driver, rows, true)
+  log(`transfer: bare driver insertMany of ${rows} documents of the item's fields alone, no index but _id's`)
+  const driverFieldsMs = await driverInsertMany(client, names.driverFields, rows, false)
 
   const service = await bench.startService('service-transfer', names.service)
   const csv = generatedCsv(rows)
@@ -164,11 +177,12 @@ export async function runTransferBench(bench: TransferBench, settings: TransferS
   await bench.stopService(single)
   for (const name of Object.values(names)) await client.db(name).dropDatabase()
 
-  const importRowsPerS = { service: perS(rows, importMs), driverInsertMany: perS(rows, driverMs), singleCreates8: perS(singleRows, singleMs) }
+  const importRowsPerS = { service: perS(rows, importMs), driverInsertMany: perS(rows, driverMs), driverInsertManyFieldsOnly: perS(rows, driverFieldsMs), singleCreates8: perS(singleRows, singleMs) }
   const exportItemsPerS = { ndjson: perS(rows, ndjson.ms), csv: perS(rows, csvOut.ms), driverCursor: perS(rows, cursor.ms) }
   const peakRssMB = { importing: round(importRss / 1024, 1), exportingToSlowReader: round(slowRss / 1024, 1) }
   const ratios = {
     importVsInsertMany: round(importRowsPerS.service / importRowsPerS.driverInsertMany, 2),
+    importVsInsertManyFieldsOnly: round(importRowsPerS.service / importRowsPerS.driverInsertManyFieldsOnly, 2),
     importVsSingleCreates: round(importRowsPerS.service / importRowsPerS.singleCreates8, 2),
     exportVsCursor: round(Math.min(exportItemsPerS.ndjson, exportItemsPerS.csv) / exportItemsPerS.driverCursor, 2),
   }
@@ -180,7 +194,7 @@ export async function runTransferBench(bench: TransferBench, settings: TransferS
     peakRssMB,
     ratios,
     targets: [
-      { name: 'import vs bare insertMany', want: '>= x0.50', got: `x${ratios.importVsInsertMany.toFixed(2)}`, met: ratios.importVsInsertMany >= 0.5 },
+      { name: 'import vs bare insertMany (the same documents and indexes)', want: '>= x0.50', got: `x${ratios.importVsInsertMany.toFixed(2)}`, met: ratios.importVsInsertMany >= 0.5 },
       { name: 'import vs single creates (8 clients)', want: '>= x5.0', got: `x${ratios.importVsSingleCreates.toFixed(2)}`, met: ratios.importVsSingleCreates >= 5 },
       { name: 'export vs bare cursor (slower of NDJSON, CSV)', want: '>= x0.50', got: `x${ratios.exportVsCursor.toFixed(2)}`, met: ratios.exportVsCursor >= 0.5 },
       { name: `peak RSS importing ${rows} rows`, want: '<= 150 MB', got: `${peakRssMB.importing} MB`, met: peakRssMB.importing <= 150 },
@@ -197,7 +211,8 @@ export function formatTransfer(results: TransferResults): string {
     '',
     '| measure | service | reference | ratio |',
     '|---|---|---|---|',
-    `| import rows/s | ${i.service} | bare insertMany ${i.driverInsertMany} | x${results.ratios.importVsInsertMany.toFixed(2)} |`,
+    `| import rows/s | ${i.service} | bare insertMany of the same documents, the same indexes ${i.driverInsertMany} | x${results.ratios.importVsInsertMany.toFixed(2)} |`,
+    `| import rows/s | ${i.service} | bare insertMany of the item's fields alone, no index but _id's ${i.driverInsertManyFieldsOnly} | x${results.ratios.importVsInsertManyFieldsOnly.toFixed(2)} |`,
     `| import rows/s | ${i.service} | single creates, 8 clients ${i.singleCreates8} | x${results.ratios.importVsSingleCreates.toFixed(2)} |`,
     `| export items/s | NDJSON ${e.ndjson}, CSV ${e.csv} | bare cursor ${e.driverCursor} | x${results.ratios.exportVsCursor.toFixed(2)} |`,
     `| peak RSS | importing ${m.importing} MB; exporting to a ${settings.slowReaderKiBps} KiB/s reader ${m.exportingToSlowReader} MB | | |`,

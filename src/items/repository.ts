@@ -10,7 +10,7 @@ import { countBeforeFilter, matchFilter, pageQuery, type FindFilter, type Positi
 import { itemKeys, type ItemKeys } from './item-keys.js'
 import { nfc } from './names.js'
 import { startItemTasks } from './start-tasks.js'
-import { collectionValidator, itemModel, READ_PROJECTION, sameItem, toItem, type Item, type StoredItem } from './stored-item.js'
+import { collectionValidator, itemModel, newDocument, READ_PROJECTION, sameItem, schemaRefusal, toItem, type Item, type NewDocument as StoredDocument, type StoredItem } from './stored-item.js'
 
 export interface ItemPage {
   items: Item[]
@@ -80,19 +80,17 @@ declare module 'fastify' {
 // writeToken may be missing from a document another writer stored.
 type ReadDocument = Pick<StoredItem, '_id'> & { writeToken?: StoredItem['writeToken'] } & Record<string, unknown>
 
-/** A new document: the item's fields under their API names, which the schema's aliases store (and cast) as declared. */
-type NewDocument = Omit<Item, 'name'> & Pick<StoredItem, '_id' | 'createdAt' | 'writeToken' | 'createdBy'> & ItemKeys
+/** A new document as stored, with the derived keys the batch's duplicate reads look for. */
+type NewDocument = StoredDocument & ItemKeys
 
-function toDocument({ name, ...fields }: Item, createdBy: string | null | undefined): NewDocument {
-  return {
-    _id: name,
-    ...fields,
+function toDocument(item: Item, createdBy: string | null | undefined): NewDocument {
+  return newDocument(item, {
     createdAt: new Date(),
     writeToken: new mongo.ObjectId(),
-    // The derived keys (item-keys.ts), computed here for every create.
-    ...itemKeys(name, fields.description),
     ...(createdBy === null || createdBy === undefined ? {} : { createdBy }),
-  }
+    // The derived keys (item-keys.ts), computed here for every create.
+    ...itemKeys(item.name, item.description),
+  })
 }
 
 // Failures raised before anything is written to a server: Mongoose has no connection yet, no server could
@@ -131,10 +129,13 @@ export default fp(
     const { timeDbCall, itemCreated } = fastify.metrics
     const Items = itemModel(connection)
     fastify.db.applyValidator(Items.collection.collectionName, collectionValidator())
-    // Writes go through the model so the schema casts and validates them; bufferCommands: false (the
-    // schema's option) makes a call while never connected fail at once, unsent.
+    // Documents are built cast (stored-item.ts newDocument) and checked by the schema's rules before they are
+    // written, lean: no Mongoose document is built for a create (docs/performance.md). bufferCommands: false
+    // (the schema's option) makes a call while never connected fail at once, unsent.
     const findOne = (filter: Record<string, unknown>, projection: Record<string, 1>): Promise<ReadDocument | null> =>
       Items.findOne(filter, projection).lean<ReadDocument>().exec()
+    // The model's collection (with the schema's bufferCommands: false), typed for our documents: its _id is the name.
+    const insertOne = (doc: NewDocument): Promise<unknown> => (Items.collection as unknown as mongo.Collection<NewDocument>).insertOne(doc)
     // Indexes, then the item keys migration, in the background once connected.
     const tasks = startItemTasks(connection, Items, fastify.log)
     fastify.addHook('preClose', (hookDone) => {
@@ -163,25 +164,27 @@ export default fp(
     }
 
     /**
-     * One insert of `docs` (insertOne for one, else an unordered insertMany): per document undefined when
-     * stored, or the write error that refused it. Throws when the command as a whole failed (never sent,
-     * or sent and unanswered), or for a document the schema refuses (a bug of ours: the API let it through).
+     * One insert of `docs` (unordered), lean (checked before, see createMany): per document undefined when stored,
+     * or the write error that refused it. Throws when the command as a whole failed (never sent, or sent and
+     * unanswered).
      */
     async function insertDocs(docs: NewDocument[]): Promise<unknown[]> {
       const [only] = docs
+      // One document (every single create): the collection's insertOne, not the driver's bulk write that
+      // insertMany builds for any number of documents (docs/performance.md).
       if (docs.length === 1 && only !== undefined) {
         try {
-          await Items.insertOne(only)
+          await insertOne(only)
           return [undefined]
         } catch (err) {
           if (isDuplicateKey(err)) return [err]
           throw err
         }
       }
-      type Reported = { writeErrors?: unknown; errorResponse?: unknown; mongoose?: { validationErrors?: unknown[] } }
+      type Reported = { insertedCount?: number; writeErrors?: unknown; errorResponse?: unknown }
       let reported: Reported
       try {
-        reported = await Items.insertMany(docs, { ordered: false, rawResult: true })
+        reported = await Items.insertMany(docs, { ordered: false, rawResult: true, lean: true })
       } catch (err) {
         const { writeErrors, errorResponse } = err as Reported
         // Answered with write errors (such as duplicate keys): the others were stored.
@@ -193,8 +196,6 @@ export default fp(
           throw errorResponse instanceof Error ? errorResponse : err
         }
       }
-      const refused = reported.mongoose?.validationErrors?.[0]
-      if (refused !== undefined) throw refused as Error
       const outcomes: unknown[] = docs.map(() => undefined)
       for (const writeError of Array.isArray(reported.writeErrors) ? (reported.writeErrors as { index: number }[]) : []) outcomes[writeError.index] = writeError
       return outcomes
@@ -289,8 +290,6 @@ export default fp(
         try {
           written = await timeDbCall('insert', () => withTimeout(insertDocs(docs), deadline - Date.now()))
         } catch (err) {
-          // Refused by the schema before anything was sent: a bug of ours (the API let it through), a 500.
-          if (err instanceof Error && err.name === 'ValidationError') throw err
           if (attempt === 0) {
             fastify.log.warn({ err, operation: 'insert', items: docs.length }, 'database call failed')
             if (neverSent(err)) return pending.map(() => new DatabaseUnavailableError({ cause: err }))
@@ -346,6 +345,11 @@ export default fp(
         // The look-alike rule needs its unique index: right after a start, wait a moment for it.
         if (!tasks.indexesSettled() && connection.readyState === mongoose.ConnectionStates.connected) await tasks.waitForIndexes(operationTimeoutMs)
         const pending = items.map((item) => ({ item, doc: toDocument(item, createdBy) }))
+        // Refused by the schema before anything is sent: a bug of ours (the API let it through), a 500.
+        for (const { doc } of pending) {
+          const refusal = schemaRefusal(doc)
+          if (refusal !== null) throw refusal
+        }
         return readFirst ? readThenInsert(pending) : insertBatch(pending)
       },
 

@@ -1,6 +1,6 @@
 // The stored document, declared once: this Mongoose schema. The document's TypeScript type, the item's type
 // and field list (read, compared, copied), the read projection and the collection's validator follow from it.
-import { Schema, type Connection, type InferRawDocType } from 'mongoose'
+import mongoose, { Schema, type Connection, type InferRawDocType } from 'mongoose'
 import { MAX_CENTS, type Cents } from '../money.js'
 import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from './schemas.js'
 
@@ -109,6 +109,46 @@ export function toItem(doc: { _id: string } & Record<string, unknown>): Item {
   const item: Record<string, unknown> = { name: doc._id }
   for (const { name, path } of ITEM_FIELDS) item[name] = doc[path] ?? null
   return item as Item
+}
+
+/** A new document as stored: the item's fields under their stored names, money as bigint (written as int64). */
+export type NewDocument = Pick<StoredItem, '_id' | 'createdAt' | 'writeToken'> & { createdBy?: string } & Record<string, unknown>
+
+/**
+ * The document a create stores, built in one pass in the schema's order of fields (as Mongoose would store it),
+ * already cast: `rest` (the write token, the author, the derived keys) goes after the item's fields.
+ */
+export function newDocument<T extends { createdAt: Date; writeToken: StoredItem['writeToken'] }>(item: Item, rest: T): NewDocument & T {
+  const doc: Record<string, unknown> = { _id: item.name }
+  for (const { name, path, money } of ITEM_FIELDS) {
+    const value = item[name]
+    doc[path] = money && value !== null ? BigInt(value) : value
+  }
+  return Object.assign(doc, rest) as NewDocument & T
+}
+
+// The schema's own rules (required paths, and the validators declared above), kept to check a plain document.
+const RULES = Object.entries(definition).flatMap(([path, options]) => {
+  const required = 'required' in options && options.required
+  const validate = 'validate' in options ? options.validate : undefined
+  return required || validate !== undefined ? [{ path, required, validate }] : []
+})
+
+/**
+ * The schema's rules on a new document without building a Mongoose document for it (Model.validate, which also
+ * casts, costs more than building one: docs/performance.md). Mongoose's ValidationError naming each path that
+ * breaks a rule, or null.
+ */
+export function schemaRefusal(doc: Record<string, unknown>): mongoose.Error.ValidationError | null {
+  let refusal: mongoose.Error.ValidationError | null = null
+  for (const { path, required, validate } of RULES) {
+    const value = doc[path]
+    const message = required && (value === null || value === undefined) ? `${path} is required` : validate?.validator(value) === false ? validate.message.replace('{PATH}', path) : undefined
+    if (message === undefined) continue
+    refusal ??= new mongoose.Error.ValidationError()
+    refusal.addError(path, new mongoose.Error.ValidatorError({ message, path, value }))
+  }
+  return refusal
 }
 
 /** The same fields and values: what makes a create sent again identical to the stored one. */

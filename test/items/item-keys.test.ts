@@ -3,7 +3,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CONFUSABLES_VERSION } from '../../src/items/confusables-data.js'
-import { fold, itemKeys, sortName, wordsOf } from '../../src/items/item-keys.js'
+import { fold, itemKeys, segmentedWords, sortName, wordsOf } from '../../src/items/item-keys.js'
 import { lookAlikeKey, skeleton } from '../../src/items/look-alike.js'
 
 // Every character of Unicode's White_Space, from the engine's own tables.
@@ -76,6 +76,16 @@ describe('people’s name order and the words', () => {
   it('sorts "bucket" beside "Bucket" and "Čajník" among the C’s', () => {
     const names = ['Zürich', 'bucket', 'Čajník', 'Bucket', 'Cedar', 'apple', 'Ωμέγα', 'Чайник', 'bucket list']
     expect([...names].sort((a, b) => (sortName(a) < sortName(b) ? -1 : 1))).toEqual(['apple', 'Bucket', 'bucket', 'bucket list', 'Čajník', 'Cedar', 'Zürich', 'Ωμέγα', 'Чайник'])
+  })
+
+  it('finds the same words in ASCII text without the segmenter as with it (property)', () => {
+    const unit = fc.constantFrom(...' \t\n\r_\'.,:;-!?"#$%&()*+/<=>@[\\]^`{|}~\u0000\u007faAbZ019xe'.split(''))
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit, maxLength: 16 }), fc.string({ unit: 'binary-ascii', maxLength: 16 })), (text) => {
+        expect(wordsOf(text)).toEqual(segmentedWords(text))
+      }),
+      { numRuns: 5_000 },
+    )
   })
 
   it('finds the words of the name and the description, folded, each once', () => {
