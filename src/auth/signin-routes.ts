@@ -1,4 +1,4 @@
-// GET /signin, POST /signin and POST /signout. Attempts are counted in MongoDB (signin-store.ts), so every
+// GET /signin, POST /signin and POST /signout, while writes are closed. Attempts are counted in MongoDB (signin-store.ts), so every
 // instance shares one limit: per address (before the body is read), per name from one address, and a bounded
 // slow-down per name from anywhere, so a stranger cannot lock an editor out (docs/security.md).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
@@ -10,7 +10,7 @@ import { formField } from '../http/form-body.js'
 import { htmlAnswer, sendHtml } from '../http/html-reply.js'
 import { signinErrorPages, signinPage, signinUnavailablePage, type SigninView } from '../views/signin-page.js'
 import { visibleText } from '../views/visible-text.js'
-import type { Editor } from './passwords.js'
+import { hasSessions, writesClosed, type AccessConfig } from './access.js'
 import { fingerprint, nameKey, passwordChecker } from './passwords.js'
 
 export interface SigninLimits {
@@ -37,11 +37,13 @@ export function safeNext(raw: unknown): string {
   }
 }
 
-type Options = { editors: Editor[]; sessions: boolean; sessionSeconds: number; limits?: Partial<SigninLimits> | undefined }
+type Options = { access: AccessConfig; limits?: Partial<SigninLimits> | undefined }
 
-const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, sessions, sessionSeconds, limits }) => {
+const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { access, limits }) => {
+  if (!writesClosed(access)) return
+  const { editors, sessionSeconds } = access
   const page = { tags: ['sign-in'], produces: ['text/html'] }
-  if (!sessions) {
+  if (!hasSessions(access)) {
     const schema = { ...page, summary: 'Says that nobody can sign in here: no editors are set up', response: { 200: htmlAnswer('The notice') } }
     fastify.get('/signin', { schema }, (_request, reply) => sendHtml(reply, 200, signinUnavailablePage()))
     return
