@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { requireContentType } from '../http/content-type.js'
 import { HttpError, sendError } from '../http/errors.js'
 import { formField } from '../http/form-body.js'
-import { htmlAnswer, sendHtml } from '../http/html-reply.js'
+import { htmlAnswer, safeNext, sendHtml } from '../http/html-reply.js'
 import { signinErrorPages, signinPage, signinUnavailablePage, type SigninView } from '../views/signin-page.js'
 import { visibleText } from '../views/visible-text.js'
 import { hasSessions, writesClosed, type AccessConfig } from './access.js'
@@ -27,16 +27,6 @@ const [SLOW_STEP_MS, SLOW_MAX_MS] = [250, 3_000]
 const NAME_MAX = 64
 const FORM = 'application/x-www-form-urlencoded'
 
-/** Where to go after signing in: a path on this site (never //host or /\host), what is not printable ASCII percent-encoded. */
-export function safeNext(raw: unknown): string {
-  if (typeof raw !== 'string' || raw.length > 2048 || !/^\/(?![/\\])/.test(raw)) return '/'
-  try {
-    return raw.replace(/[^\x21-\x7e]+/g, encodeURIComponent)
-  } catch {
-    return '/'
-  }
-}
-
 type Options = { access: AccessConfig; limits?: Partial<SigninLimits> | undefined }
 
 const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { access, limits }) => {
@@ -52,9 +42,9 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { access, limi
   const byKey = new Map(editors.map((editor) => [nameKey(editor.name), editor]))
   const check = await passwordChecker(editors.map((editor) => editor.hash))
 
-  async function limit(reply: FastifyReply, key: string, max: number, what: string): Promise<number> {
+  async function limit(reply: FastifyReply, key: string, max: number, what: string): Promise<void> {
     const { count, leftMs } = await fastify.signinStore.count(key, windowMs)
-    if (count <= max) return count
+    if (count <= max) return
     const minutes = Math.max(1, Math.ceil(leftMs / 60_000))
     void reply.header('retry-after', Math.max(1, Math.ceil(leftMs / 1000)))
     throw new HttpError(429, `Too many sign-in attempts ${what}; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`)
