@@ -11,7 +11,7 @@ import { htmlAnswer, safeNext, sendHtml } from '../http/html-reply.js'
 import { signinErrorPages, signinPage, signinUnavailablePage, type SigninView } from '../views/signin-page.js'
 import { visibleText } from '../views/visible-text.js'
 import { hasSessions, writesClosed, type AccessConfig } from './access.js'
-import { fingerprint, nameKey, passwordChecker } from './passwords.js'
+import { EDITOR_NAME_MAX, fingerprint, nameKey, passwordChecker } from './passwords.js'
 
 export interface SigninLimits {
   perAddress: number
@@ -23,8 +23,6 @@ export interface SigninLimits {
 
 const DEFAULT_LIMITS: SigninLimits = { perAddress: 30, perNameAndAddress: 10, perNameBeforeSlowing: 10, windowMs: 10 * 60_000 }
 const [SLOW_STEP_MS, SLOW_MAX_MS] = [250, 3_000]
-// The editor-name rule's length (EDITOR_NAME): a longer name is refused before it is counted or hashed.
-const NAME_MAX = 64
 const FORM = 'application/x-www-form-urlencoded'
 
 type Options = { access: AccessConfig; limits?: Partial<SigninLimits> | undefined }
@@ -81,7 +79,7 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { access, limi
       errorHandler: answerErrors('Not signed in'),
       schema: form('Sign in: starts a session (an encrypted, HttpOnly, SameSite=Lax cookie)', {
         303: { description: 'Signed in: to `next`, a path on this site (/ by default)' },
-        422: htmlAnswer('A blank field, a name over 64 characters, or a wrong name or password (one message for both)'),
+        422: htmlAnswer(`A blank field, a name over ${EDITOR_NAME_MAX} characters, or a wrong name or password (one message for both)`),
         429: htmlAnswer(`Over ${perAddress} attempts from one address, or ${perNameAndAddress} at one name from one address, in ${windowMs / 60_000} minutes`),
         503: htmlAnswer('Too many sign-ins are being checked, or the database does not answer; Retry-After says when to try again'),
       }),
@@ -89,13 +87,14 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { access, limi
     async (request, reply) => {
       const name = formField(request.body, 'name').trim().normalize('NFC')
       const password = formField(request.body, 'password')
-      const shown = Array.from(name).slice(0, NAME_MAX).join('')
+      // A name longer than any editor's is refused before it is counted or hashed.
+      const shown = Array.from(name).slice(0, EDITOR_NAME_MAX).join('')
       const refuse = (problems: SigninView['problems']): FastifyReply => {
         request.log.info({ name: visibleText(shown) }, 'sign-in refused')
         return sendHtml(reply, 422, view(request, reply, { name: shown, problems }))
       }
       if (name === '' || password === '') return refuse({ ...(name === '' && { name: 'Enter your name' }), ...(password === '' && { password: 'Enter your password' }) })
-      if (shown !== name) return refuse({ name: `Editor names are at most ${NAME_MAX} characters` })
+      if (shown !== name) return refuse({ name: `Editor names are at most ${EDITOR_NAME_MAX} characters` })
       const key = nameKey(name)
       await limit(reply, `name:${key}|${request.ip}`, perNameAndAddress, 'for that name from your address')
       const { count } = await fastify.signinStore.count(`name:${key}`, windowMs)
