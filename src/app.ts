@@ -6,8 +6,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Server } from 'node:http'
-import access, { OPEN_ACCESS, type AccessConfig } from './auth/access.js'
-import type { SigninLimits } from './auth/signin-routes.js'
+import accessGuards, { OPEN_ACCESS, type AccessConfig } from './auth/access.js'
+import signinRoutes, { type SigninLimits } from './auth/signin-routes.js'
 import { OneLineAccessLog } from './http/access-log.js'
 import { BODY_LIMIT_BYTES } from './http/body-limit.js'
 import { sendError } from './http/errors.js'
@@ -99,6 +99,7 @@ export type AppPart = [name: string, register: (fastify: FastifyInstance) => unk
 
 /** The app's parts in the order they are added: infrastructure, then the routes. */
 export function appParts(options: AppOptions): AppPart[] {
+  const access = options.access ?? OPEN_ACCESS
   return [
     ['json-body', (fastify) => { registerJsonBodyParser(fastify, MONEY_FIELDS) }],
     ['validation', (fastify) => { registerValidation(fastify, VALIDATION_KEYWORDS) }],
@@ -112,8 +113,8 @@ export function appParts(options: AppOptions): AppPart[] {
     ['create-limit', (fastify) => fastify.register(createLimit, { perMinute: options.rateLimitCreates ?? 0 })],
     ['database', (fastify) => fastify.register(database, { mongodbUri: options.mongodbUri, operationTimeoutMs: options.dbOperationTimeoutMs })],
     // After the database, which keeps the sign-in state; before the routes, which name its guards.
-    ['access', (fastify) => fastify.register(access, { access: options.access ?? OPEN_ACCESS, signinLimits: options.signinLimits, sweepEveryMs: options.signinSweepEveryMs })],
-    ['cors', (fastify) => fastify.register(corsForTheApi, { origins: (options.access ?? OPEN_ACCESS).corsOrigins })],
+    ['access', (fastify) => fastify.register(accessGuards, { access, sweepEveryMs: options.signinSweepEveryMs })],
+    ['cors', (fastify) => fastify.register(corsForTheApi, { origins: access.corsOrigins })],
     ['items-repository', (fastify) => fastify.register(itemsRepository)],
     ['read-cache', (fastify) => fastify.register(readCache, { maxBytes: options.readCacheBytes ?? READ_CACHE_DEFAULT_MB * 2 ** 20 })],
     ['docs', (fastify) => fastify.register(docs)],
@@ -131,8 +132,9 @@ export function appParts(options: AppOptions): AppPart[] {
         prefersHtml(request) ? sendHtml(reply, 404, notFoundPage(fastify.account(request, reply))) : reply.code(404).send({ detail: 'Not Found' }),
       )
     }],
-    // Routes last, after the docs plugin (so /docs lists them) and the access plugin (whose guards they name).
+    // Routes last: after docs (so /docs lists them), errors (whose handlers they use) and access (whose guards they name).
     ['health-routes', (fastify) => fastify.register(healthRoutes)],
+    ['signin-routes', (fastify) => fastify.register(signinRoutes, { access, limits: options.signinLimits })],
     ['metrics-route', (fastify) => fastify.register(metricsRoute)],
     ['item-routes', (fastify) => fastify.register(itemRoutes)],
     ['form-routes', (fastify) => fastify.register(formRoutes)],

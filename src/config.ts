@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { Type, type Static, type TStringOptions } from 'typebox'
 import type { AccessConfig, ApiKey } from './auth/access.js'
-import { EDITOR_NAME, nameKey, parseHash, type Editor } from './auth/passwords.js'
+import { EDITOR_NAME, EDITOR_NAME_RULE, nameKey, parseHash, type Editor } from './auth/passwords.js'
 import { READ_CACHE_DEFAULT_MB } from './items/read-cache.js'
 import { loadLimitsFor } from './plugins/load-limits.js'
 
@@ -186,7 +186,7 @@ function readEditors(path: string, read: ReadFile): Editor[] {
     const at = line.indexOf(':')
     const name = at === -1 ? '' : line.slice(0, at).normalize('NFC')
     const where = `EDITORS_FILE: line ${index + 1}`
-    if (!EDITOR_NAME.test(name)) throw new ConfigError(`${where} must be name:hash, with a name of letters, digits, ".", "_" and "-" (up to 64 characters)`)
+    if (!EDITOR_NAME.test(name)) throw new ConfigError(`${where} must be name:hash, with a name of ${EDITOR_NAME_RULE}`)
     const hash = parseHash(line.slice(at + 1))
     if (typeof hash === 'string') throw new ConfigError(`EDITORS_FILE: the hash of "${name}" on line ${index + 1} ${hash}`)
     if (editors.some((editor) => nameKey(editor.name) === nameKey(name))) throw new ConfigError(`EDITORS_FILE: "${name}" is listed twice (names are compared without case)`)

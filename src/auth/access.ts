@@ -12,7 +12,6 @@ import { hkdfSync } from 'node:crypto'
 import { HttpError } from '../http/errors.js'
 import type { Account } from '../views/account.js'
 import { fingerprint, type Editor } from './passwords.js'
-import signinRoutes, { type SigninLimits } from './signin-routes.js'
 import signinStore from './signin-store.js'
 
 export type ApiKey = { label: string; key: string }
@@ -38,6 +37,11 @@ export const OPEN_ACCESS: AccessConfig = { apiKeys: [], editors: [], sessionSecr
 
 export function writesClosed(access: AccessConfig): boolean {
   return access.apiKeys.length > 0 || access.editors.length > 0
+}
+
+/** Editors can sign in: there are some, and a secret for their session cookie. */
+export function hasSessions(access: AccessConfig): boolean {
+  return access.editors.length > 0 && access.sessionSecret !== undefined
 }
 
 declare module 'fastify' {
@@ -71,8 +75,7 @@ declare module '@fastify/secure-session' {
   }
 }
 
-export const SESSION_COOKIE = 'item-store-session'
-export const FORM_SIGNIN_PATH = '/signin?next=/'
+const SESSION_COOKIE = 'item-store-session'
 
 const NO_KEY =
   'Creating items needs an API key: send Authorization: Bearer <key> with one of this server’s keys. The key was missing or not accepted; nothing was stored'
@@ -81,8 +84,8 @@ const NO_KEYS = 'Creating items through the JSON API needs an API key, and this 
 const NO_TOKEN = 'The metrics need the metrics token: send Authorization: Bearer <METRICS_TOKEN>'
 const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`
 
-export default fp<{ access: AccessConfig; signinLimits?: Partial<SigninLimits>; sweepEveryMs?: number }>(
-  async function access(fastify, { access, signinLimits, sweepEveryMs }) {
+export default fp<{ access: AccessConfig; sweepEveryMs?: number }>(
+  async function access(fastify, { access, sweepEveryMs }) {
     const closed = writesClosed(access)
     const { apiKeys, editors, metricsToken } = access
     fastify.decorateRequest('createdBy', null)
@@ -126,7 +129,7 @@ export default fp<{ access: AccessConfig; signinLimits?: Partial<SigninLimits>; 
     fastify.decorate('requireApiKey', closed ? keyGuard : pass)
     fastify.decorate('requireMetricsToken', metricsToken === undefined ? pass : bearer([metricsToken], NO_TOKEN))
 
-    const sessions = editors.length > 0 && access.sessionSecret !== undefined
+    const sessions = hasSessions(access)
     if (sessions) {
       await fastify.register(signinStore, { sweepEveryMs })
       await fastify.register(cookie)
@@ -154,7 +157,7 @@ export default fp<{ access: AccessConfig; signinLimits?: Partial<SigninLimits>; 
       if (editor === undefined || (await fastify.signinStore.isRevoked(editor.sid))) {
         // A page asked for comes back after the sign-in; a form sent goes back to the form.
         const page = request.method === 'GET' ? request.routeOptions.url : undefined
-        return reply.redirect(page === undefined || page === '/' ? FORM_SIGNIN_PATH : `/signin?next=${encodeURIComponent(page)}`, 303)
+        return reply.redirect(`/signin?next=${page === undefined || page === '/' ? '/' : encodeURIComponent(page)}`, 303)
       }
       writer(request, reply, `editor:${editor.name}`)
     })
@@ -170,8 +173,6 @@ export default fp<{ access: AccessConfig; signinLimits?: Partial<SigninLimits>; 
       void reply.header('cache-control', 'private, no-store')
       return { name: editor.name, csrfToken: reply.generateCsrf() }
     })
-
-    if (closed) await fastify.register(signinRoutes, { editors, sessions, sessionSeconds: access.sessionSeconds, limits: signinLimits })
   },
   { name: 'access', dependencies: ['database'] },
 )

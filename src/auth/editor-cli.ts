@@ -4,9 +4,9 @@
 import { appendFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { Writable } from 'node:stream'
-import { EDITOR_NAME, hashPassword } from './passwords.js'
+import { EDITOR_NAME, EDITOR_NAME_RULE, hashPassword } from './passwords.js'
 
-export const MIN_PASSWORD_LENGTH = 12
+const MIN_PASSWORD_LENGTH = 12
 const USAGE = 'usage: npm run -s editor -- add <name> [--file <path>]   (the password is asked for, or read as one line from standard input)'
 
 class CliError extends Error {
@@ -48,15 +48,13 @@ async function readPassword(): Promise<string> {
 }
 
 /** The EDITORS_FILE line, and the file to append it to when --file names one. */
-export async function main(args: string[]): Promise<{ line: string; file: string | undefined }> {
+async function main(args: string[]): Promise<{ line: string; file: string | undefined }> {
   const [command, name, option, file, ...rest] = args
   if (command !== 'add' || name === undefined || (option !== undefined && (option !== '--file' || file === undefined)) || rest.length > 0) {
     throw new CliError(USAGE, 2)
   }
   const normalized = name.normalize('NFC')
-  if (!EDITOR_NAME.test(normalized)) {
-    throw new CliError(`"${name}" cannot be an editor's name: use letters, digits, ".", "_" and "-" (up to 64 characters)`, 2)
-  }
+  if (!EDITOR_NAME.test(normalized)) throw new CliError(`"${name}" cannot be an editor's name: use ${EDITOR_NAME_RULE}`, 2)
   const password = await readPassword()
   if (Array.from(password).length < MIN_PASSWORD_LENGTH) {
     throw new CliError(`the password must be at least ${MIN_PASSWORD_LENGTH} characters; nothing was written`, 1)

@@ -8,16 +8,19 @@ import { E_TIMEOUT, Mutex, withTimeout } from 'async-mutex'
 import { HttpError } from '../http/errors.js'
 
 // An editor's name, the other half of an EDITORS_FILE line: shown in the page header and logged, so a plain word.
+export const EDITOR_NAME_MAX = 64
 export const EDITOR_NAME = /^[\p{L}\p{N}][\p{L}\p{N}._-]{0,63}$/u
+/** EDITOR_NAME in words, for the messages that refuse a name. */
+export const EDITOR_NAME_RULE = `letters, digits, ".", "_" and "-" (up to ${EDITOR_NAME_MAX} characters)`
 
 /** The name as sign-in looks it up and counts attempts at it, and as EDITORS_FILE may list it once: trimmed, NFKC, case-folded. */
 export function nameKey(name: string): string {
   return name.normalize('NFKC').trim().toUpperCase().toLowerCase()
 }
 
-export const SCRYPT_DEFAULTS = { ln: 15, r: 8, p: 3 } as const
+const SCRYPT_DEFAULTS = { ln: 15, r: 8, p: 3 } as const
 /** The most memory one hash may take (scrypt needs 128 × 2^ln × r bytes); docs/security.md. */
-export const HASH_MEMORY_CAP = 64 * 2 ** 20
+const HASH_MEMORY_CAP = 64 * 2 ** 20
 const LIMITS = { ln: [14, 20], r: [1, 32], p: [1, 16] } as const
 // One hash at a time: each holds up to HASH_MEMORY_CAP outside the heap, and libuv would run four at once.
 const WAITING_MAX = 4

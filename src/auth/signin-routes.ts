@@ -1,4 +1,4 @@
-// GET /signin, POST /signin and POST /signout. Attempts are counted in MongoDB (signin-store.ts), so every
+// GET /signin, POST /signin and POST /signout, while writes are closed. Attempts are counted in MongoDB (signin-store.ts), so every
 // instance shares one limit: per address (before the body is read), per name from one address, and a bounded
 // slow-down per name from anywhere, so a stranger cannot lock an editor out (docs/security.md).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
@@ -7,11 +7,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { requireContentType } from '../http/content-type.js'
 import { HttpError, sendError } from '../http/errors.js'
 import { formField } from '../http/form-body.js'
-import { htmlAnswer, sendHtml } from '../http/html-reply.js'
+import { htmlAnswer, safeNext, sendHtml } from '../http/html-reply.js'
 import { signinErrorPages, signinPage, signinUnavailablePage, type SigninView } from '../views/signin-page.js'
 import { visibleText } from '../views/visible-text.js'
-import type { Editor } from './passwords.js'
-import { fingerprint, nameKey, passwordChecker } from './passwords.js'
+import { hasSessions, writesClosed, type AccessConfig } from './access.js'
+import { EDITOR_NAME_MAX, fingerprint, nameKey, passwordChecker } from './passwords.js'
 
 export interface SigninLimits {
   perAddress: number
@@ -23,25 +23,15 @@ export interface SigninLimits {
 
 const DEFAULT_LIMITS: SigninLimits = { perAddress: 30, perNameAndAddress: 10, perNameBeforeSlowing: 10, windowMs: 10 * 60_000 }
 const [SLOW_STEP_MS, SLOW_MAX_MS] = [250, 3_000]
-// The editor-name rule's length (EDITOR_NAME): a longer name is refused before it is counted or hashed.
-const NAME_MAX = 64
 const FORM = 'application/x-www-form-urlencoded'
 
-/** Where to go after signing in: a path on this site (never //host or /\host), what is not printable ASCII percent-encoded. */
-export function safeNext(raw: unknown): string {
-  if (typeof raw !== 'string' || raw.length > 2048 || !/^\/(?![/\\])/.test(raw)) return '/'
-  try {
-    return raw.replace(/[^\x21-\x7e]+/g, encodeURIComponent)
-  } catch {
-    return '/'
-  }
-}
+type Options = { access: AccessConfig; limits?: Partial<SigninLimits> | undefined }
 
-type Options = { editors: Editor[]; sessions: boolean; sessionSeconds: number; limits?: Partial<SigninLimits> | undefined }
-
-const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, sessions, sessionSeconds, limits }) => {
+const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { access, limits }) => {
+  if (!writesClosed(access)) return
+  const { editors, sessionSeconds } = access
   const page = { tags: ['sign-in'], produces: ['text/html'] }
-  if (!sessions) {
+  if (!hasSessions(access)) {
     const schema = { ...page, summary: 'Says that nobody can sign in here: no editors are set up', response: { 200: htmlAnswer('The notice') } }
     fastify.get('/signin', { schema }, (_request, reply) => sendHtml(reply, 200, signinUnavailablePage()))
     return
@@ -50,9 +40,9 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, ses
   const byKey = new Map(editors.map((editor) => [nameKey(editor.name), editor]))
   const check = await passwordChecker(editors.map((editor) => editor.hash))
 
-  async function limit(reply: FastifyReply, key: string, max: number, what: string): Promise<number> {
+  async function limit(reply: FastifyReply, key: string, max: number, what: string): Promise<void> {
     const { count, leftMs } = await fastify.signinStore.count(key, windowMs)
-    if (count <= max) return count
+    if (count <= max) return
     const minutes = Math.max(1, Math.ceil(leftMs / 60_000))
     void reply.header('retry-after', Math.max(1, Math.ceil(leftMs / 1000)))
     throw new HttpError(429, `Too many sign-in attempts ${what}; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`)
@@ -89,7 +79,7 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, ses
       errorHandler: answerErrors('Not signed in'),
       schema: form('Sign in: starts a session (an encrypted, HttpOnly, SameSite=Lax cookie)', {
         303: { description: 'Signed in: to `next`, a path on this site (/ by default)' },
-        422: htmlAnswer('A blank field, a name over 64 characters, or a wrong name or password (one message for both)'),
+        422: htmlAnswer(`A blank field, a name over ${EDITOR_NAME_MAX} characters, or a wrong name or password (one message for both)`),
         429: htmlAnswer(`Over ${perAddress} attempts from one address, or ${perNameAndAddress} at one name from one address, in ${windowMs / 60_000} minutes`),
         503: htmlAnswer('Too many sign-ins are being checked, or the database does not answer; Retry-After says when to try again'),
       }),
@@ -97,13 +87,14 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { editors, ses
     async (request, reply) => {
       const name = formField(request.body, 'name').trim().normalize('NFC')
       const password = formField(request.body, 'password')
-      const shown = Array.from(name).slice(0, NAME_MAX).join('')
+      // A name longer than any editor's is refused before it is counted or hashed.
+      const shown = Array.from(name).slice(0, EDITOR_NAME_MAX).join('')
       const refuse = (problems: SigninView['problems']): FastifyReply => {
         request.log.info({ name: visibleText(shown) }, 'sign-in refused')
         return sendHtml(reply, 422, view(request, reply, { name: shown, problems }))
       }
       if (name === '' || password === '') return refuse({ ...(name === '' && { name: 'Enter your name' }), ...(password === '' && { password: 'Enter your password' }) })
-      if (shown !== name) return refuse({ name: `Editor names are at most ${NAME_MAX} characters` })
+      if (shown !== name) return refuse({ name: `Editor names are at most ${EDITOR_NAME_MAX} characters` })
       const key = nameKey(name)
       await limit(reply, `name:${key}|${request.ip}`, perNameAndAddress, 'for that name from your address')
       const { count } = await fastify.signinStore.count(`name:${key}`, windowMs)

@@ -1,6 +1,7 @@
 // Sign-in state that every instance shares and a restart keeps: attempt counters and revoked sessions, in
 // MongoDB, each record with an expiry. A TTL index removes expired records where the server has one; FerretDB
 // 1.24 refuses TTL indexes, so there a sweep does. Nothing here grows the process's memory.
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Schema } from 'mongoose'
 import { HttpError } from '../http/errors.js'
@@ -12,57 +13,56 @@ const attemptSchema = new Schema({ ...record, count: { type: Number, required: t
 const revokedSchema = new Schema(record, { ...options, collection: 'revoked_sessions' })
 for (const schema of [attemptSchema, revokedSchema]) schema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 })
 
-export interface SigninStore {
-  /** Counts one attempt under `key` in the current window; the attempts so far in it and the ms it has left. */
-  count(key: string, windowMs: number): Promise<{ count: number; leftMs: number }>
-  revoke(sessionId: string, expiresAt: Date): Promise<void>
-  isRevoked(sessionId: string): Promise<boolean>
-}
-
 declare module 'fastify' {
   interface FastifyInstance {
-    signinStore: SigninStore
+    signinStore: ReturnType<typeof store>
   }
 }
 
 const UNAVAILABLE = 'Signing in needs the database, which is not answering; try again shortly'
 
+/** The store, on the app's database connection; its type is fastify.signinStore's. */
+function store(fastify: FastifyInstance, sweepEveryMs: number) {
+  const { connection, operationTimeoutMs } = fastify.db
+  const Attempts = connection.model('SigninAttempt', attemptSchema)
+  const Revoked = connection.model('RevokedSession', revokedSchema)
+  const bounded = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await withTimeout(call(), operationTimeoutMs)
+    } catch (err) {
+      fastify.log.warn({ err }, 'sign-in state unavailable')
+      throw new HttpError(503, UNAVAILABLE, { cause: err })
+    }
+  }
+
+  fastify.db.expireRecords([Attempts, Revoked], sweepEveryMs, 'sign-in state')
+
+  const increment = (id: string, expiresAt: Date) =>
+    Attempts.findOneAndUpdate({ _id: id }, { $inc: { count: 1 }, $setOnInsert: { expiresAt } }, { upsert: true, returnDocument: 'after' }).lean().exec()
+
+  return {
+    /** Counts one attempt under `key` in the current window; the attempts so far in it and the ms it has left. */
+    async count(key: string, windowMs: number) {
+      // Fixed windows: a record per key and window, so an expired one is never read even before it is removed.
+      const window = Math.floor(Date.now() / windowMs)
+      const expiresAt = new Date((window + 1) * windowMs)
+      const id = `${key}@${window}`
+      // Two first attempts at once: one upsert inserts, the other meets its key and increments.
+      const counted = await bounded(() => increment(id, expiresAt).catch((err: unknown) => (isDuplicateKey(err) ? increment(id, expiresAt) : Promise.reject(err as Error))))
+      return { count: counted.count, leftMs: expiresAt.getTime() - Date.now() }
+    },
+    async revoke(sessionId: string, expiresAt: Date) {
+      await bounded(() => Revoked.updateOne({ _id: sessionId }, { $set: { expiresAt } }, { upsert: true }).exec())
+    },
+    async isRevoked(sessionId: string) {
+      return (await bounded(() => Revoked.exists({ _id: sessionId }).exec())) !== null
+    },
+  }
+}
+
 export default fp<{ sweepEveryMs?: number }>(
   function signinStore(fastify, { sweepEveryMs = 60_000 }, done) {
-    const { connection, operationTimeoutMs } = fastify.db
-    const Attempts = connection.model('SigninAttempt', attemptSchema)
-    const Revoked = connection.model('RevokedSession', revokedSchema)
-    const bounded = async <T>(call: () => Promise<T>): Promise<T> => {
-      try {
-        return await withTimeout(call(), operationTimeoutMs)
-      } catch (err) {
-        fastify.log.warn({ err }, 'sign-in state unavailable')
-        throw new HttpError(503, UNAVAILABLE, { cause: err })
-      }
-    }
-
-    fastify.db.expireRecords([Attempts, Revoked], sweepEveryMs, 'sign-in state')
-
-    const increment = (id: string, expiresAt: Date) =>
-      Attempts.findOneAndUpdate({ _id: id }, { $inc: { count: 1 }, $setOnInsert: { expiresAt } }, { upsert: true, returnDocument: 'after' }).lean().exec()
-
-    fastify.decorate<SigninStore>('signinStore', {
-      async count(key, windowMs) {
-        // Fixed windows: a record per key and window, so an expired one is never read even before it is removed.
-        const window = Math.floor(Date.now() / windowMs)
-        const expiresAt = new Date((window + 1) * windowMs)
-        const id = `${key}@${window}`
-        // Two first attempts at once: one upsert inserts, the other meets its key and increments.
-        const counted = await bounded(() => increment(id, expiresAt).catch((err: unknown) => (isDuplicateKey(err) ? increment(id, expiresAt) : Promise.reject(err as Error))))
-        return { count: counted.count, leftMs: expiresAt.getTime() - Date.now() }
-      },
-      async revoke(sessionId, expiresAt) {
-        await bounded(() => Revoked.updateOne({ _id: sessionId }, { $set: { expiresAt } }, { upsert: true }).exec())
-      },
-      async isRevoked(sessionId) {
-        return (await bounded(() => Revoked.exists({ _id: sessionId }).exec())) !== null
-      },
-    })
+    fastify.decorate('signinStore', store(fastify, sweepEveryMs))
     done()
   },
   { name: 'signin-store', dependencies: ['database'] },
