@@ -134,8 +134,6 @@ export default fp(
     // (the schema's option) makes a call while never connected fail at once, unsent.
     const findOne = (filter: Record<string, unknown>, projection: Record<string, 1>): Promise<ReadDocument | null> =>
       Items.findOne(filter, projection).lean<ReadDocument>().exec()
-    // The model's collection (with the schema's bufferCommands: false), typed for our documents: its _id is the name.
-    const insertOne = (doc: NewDocument): Promise<unknown> => (Items.collection as unknown as mongo.Collection<NewDocument>).insertOne(doc)
     // Indexes, then the item keys migration, in the background once connected.
     const tasks = startItemTasks(connection, Items, fastify.log)
     fastify.addHook('preClose', (hookDone) => {
@@ -164,23 +162,11 @@ export default fp(
     }
 
     /**
-     * One insert of `docs` (unordered), lean (checked before, see createMany): per document undefined when stored,
+     * One unordered insert of `docs`, lean (checked before, see createMany): per document undefined when stored,
      * or the write error that refused it. Throws when the command as a whole failed (never sent, or sent and
      * unanswered).
      */
     async function insertDocs(docs: NewDocument[]): Promise<unknown[]> {
-      const [only] = docs
-      // One document (every single create): the collection's insertOne, not the driver's bulk write that
-      // insertMany builds for any number of documents (docs/performance.md).
-      if (docs.length === 1 && only !== undefined) {
-        try {
-          await insertOne(only)
-          return [undefined]
-        } catch (err) {
-          if (isDuplicateKey(err)) return [err]
-          throw err
-        }
-      }
       type Reported = { insertedCount?: number; writeErrors?: unknown; errorResponse?: unknown }
       let reported: Reported
       try {
