@@ -4,7 +4,7 @@
 import fp from 'fastify-plugin'
 import mongoose, { mongo } from 'mongoose'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isDuplicateKey, SENT_CALL_MAX_MS, withTimeout } from '../plugins/database.js'
+import { isDuplicateKey, LONG_READ_MAX_MS, withTimeout } from '../plugins/database.js'
 import { DatabaseUnavailableError, DuplicateItemError, WriteOutcomeUnknownError } from './errors.js'
 import { countBeforeFilter, matchFilter, pageQuery, type FindFilter, type Position, type SortOrder } from './find.js'
 import { itemKeys, type ItemKeys } from './item-keys.js'
@@ -114,7 +114,7 @@ const CONFIRM_RETRY_MS = 250
  * The bound on the reads that settle a batch's taken names. FerretDB's SQLite backend answers `$in` by
  * decoding the whole collection: 5-9 s at 100 000 items on a 2-core machine (docs/performance.md).
  */
-export const BATCH_READ_MS = SENT_CALL_MAX_MS - 5_000
+export const BATCH_READ_MS = LONG_READ_MAX_MS - 5_000
 /** Documents per round trip of all(): a few hundred kilobytes at most. */
 const ALL_BATCH_SIZE = 500
 
@@ -202,7 +202,11 @@ export default fp(
       const docs =
         values.length === 1 && only !== undefined
           ? await run('find', async () => [await findOne({ [field]: only }, projection)].filter((doc): doc is ReadDocument => doc !== null))
-          : await run('find', () => Items.find({ [field]: { $gte: low, $lte: high, $in: values } }, projection).lean<ReadDocument[]>().exec(), BATCH_READ_MS)
+          : await run('find', async () => {
+              // Its own connection: the main one drops a call unanswered for 10 s (src/plugins/database.ts).
+              const LongReads = itemModel(await fastify.db.longReads())
+              return LongReads.find({ [field]: { $gte: low, $lte: high, $in: values } }, projection).lean<ReadDocument[]>().exec()
+            }, BATCH_READ_MS)
       return new Map(docs.map((doc) => [doc[field], doc]))
     }
 

@@ -18,6 +18,8 @@ interface Expiring {
 
 interface Database {
   connection: Connection
+  /** A small connection of its own for reads that may take a minute, opened on first use (again after a failure). */
+  longReads(): Promise<Connection>
   operationTimeoutMs: number
   /** Answers when the database replies to a ping within the operation timeout. */
   ping(): Promise<boolean>
@@ -41,12 +43,13 @@ declare module 'fastify' {
 
 const RETRY_MIN_MS = 250
 const RETRY_MAX_MS = 5_000
+/** How long a call the server took may go unanswered before its connection is dropped (clearing the pool). */
+const SENT_CALL_MAX_MS = 10_000
 /**
- * How long a call the server took may go unanswered before its connection is dropped. Every call also has a
- * shorter bound of its own; this is above the longest, a batch read that FerretDB answers by decoding the
- * whole collection (src/items/repository.ts). A drop clears the pool, failing every call on it.
+ * The same for the long reads' own connection: above their bound, since FerretDB answers a batch read by
+ * decoding the whole collection (src/items/repository.ts). Kept apart so that the main pool keeps the short one.
  */
-export const SENT_CALL_MAX_MS = 65_000
+export const LONG_READ_MAX_MS = 65_000
 // Server error codes.
 const NAMESPACE_NOT_FOUND = 26
 const NAMESPACE_EXISTS = 48
@@ -194,13 +197,25 @@ export default fp<DatabaseOptions>(
       )
     }
 
-    fastify.decorate('db', { connection, operationTimeoutMs, ping, applyValidator, expireRecords })
+    let longReadConnection: Promise<Connection> | undefined
+    function longReads(): Promise<Connection> {
+      longReadConnection ??= mongoose
+        .createConnection(options.mongodbUri, { ...connectOptions, socketTimeoutMS: LONG_READ_MAX_MS, maxPoolSize: 2 })
+        .asPromise()
+        .catch((err: unknown) => {
+          longReadConnection = undefined
+          throw err
+        })
+      return longReadConnection
+    }
+
+    fastify.decorate('db', { connection, longReads, operationTimeoutMs, ping, applyValidator, expireRecords })
 
     fastify.addHook('onClose', async () => {
       clearInterval(sweep)
       closing.abort()
       await connecting
-      await connection.close()
+      await Promise.all([connection.close(), longReadConnection?.then((long) => long.close()).catch(() => undefined)])
     })
   },
   { name: 'database', dependencies: ['metrics'] },
