@@ -195,14 +195,14 @@ export default fp(
     async function readBy(field: '_id' | 'nameKey', values: string[]): Promise<Map<unknown, ReadDocument>> {
       const projection: Record<string, 1> = { ...READ_PROJECTION, nameKey: 1, writeToken: 1 }
       const [only] = values
-      // The range adds nothing on MongoDB (the $in's index bounds lie within it), but FerretDB, which tests
-      // every document, then skips the $in test outside it: a file's names in order cost one scan per batch.
-      const low = values.reduce((a, b) => (codePointLess(b, a) ? b : a))
-      const high = values.reduce((a, b) => (codePointLess(a, b) ? b : a))
       const docs =
         values.length === 1 && only !== undefined
           ? await run('find', async () => [await findOne({ [field]: only }, projection)].filter((doc): doc is ReadDocument => doc !== null))
           : await run('find', async () => {
+              // The range adds nothing on MongoDB (the $in's index bounds lie within it), but FerretDB, which tests
+              // every document, then skips the $in test outside it: a file's names in order cost one scan per batch.
+              const low = values.reduce((a, b) => (codePointLess(b, a) ? b : a))
+              const high = values.reduce((a, b) => (codePointLess(a, b) ? b : a))
               // Its own connection: the main one drops a call unanswered for 10 s (src/plugins/database.ts).
               const LongReads = itemModel(await fastify.db.longReads())
               return LongReads.find({ [field]: { $gte: low, $lte: high, $in: values } }, projection).lean<ReadDocument[]>().exec()
