@@ -1,11 +1,9 @@
 // The whole service in this process, listening on a free loopback port, for tests over real HTTP. With a
 // driver connection to the same database, so a test can check what was stored.
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
-import mongoose from 'mongoose'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { buildApp, type AppOptions } from '../src/app.js'
 import { waitUntilReady } from './http.js'
-import { openItems, type ItemsCollection } from './items.js'
+import { dropDatabase, openItems, type ItemsCollection } from './items.js'
 
 export interface RunningApp {
   app: FastifyInstance
@@ -41,14 +39,11 @@ export async function startApp(options: AppOptions, { waitForReady = true, fasti
     mongodbUri: options.mongodbUri,
     items: () => (items ??= openItems(options.mongodbUri)),
     async close() {
-      // Leave no test database behind; a database that is down is not an error here.
-      const opened = await items?.catch(() => undefined)
-      await opened?.client.close().catch(() => undefined)
-      // The app's start tasks (indexes, the item keys migration) write to the database once connected: let them
-      // finish first, or they would make it again after the drop. Bounded: a test may have frozen the database.
-      if (app.db.connection.readyState === mongoose.ConnectionStates.connected) await Promise.race([app.items.started(), sleep(15_000)])
-      await app.db.connection.dropDatabase().catch(() => undefined)
+      // The app first: closing stops its start tasks (indexes, the item keys migration) and waits for requests
+      // in flight, so nothing of it writes after the drop and makes the database again.
       await app.close()
+      const opened = await items?.catch(() => undefined)
+      await dropDatabase(options.mongodbUri, opened?.client)
     },
   }
 }

@@ -1,6 +1,6 @@
 // A direct look at the items collection with the driver (int64 kept as Long, so an int64 can be told
 // from a double). The document's shape is the one declared in src/items/stored-item.ts.
-import { type Collection, type Long, MongoClient } from 'mongodb'
+import { type Collection, type Long, MongoClient, MongoNetworkError, MongoServerSelectionError } from 'mongodb'
 import type { StoredItem as Declared } from '../src/items/stored-item.js'
 
 /**
@@ -38,8 +38,23 @@ export async function openItems(mongodbUri: string): Promise<ItemsCollection> {
       return prices
     },
     async dropAndClose() {
-      await client.db().dropDatabase().catch(() => undefined)
-      await client.close()
+      await dropDatabase(mongodbUri, client)
     },
+  }
+}
+
+/**
+ * Drops the database named in `mongodbUri` (a test's own) and closes `client`, or a client of its own. A server
+ * that cannot be reached (a test stopped it) is not an error here; any other failure is, rather than a
+ * database left behind for the run's end to find.
+ */
+export async function dropDatabase(mongodbUri: string, client?: MongoClient): Promise<void> {
+  const own = client ?? new MongoClient(mongodbUri, { serverSelectionTimeoutMS: 3_000, socketTimeoutMS: 30_000 })
+  try {
+    await own.db().dropDatabase()
+  } catch (err) {
+    if (!(err instanceof MongoServerSelectionError || err instanceof MongoNetworkError)) throw err
+  } finally {
+    await own.close().catch(() => undefined)
   }
 }

@@ -1,8 +1,10 @@
 // Proves the test harness reaches a real MongoDB-protocol server and that the server behaves the way the
 // service relies on: duplicate keys give code 11000 and int64 values (money in hundredths) stay exact.
+import { request } from 'node:http'
 import { Long, MongoClient, MongoServerError } from 'mongodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { testDbUri } from '../setup/test-app.js'
+import { CSV_TYPE, generatedCsv } from '../../harness/transfer.js'
+import { serverUri, startTestApp, testDbUri } from '../setup/test-app.js'
 
 describe('test database harness', () => {
   let client: MongoClient
@@ -55,5 +57,30 @@ describe('test database harness', () => {
     expect(back?.priceCents.toString()).toBe('999999999999999')
     // Stored as int64, not double: $type 'long' finds it.
     expect(await money.countDocuments({ priceCents: { $type: 'long' } })).toBe(1)
+  })
+})
+
+describe('a test app closing', () => {
+  it('leaves its database dropped, even with an import still writing when it closes', async () => {
+    const running = await startTestApp('harness_close')
+    const { hostname, port } = new URL(running.baseUrl)
+    // The answer's head comes after the first batch; the rest of the file is still being stored when close() runs.
+    const answered = new Promise<void>((resolve, reject) => {
+      const req = request({ host: hostname, port, method: 'POST', path: '/import/items', headers: CSV_TYPE }, (res) => {
+        res.resume()
+        resolve()
+      })
+      req.on('error', reject)
+      req.end(generatedCsv(5_000))
+    })
+    await answered
+    await running.close()
+    const client = new MongoClient(serverUri(), { serverSelectionTimeoutMS: 5_000 })
+    try {
+      const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true })
+      expect(databases.map((db) => db.name)).not.toContain(new URL(running.mongodbUri).pathname.slice(1))
+    } finally {
+      await client.close()
+    }
   })
 })
