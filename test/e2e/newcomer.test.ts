@@ -187,7 +187,8 @@ describe('for keyboards, screen readers and axe-core', () => {
     expect(focused?.text, label).toBe('Skip to content')
     expect(focused?.top, label).toBeGreaterThanOrEqual(0)
     await page.keyboard.press('Enter')
-    expect(page.url(), label).toMatch(/#main$/)
+    // The page's URL reaches the test after the key press returns: wait for it.
+    await expect.poll(() => page.url(), { message: label, timeout: 30_000 }).toMatch(/#main$/)
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => document.activeElement?.closest('header') === null), label).toBe(true)
     const marked = await page.locator('nav[aria-label="Site"] a[aria-current="page"]').allInnerTexts()
