@@ -12,7 +12,7 @@ import { hkdfSync } from 'node:crypto'
 import { HttpError } from '../http/errors.js'
 import type { Account } from '../views/account.js'
 import { fingerprint, type Editor } from './passwords.js'
-import signinStore from './signin-store.js'
+import { signinStore } from './signin-store.js'
 
 export type ApiKey = { label: string; key: string }
 
@@ -58,6 +58,8 @@ declare module 'fastify' {
     account(request: FastifyRequest, reply: FastifyReply): Account
     /** Which guards check anything, for /docs. */
     guarded: { writes: boolean; metrics: boolean }
+    /** Attempt counters and revoked sessions, while editors can sign in. */
+    signinStore: ReturnType<typeof signinStore>
   }
   interface FastifyRequest {
     /** Who is creating: `key:<label>` or `editor:<name>`; null while writes are open. */
@@ -131,7 +133,7 @@ export default fp<{ access: AccessConfig; sweepEveryMs?: number }>(
 
     const sessions = hasSessions(access)
     if (sessions) {
-      await fastify.register(signinStore, { sweepEveryMs })
+      fastify.decorate('signinStore', signinStore(fastify, sweepEveryMs))
       await fastify.register(cookie)
       await fastify.register(secureSession, {
         // SESSION_SECRET is random already, so HKDF suffices; the library's `secret` option runs a 256 MiB password hash.
