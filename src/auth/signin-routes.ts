@@ -38,7 +38,7 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { access, limi
   }
   const { perAddress, perNameAndAddress, perNameBeforeSlowing, windowMs } = { ...DEFAULT_LIMITS, ...limits }
   const byKey = new Map(editors.map((editor) => [nameKey(editor.name), editor]))
-  const check = await passwordChecker(editors.map((editor) => editor.hash))
+  const check = passwordChecker(editors.map((editor) => editor.hash))
 
   async function limit(reply: FastifyReply, key: string, max: number, what: string): Promise<void> {
     const { count, leftMs } = await fastify.signinStore.count(key, windowMs)
