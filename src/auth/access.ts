@@ -16,30 +16,25 @@ import { signinStore } from './signin-store.js'
 
 export type ApiKey = { label: string; key: string }
 
-/** Who may write, as src/config.ts reads it from the environment with every other variable. */
-export interface AccessConfig {
+/** The default: writes are open to anyone who can reach the service. Its type is what src/config.ts reads from the environment. */
+export const OPEN_ACCESS = {
   /** Keys for POST /items/new/; several at once, so one can be rotated. */
-  apiKeys: ApiKey[]
-  /** People who may sign in and use the form. */
-  editors: Editor[]
+  apiKeys: [] as ApiKey[],
+  editors: [] as Editor[],
   /** Encrypts the session cookie; set whenever editors are. */
-  sessionSecret: string | undefined
-  /** How long a sign-in lasts. */
-  sessionSeconds: number
+  sessionSecret: undefined as string | undefined,
+  sessionSeconds: 8 * 3600,
   /** When set, GET /metrics needs it as a bearer token. */
-  metricsToken: string | undefined
+  metricsToken: undefined as string | undefined,
   /** Origins whose pages may call the JSON API from a browser. */
-  corsOrigins: string[]
+  corsOrigins: [] as string[],
 }
-
-/** Writes are open to anyone who can reach the service (the default). */
-export const OPEN_ACCESS: AccessConfig = { apiKeys: [], editors: [], sessionSecret: undefined, sessionSeconds: 8 * 3600, metricsToken: undefined, corsOrigins: [] }
+export type AccessConfig = typeof OPEN_ACCESS
 
 export function writesClosed(access: AccessConfig): boolean {
   return access.apiKeys.length > 0 || access.editors.length > 0
 }
 
-/** Editors can sign in: there are some, and a secret for their session cookie. */
 export function hasSessions(access: AccessConfig): boolean {
   return access.editors.length > 0 && access.sessionSecret !== undefined
 }
