@@ -72,13 +72,12 @@ declare module '@fastify/secure-session' {
   }
 }
 
-const SESSION_COOKIE = 'item-store-session'
-
-const NO_KEY =
-  'Creating items needs an API key: send Authorization: Bearer <key> with one of this server’s keys. The key was missing or not accepted; nothing was stored'
+const NO_KEY = 'Creating items needs an API key: send Authorization: Bearer <key> with one of this server’s keys. The key was missing or not accepted; nothing was stored'
 // Editors without keys close the JSON API too; no key can open it, so the answer says where writes go.
 const NO_KEYS = 'Creating items through the JSON API needs an API key, and this server has none (API_KEYS); people sign in at /signin and use the form. Nothing was stored'
 const NO_TOKEN = 'The metrics need the metrics token: send Authorization: Bearer <METRICS_TOKEN>'
+const OPEN_WARNING =
+  'writes are open: anyone who can reach this service can create items, through the JSON API and the form. To close them set API_KEYS (programs) and EDITORS_FILE with SESSION_SECRET (people); see docs/security.md'
 const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`
 
 export default fp<{ access: AccessConfig; sweepEveryMs?: number }>(
@@ -89,12 +88,7 @@ export default fp<{ access: AccessConfig; sweepEveryMs?: number }>(
     fastify.decorate('guarded', { writes: closed, metrics: metricsToken !== undefined })
     const labels = apiKeys.map(({ label }) => label)
     if (closed) fastify.log.info(`writes are closed: ${plural(labels.length, 'API key')} (${labels.join(', ') || 'none'}), ${plural(editors.length, 'editor')}`)
-    else {
-      fastify.log.warn(
-        'writes are open: anyone who can reach this service can create items, through the JSON API and the form. ' +
-          'To close them set API_KEYS (programs) and EDITORS_FILE with SESSION_SECRET (people); see docs/security.md',
-      )
-    }
+    else fastify.log.warn(OPEN_WARNING)
 
     /** Who is writing; the request's one access-log line names them too. */
     function writer(request: FastifyRequest, reply: FastifyReply, createdBy: string): void {
@@ -103,12 +97,11 @@ export default fp<{ access: AccessConfig; sweepEveryMs?: number }>(
     }
     // Each key compared in constant time (@fastify/bearer-auth); rfc6749: the scheme's case does not matter.
     await fastify.register(bearerAuth, { addHook: false, keys: [] })
-    const factory = fastify.verifyBearerAuthFactory
     const pass: onRequestHookHandler = (_request, _reply, done) => {
       done()
     }
     function bearer(keys: string[], detail: string, passed?: (request: FastifyRequest, reply: FastifyReply) => void): onRequestHookHandler {
-      const verify = factory?.({ keys, addHook: false, specCompliance: 'rfc6749', verifyErrorLogLevel: 'info' })
+      const verify = fastify.verifyBearerAuthFactory?.({ keys, addHook: false, specCompliance: 'rfc6749', verifyErrorLogLevel: 'info' })
       if (verify === undefined) throw new Error('@fastify/bearer-auth did not provide verifyBearerAuthFactory')
       return (request, reply, done) => {
         verify(request, reply, (err) => {
@@ -133,7 +126,7 @@ export default fp<{ access: AccessConfig; sweepEveryMs?: number }>(
       await fastify.register(secureSession, {
         // SESSION_SECRET is random already, so HKDF suffices; the library's `secret` option runs a 256 MiB password hash.
         key: Buffer.from(hkdfSync('sha256', access.sessionSecret ?? '', 'item-store', 'session cookie key', 32)),
-        cookieName: SESSION_COOKIE,
+        cookieName: 'item-store-session',
         expiry: access.sessionSeconds,
         // secure 'auto': Secure when the request came over https, directly or per a trusted proxy.
         cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: access.sessionSeconds },
@@ -159,7 +152,7 @@ export default fp<{ access: AccessConfig; sweepEveryMs?: number }>(
       writer(request, reply, `editor:${editor.name}`)
     })
     fastify.decorate('checkCsrf', function checkCsrf(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) {
-      if (closed && sessions) fastify.csrfProtection(request, reply, done)
+      if (sessions) fastify.csrfProtection(request, reply, done)
       else done()
     })
     fastify.decorate('account', function account(request: FastifyRequest, reply: FastifyReply): Account {
