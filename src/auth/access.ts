@@ -12,34 +12,29 @@ import { hkdfSync } from 'node:crypto'
 import { HttpError } from '../http/errors.js'
 import type { Account } from '../views/account.js'
 import { fingerprint, type Editor } from './passwords.js'
-import signinStore from './signin-store.js'
+import { signinStore } from './signin-store.js'
 
 export type ApiKey = { label: string; key: string }
 
-/** Who may write, as src/config.ts reads it from the environment with every other variable. */
-export interface AccessConfig {
+/** The default: writes are open to anyone who can reach the service. Its type is what src/config.ts reads from the environment. */
+export const OPEN_ACCESS = {
   /** Keys for POST /items/new/; several at once, so one can be rotated. */
-  apiKeys: ApiKey[]
-  /** People who may sign in and use the form. */
-  editors: Editor[]
+  apiKeys: [] as ApiKey[],
+  editors: [] as Editor[],
   /** Encrypts the session cookie; set whenever editors are. */
-  sessionSecret: string | undefined
-  /** How long a sign-in lasts. */
-  sessionSeconds: number
+  sessionSecret: undefined as string | undefined,
+  sessionSeconds: 8 * 3600,
   /** When set, GET /metrics needs it as a bearer token. */
-  metricsToken: string | undefined
+  metricsToken: undefined as string | undefined,
   /** Origins whose pages may call the JSON API from a browser. */
-  corsOrigins: string[]
+  corsOrigins: [] as string[],
 }
-
-/** Writes are open to anyone who can reach the service (the default). */
-export const OPEN_ACCESS: AccessConfig = { apiKeys: [], editors: [], sessionSecret: undefined, sessionSeconds: 8 * 3600, metricsToken: undefined, corsOrigins: [] }
+export type AccessConfig = typeof OPEN_ACCESS
 
 export function writesClosed(access: AccessConfig): boolean {
   return access.apiKeys.length > 0 || access.editors.length > 0
 }
 
-/** Editors can sign in: there are some, and a secret for their session cookie. */
 export function hasSessions(access: AccessConfig): boolean {
   return access.editors.length > 0 && access.sessionSecret !== undefined
 }
@@ -58,6 +53,8 @@ declare module 'fastify' {
     account(request: FastifyRequest, reply: FastifyReply): Account
     /** Which guards check anything, for /docs. */
     guarded: { writes: boolean; metrics: boolean }
+    /** Attempt counters and revoked sessions, while editors can sign in. */
+    signinStore: ReturnType<typeof signinStore>
   }
   interface FastifyRequest {
     /** Who is creating: `key:<label>` or `editor:<name>`; null while writes are open. */
@@ -75,13 +72,12 @@ declare module '@fastify/secure-session' {
   }
 }
 
-const SESSION_COOKIE = 'item-store-session'
-
-const NO_KEY =
-  'Creating items needs an API key: send Authorization: Bearer <key> with one of this server’s keys. The key was missing or not accepted; nothing was stored'
+const NO_KEY = 'Creating items needs an API key: send Authorization: Bearer <key> with one of this server’s keys. The key was missing or not accepted; nothing was stored'
 // Editors without keys close the JSON API too; no key can open it, so the answer says where writes go.
 const NO_KEYS = 'Creating items through the JSON API needs an API key, and this server has none (API_KEYS); people sign in at /signin and use the form. Nothing was stored'
 const NO_TOKEN = 'The metrics need the metrics token: send Authorization: Bearer <METRICS_TOKEN>'
+const OPEN_WARNING =
+  'writes are open: anyone who can reach this service can create items, through the JSON API and the form. To close them set API_KEYS (programs) and EDITORS_FILE with SESSION_SECRET (people); see docs/security.md'
 const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`
 
 export default fp<{ access: AccessConfig; sweepEveryMs?: number }>(
@@ -92,12 +88,7 @@ export default fp<{ access: AccessConfig; sweepEveryMs?: number }>(
     fastify.decorate('guarded', { writes: closed, metrics: metricsToken !== undefined })
     const labels = apiKeys.map(({ label }) => label)
     if (closed) fastify.log.info(`writes are closed: ${plural(labels.length, 'API key')} (${labels.join(', ') || 'none'}), ${plural(editors.length, 'editor')}`)
-    else {
-      fastify.log.warn(
-        'writes are open: anyone who can reach this service can create items, through the JSON API and the form. ' +
-          'To close them set API_KEYS (programs) and EDITORS_FILE with SESSION_SECRET (people); see docs/security.md',
-      )
-    }
+    else fastify.log.warn(OPEN_WARNING)
 
     /** Who is writing; the request's one access-log line names them too. */
     function writer(request: FastifyRequest, reply: FastifyReply, createdBy: string): void {
@@ -106,12 +97,11 @@ export default fp<{ access: AccessConfig; sweepEveryMs?: number }>(
     }
     // Each key compared in constant time (@fastify/bearer-auth); rfc6749: the scheme's case does not matter.
     await fastify.register(bearerAuth, { addHook: false, keys: [] })
-    const factory = fastify.verifyBearerAuthFactory
     const pass: onRequestHookHandler = (_request, _reply, done) => {
       done()
     }
     function bearer(keys: string[], detail: string, passed?: (request: FastifyRequest, reply: FastifyReply) => void): onRequestHookHandler {
-      const verify = factory?.({ keys, addHook: false, specCompliance: 'rfc6749', verifyErrorLogLevel: 'info' })
+      const verify = fastify.verifyBearerAuthFactory?.({ keys, addHook: false, specCompliance: 'rfc6749', verifyErrorLogLevel: 'info' })
       if (verify === undefined) throw new Error('@fastify/bearer-auth did not provide verifyBearerAuthFactory')
       return (request, reply, done) => {
         verify(request, reply, (err) => {
@@ -131,12 +121,12 @@ export default fp<{ access: AccessConfig; sweepEveryMs?: number }>(
 
     const sessions = hasSessions(access)
     if (sessions) {
-      await fastify.register(signinStore, { sweepEveryMs })
+      fastify.decorate('signinStore', signinStore(fastify, sweepEveryMs))
       await fastify.register(cookie)
       await fastify.register(secureSession, {
         // SESSION_SECRET is random already, so HKDF suffices; the library's `secret` option runs a 256 MiB password hash.
         key: Buffer.from(hkdfSync('sha256', access.sessionSecret ?? '', 'item-store', 'session cookie key', 32)),
-        cookieName: SESSION_COOKIE,
+        cookieName: 'item-store-session',
         expiry: access.sessionSeconds,
         // secure 'auto': Secure when the request came over https, directly or per a trusted proxy.
         cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: access.sessionSeconds },
@@ -162,7 +152,7 @@ export default fp<{ access: AccessConfig; sweepEveryMs?: number }>(
       writer(request, reply, `editor:${editor.name}`)
     })
     fastify.decorate('checkCsrf', function checkCsrf(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) {
-      if (closed && sessions) fastify.csrfProtection(request, reply, done)
+      if (sessions) fastify.csrfProtection(request, reply, done)
       else done()
     })
     fastify.decorate('account', function account(request: FastifyRequest, reply: FastifyReply): Account {

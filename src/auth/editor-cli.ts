@@ -9,13 +9,10 @@ import { EDITOR_NAME, EDITOR_NAME_RULE, hashPassword } from './passwords.js'
 const MIN_PASSWORD_LENGTH = 12
 const USAGE = 'usage: npm run -s editor -- add <name> [--file <path>]   (the password is asked for, or read as one line from standard input)'
 
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message)
-  }
+/** Exit status 2 for a wrong command line, 1 for a password that will not do. */
+function fail(message: string, exitCode = 1): never {
+  process.stderr.write(`editor: ${message}\n`)
+  process.exit(exitCode)
 }
 
 /**
@@ -27,49 +24,30 @@ async function readPassword(): Promise<string> {
   const output = terminal ? new Writable({ write: (_chunk, _encoding, done: () => void) => setImmediate(done) }) : undefined
   const lines = createInterface({ input: process.stdin, output, terminal, crlfDelay: Infinity })
   lines.once('SIGINT', () => {
-    process.stderr.write('\neditor: cancelled\n')
-    process.exit(130)
+    process.stderr.write('\n')
+    fail('cancelled', 130)
   })
   const next = lines[Symbol.asyncIterator]()
   async function ask(prompt: string): Promise<string> {
     if (terminal) process.stderr.write(prompt)
     const line = await next.next()
     if (terminal) process.stderr.write('\n')
-    if (line.done === true) throw new CliError('no password on standard input: send it as one line', 1)
-    return line.value
+    return line.done === true ? fail('no password on standard input: send it as one line') : line.value
   }
-  try {
-    const first = await ask('Password: ')
-    if (terminal && (await ask('The same password again: ')) !== first) throw new CliError('the two passwords differ; nothing was written', 1)
-    return first
-  } finally {
-    lines.close()
-  }
+  const first = await ask('Password: ')
+  if (terminal && (await ask('The same password again: ')) !== first) fail('the two passwords differ; nothing was written')
+  lines.close()
+  return first
 }
 
-/** The EDITORS_FILE line, and the file to append it to when --file names one. */
-async function main(args: string[]): Promise<{ line: string; file: string | undefined }> {
-  const [command, name, option, file, ...rest] = args
-  if (command !== 'add' || name === undefined || (option !== undefined && (option !== '--file' || file === undefined)) || rest.length > 0) {
-    throw new CliError(USAGE, 2)
-  }
-  const normalized = name.normalize('NFC')
-  if (!EDITOR_NAME.test(normalized)) throw new CliError(`"${name}" cannot be an editor's name: use ${EDITOR_NAME_RULE}`, 2)
-  const password = await readPassword()
-  if (Array.from(password).length < MIN_PASSWORD_LENGTH) {
-    throw new CliError(`the password must be at least ${MIN_PASSWORD_LENGTH} characters; nothing was written`, 1)
-  }
-  return { line: `${normalized}:${await hashPassword(password)}`, file }
-}
-
-try {
-  const { line, file } = await main(process.argv.slice(2))
-  if (file === undefined) process.stdout.write(`${line}\n`)
-  // Readable by its owner only, as docs/security.md asks of the file.
-  else appendFileSync(file, `${line}\n`, { mode: 0o600 })
-  process.stderr.write(`${file === undefined ? 'Add that line to the EDITORS_FILE' : `Added to ${file}`}; restart the service to use it.\n`)
-} catch (err) {
-  if (!(err instanceof CliError)) throw err
-  process.stderr.write(`editor: ${err.message}\n`)
-  process.exitCode = err.exitCode
-}
+const [command, name, option, file, ...rest] = process.argv.slice(2)
+if (command !== 'add' || name === undefined || (option !== undefined && (option !== '--file' || file === undefined)) || rest.length > 0) fail(USAGE, 2)
+const normalized = name.normalize('NFC')
+if (!EDITOR_NAME.test(normalized)) fail(`"${name}" cannot be an editor's name: use ${EDITOR_NAME_RULE}`, 2)
+const password = await readPassword()
+if (Array.from(password).length < MIN_PASSWORD_LENGTH) fail(`the password must be at least ${MIN_PASSWORD_LENGTH} characters; nothing was written`)
+const line = `${normalized}:${await hashPassword(password)}\n`
+if (file === undefined) process.stdout.write(line)
+// Readable by its owner only, as docs/security.md asks of the file.
+else appendFileSync(file, line, { mode: 0o600 })
+process.stderr.write(`${file === undefined ? 'Add that line to the EDITORS_FILE' : `Added to ${file}`}; restart the service to use it.\n`)

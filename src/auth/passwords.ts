@@ -52,18 +52,18 @@ const PHC = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{16,
 export function parseHash(text: string): ScryptHash | string {
   const match = PHC.exec(text)
   if (match === null) return 'is not a scrypt hash in the form $scrypt$ln=15,r=8,p=3$<salt>$<hash> (make one with `npm run -s editor -- add <name>`)'
-  const [ln, r, p] = [Number(match[1]), Number(match[2]), Number(match[3])]
-  for (const [name, value] of [['ln', ln], ['r', r], ['p', p]] as const) {
+  const params = { ln: Number(match[1]), r: Number(match[2]), p: Number(match[3]) }
+  for (const name of ['ln', 'r', 'p'] as const) {
     const [low, high] = LIMITS[name]
-    if (value < low || value > high) return `has ${name}=${value}; it must be from ${low} to ${high}`
+    if (params[name] < low || params[name] > high) return `has ${name}=${params[name]}; it must be from ${low} to ${high}`
   }
-  const memory = 128 * 2 ** ln * r
+  const memory = 128 * 2 ** params.ln * params.r
   if (memory > HASH_MEMORY_CAP) {
-    return `has ln=${ln},r=${r}: each sign-in would take ${memory / 2 ** 20} MiB; at most ${HASH_MEMORY_CAP / 2 ** 20} MiB (128 × 2^ln × r bytes) is allowed, such as ln=15,r=8`
+    return `has ln=${params.ln},r=${params.r}: each sign-in would take ${memory / 2 ** 20} MiB; at most ${HASH_MEMORY_CAP / 2 ** 20} MiB (128 × 2^ln × r bytes) is allowed, such as ln=15,r=8`
   }
   const hash = Buffer.from(match[5] ?? '', 'base64')
   if (hash.length < 16) return 'has a hash shorter than 16 bytes'
-  return { ln, r, p, salt: Buffer.from(match[4] ?? '', 'base64'), hash }
+  return { ...params, salt: Buffer.from(match[4] ?? '', 'base64'), hash }
 }
 
 /** Whether `password` matches; the final comparison takes the same time wherever the bytes differ. */
@@ -86,12 +86,10 @@ let pending = 0
  * editor's own hash for theirs and a decoy for the others, so it costs the same whether the name exists and
  * whatever its hash's cost. One check at a time per process, WAITING_MAX waiting at most WAIT_MAX_MS; beyond that 503.
  */
-export async function passwordChecker(hashes: ScryptHash[]): Promise<(password: string, own: ScryptHash | undefined) => Promise<boolean>> {
+export function passwordChecker(hashes: ScryptHash[]): (password: string, own: ScryptHash | undefined) => Promise<boolean> {
   const paramsOf = ({ ln, r, p }: ScryptParams): string => `${ln},${r},${p}`
-  const decoys = new Map<string, ScryptHash>()
-  for (const hash of hashes) {
-    if (!decoys.has(paramsOf(hash))) decoys.set(paramsOf(hash), parseHash(await hashPassword(randomBytes(16).toString('hex'), hash)) as ScryptHash)
-  }
+  // Random bytes serve as a decoy: deriving against them costs what the editor's own hash does, and never matches.
+  const decoys = new Map(hashes.map((own) => [paramsOf(own), { ...own, salt: randomBytes(own.salt.length), hash: randomBytes(own.hash.length) }]))
   return async (password, own) => {
     const busy = new HttpError(503, 'Too many sign-ins are being checked right now; try again in a second')
     if (pending > WAITING_MAX) throw busy

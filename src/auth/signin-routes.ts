@@ -1,7 +1,7 @@
 // GET /signin, POST /signin and POST /signout, while writes are closed. Attempts are counted in MongoDB (signin-store.ts), so every
 // instance shares one limit: per address (before the body is read), per name from one address, and a bounded
 // slow-down per name from anywhere, so a stranger cannot lock an editor out (docs/security.md).
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { requireContentType } from '../http/content-type.js'
@@ -13,23 +13,14 @@ import { visibleText } from '../views/visible-text.js'
 import { hasSessions, writesClosed, type AccessConfig } from './access.js'
 import { EDITOR_NAME_MAX, fingerprint, nameKey, passwordChecker } from './passwords.js'
 
-export interface SigninLimits {
-  perAddress: number
-  perNameAndAddress: number
-  /** Attempts at one name from anywhere before each further one waits SLOW_STEP_MS more, at most SLOW_MAX_MS. */
-  perNameBeforeSlowing: number
-  windowMs: number
-}
-
-const DEFAULT_LIMITS: SigninLimits = { perAddress: 30, perNameAndAddress: 10, perNameBeforeSlowing: 10, windowMs: 10 * 60_000 }
+// Attempts per window; past perNameBeforeSlowing, each further attempt at one name waits SLOW_STEP_MS more, at most SLOW_MAX_MS.
+const DEFAULT_LIMITS = { perAddress: 30, perNameAndAddress: 10, perNameBeforeSlowing: 10, windowMs: 10 * 60_000 }
+export type SigninLimits = typeof DEFAULT_LIMITS
 const [SLOW_STEP_MS, SLOW_MAX_MS] = [250, 3_000]
 const FORM = 'application/x-www-form-urlencoded'
 
-type Options = { access: AccessConfig; limits?: Partial<SigninLimits> | undefined }
-
-const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { access, limits }) => {
+export default async function signinRoutes(fastify: FastifyInstance, { access, limits }: { access: AccessConfig; limits?: Partial<SigninLimits> | undefined }) {
   if (!writesClosed(access)) return
-  const { editors, sessionSeconds } = access
   const page = { tags: ['sign-in'], produces: ['text/html'] }
   if (!hasSessions(access)) {
     const schema = { ...page, summary: 'Says that nobody can sign in here: no editors are set up', response: { 200: htmlAnswer('The notice') } }
@@ -37,8 +28,8 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { access, limi
     return
   }
   const { perAddress, perNameAndAddress, perNameBeforeSlowing, windowMs } = { ...DEFAULT_LIMITS, ...limits }
-  const byKey = new Map(editors.map((editor) => [nameKey(editor.name), editor]))
-  const check = await passwordChecker(editors.map((editor) => editor.hash))
+  const byKey = new Map(access.editors.map((editor) => [nameKey(editor.name), editor]))
+  const check = passwordChecker(access.editors.map((editor) => editor.hash))
 
   async function limit(reply: FastifyReply, key: string, max: number, what: string): Promise<void> {
     const { count, leftMs } = await fastify.signinStore.count(key, windowMs)
@@ -50,85 +41,75 @@ const signinRoutes: FastifyPluginAsync<Options> = async (fastify, { access, limi
 
   function view(request: FastifyRequest, reply: FastifyReply, extra: Partial<SigninView> = {}): string {
     const next = safeNext(formField(request.body, 'next') || (request.query as Record<string, unknown> | undefined)?.next)
-    const account = fastify.account(request, reply)
     void reply.header('cache-control', 'private, no-store')
-    return signinPage({ next, csrfToken: reply.generateCsrf(), account, ...extra })
+    return signinPage({ next, account: fastify.account(request, reply), csrfToken: reply.generateCsrf(), ...extra })
   }
 
   const answerErrors = (title: string) =>
     function errorHandler(error: Error, request: FastifyRequest, reply: FastifyReply): void {
       const form = (problem: string): string => view(request, reply, { name: formField(request.body, 'name'), problems: { credentials: problem } })
-      sendError(error, request, reply, signinErrorPages(title, () => fastify.account(request, reply), form))
+      const account = () => fastify.account(request, reply)
+      sendError(error, request, reply, signinErrorPages(title, account, form))
     }
   // Both forms are posted urlencoded with the session's CSRF token, and refused alike.
   const refusals = { 400: htmlAnswer('Not UTF-8'), 403: htmlAnswer('The CSRF token is missing or stale'), 413: htmlAnswer('Over 64 KiB'), 415: htmlAnswer(`Not ${FORM}`) }
-  const form = (summary: string, response: object) => ({ ...page, summary, consumes: [FORM], response: { ...refusals, ...response } })
+  const form = (title: string, summary: string, response: object, ...checks: onRequestAsyncHookHandler[]) => ({
+    onRequest: [requireContentType(FORM), ...checks],
+    preValidation: fastify.checkCsrf,
+    errorHandler: answerErrors(title),
+    schema: { ...page, summary, consumes: [FORM], response: { ...refusals, ...response } },
+  })
 
   const querystring = { type: 'object', additionalProperties: false, properties: { next: { type: 'string', description: 'A path on this site to go to once signed in' } } }
-  fastify.get(
-    '/signin',
-    { errorHandler: answerErrors('Not shown'), schema: { ...page, summary: 'Sign-in page for editors', querystring, response: { 200: htmlAnswer('The form'), 422: htmlAnswer('An unknown parameter') } } },
-    (request, reply) => sendHtml(reply, 200, view(request, reply)),
+  const response = { 200: htmlAnswer('The form'), 422: htmlAnswer('An unknown parameter') }
+  fastify.get('/signin', { errorHandler: answerErrors('Not shown'), schema: { ...page, summary: 'Sign-in page for editors', querystring, response } }, (request, reply) =>
+    sendHtml(reply, 200, view(request, reply)),
   )
 
-  fastify.post(
-    '/signin',
+  const signin = form(
+    'Not signed in',
+    'Sign in: starts a session (an encrypted, HttpOnly, SameSite=Lax cookie)',
     {
-      onRequest: [requireContentType(FORM), async (request, reply) => limit(reply, `address:${request.ip}`, perAddress, 'from your address')],
-      preValidation: fastify.checkCsrf,
-      errorHandler: answerErrors('Not signed in'),
-      schema: form('Sign in: starts a session (an encrypted, HttpOnly, SameSite=Lax cookie)', {
-        303: { description: 'Signed in: to `next`, a path on this site (/ by default)' },
-        422: htmlAnswer(`A blank field, a name over ${EDITOR_NAME_MAX} characters, or a wrong name or password (one message for both)`),
-        429: htmlAnswer(`Over ${perAddress} attempts from one address, or ${perNameAndAddress} at one name from one address, in ${windowMs / 60_000} minutes`),
-        503: htmlAnswer('Too many sign-ins are being checked, or the database does not answer; Retry-After says when to try again'),
-      }),
+      303: { description: 'Signed in: to `next`, a path on this site (/ by default)' },
+      422: htmlAnswer(`A blank field, a name over ${EDITOR_NAME_MAX} characters, or a wrong name or password (one message for both)`),
+      429: htmlAnswer(`Over ${perAddress} attempts from one address, or ${perNameAndAddress} at one name from one address, in ${windowMs / 60_000} minutes`),
+      503: htmlAnswer('Too many sign-ins are being checked, or the database does not answer; Retry-After says when to try again'),
     },
-    async (request, reply) => {
-      const name = formField(request.body, 'name').trim().normalize('NFC')
-      const password = formField(request.body, 'password')
-      // A name longer than any editor's is refused before it is counted or hashed.
-      const shown = Array.from(name).slice(0, EDITOR_NAME_MAX).join('')
-      const refuse = (problems: SigninView['problems']): FastifyReply => {
-        request.log.info({ name: visibleText(shown) }, 'sign-in refused')
-        return sendHtml(reply, 422, view(request, reply, { name: shown, problems }))
-      }
-      if (name === '' || password === '') return refuse({ ...(name === '' && { name: 'Enter your name' }), ...(password === '' && { password: 'Enter your password' }) })
-      if (shown !== name) return refuse({ name: `Editor names are at most ${EDITOR_NAME_MAX} characters` })
-      const key = nameKey(name)
-      await limit(reply, `name:${key}|${request.ip}`, perNameAndAddress, 'for that name from your address')
-      const { count } = await fastify.signinStore.count(`name:${key}`, windowMs)
-      if (count > perNameBeforeSlowing) await sleep(Math.min(SLOW_MAX_MS, SLOW_STEP_MS * (count - perNameBeforeSlowing)))
-      const editor = byKey.get(key)
-      if (!(await check(password, editor?.hash)) || editor === undefined) return refuse({ credentials: 'The name or the password is not right' })
-      // A fresh session (a new CSRF secret, so no token from before is accepted), with an id to revoke it by.
-      request.session.regenerate()
-      request.session.set('editor', editor.name)
-      request.session.set('sid', randomBytes(16).toString('base64url'))
-      request.session.set('hash', fingerprint(editor.hash))
-      reply.generateCsrf()
-      request.log.info({ editor: editor.name }, 'editor signed in')
-      return reply.redirect(safeNext(formField(request.body, 'next')), 303)
-    },
+    async (request, reply) => limit(reply, `address:${request.ip}`, perAddress, 'from your address'),
   )
+  fastify.post('/signin', signin, async (request, reply) => {
+    const name = formField(request.body, 'name').trim().normalize('NFC')
+    const password = formField(request.body, 'password')
+    // A name longer than any editor's is refused before it is counted or hashed.
+    const shown = Array.from(name).slice(0, EDITOR_NAME_MAX).join('')
+    const refuse = (problems: SigninView['problems']): FastifyReply => {
+      request.log.info({ name: visibleText(shown) }, 'sign-in refused')
+      return sendHtml(reply, 422, view(request, reply, { name: shown, problems }))
+    }
+    if (name === '' || password === '') return refuse({ ...(name === '' && { name: 'Enter your name' }), ...(password === '' && { password: 'Enter your password' }) })
+    if (shown !== name) return refuse({ name: `Editor names are at most ${EDITOR_NAME_MAX} characters` })
+    const key = nameKey(name)
+    await limit(reply, `name:${key}|${request.ip}`, perNameAndAddress, 'for that name from your address')
+    const { count } = await fastify.signinStore.count(`name:${key}`, windowMs)
+    if (count > perNameBeforeSlowing) await sleep(Math.min(SLOW_MAX_MS, SLOW_STEP_MS * (count - perNameBeforeSlowing)))
+    const editor = byKey.get(key)
+    if (!(await check(password, editor?.hash)) || editor === undefined) return refuse({ credentials: 'The name or the password is not right' })
+    // A fresh session (a new CSRF secret, so no token from before is accepted), with an id to revoke it by.
+    request.session.regenerate()
+    request.session.set('editor', editor.name)
+    request.session.set('sid', randomBytes(16).toString('base64url'))
+    request.session.set('hash', fingerprint(editor.hash))
+    reply.generateCsrf()
+    request.log.info({ editor: editor.name }, 'editor signed in')
+    return reply.redirect(safeNext(formField(request.body, 'next')), 303)
+  })
 
-  fastify.post(
-    '/signout',
-    {
-      onRequest: requireContentType(FORM),
-      preValidation: fastify.checkCsrf,
-      errorHandler: answerErrors('Not signed out'),
-      schema: form('Sign out: ends the session on every instance', { 303: { description: 'Signed out: to /' } }),
-    },
-    async (request, reply) => {
-      const sid = request.session.get('sid')
-      // Kept until the session would have expired, so no copy of the cookie is accepted anywhere.
-      if (sid !== undefined) await fastify.signinStore.revoke(sid, new Date(Date.now() + sessionSeconds * 1000))
-      request.log.info({ editor: request.session.get('editor') }, 'editor signed out')
-      request.session.delete()
-      return reply.redirect('/', 303)
-    },
-  )
+  fastify.post('/signout', form('Not signed out', 'Sign out: ends the session on every instance', { 303: { description: 'Signed out: to /' } }), async (request, reply) => {
+    const sid = request.session.get('sid')
+    // Kept until the session would have expired, so no copy of the cookie is accepted anywhere.
+    if (sid !== undefined) await fastify.signinStore.revoke(sid, new Date(Date.now() + access.sessionSeconds * 1000))
+    request.log.info({ editor: request.session.get('editor') }, 'editor signed out')
+    request.session.delete()
+    return reply.redirect('/', 303)
+  })
 }
-
-export default signinRoutes

@@ -2,7 +2,6 @@
 // MongoDB, each record with an expiry. A TTL index removes expired records where the server has one; FerretDB
 // 1.24 refuses TTL indexes, so there a sweep does. Nothing here grows the process's memory.
 import type { FastifyInstance } from 'fastify'
-import fp from 'fastify-plugin'
 import { Schema } from 'mongoose'
 import { HttpError } from '../http/errors.js'
 import { isDuplicateKey, withTimeout } from '../plugins/database.js'
@@ -13,32 +12,20 @@ const attemptSchema = new Schema({ ...record, count: { type: Number, required: t
 const revokedSchema = new Schema(record, { ...options, collection: 'revoked_sessions' })
 for (const schema of [attemptSchema, revokedSchema]) schema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 })
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    signinStore: ReturnType<typeof store>
-  }
-}
-
-const UNAVAILABLE = 'Signing in needs the database, which is not answering; try again shortly'
-
-/** The store, on the app's database connection; its type is fastify.signinStore's. */
-function store(fastify: FastifyInstance, sweepEveryMs: number) {
+/** The store on the app's database connection: fastify.signinStore, decorated by the access plugin. */
+export function signinStore(fastify: FastifyInstance, sweepEveryMs = 60_000) {
   const { connection, operationTimeoutMs } = fastify.db
   const Attempts = connection.model('SigninAttempt', attemptSchema)
   const Revoked = connection.model('RevokedSession', revokedSchema)
+  fastify.db.expireRecords([Attempts, Revoked], sweepEveryMs, 'sign-in state')
   const bounded = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await withTimeout(call(), operationTimeoutMs)
     } catch (err) {
       fastify.log.warn({ err }, 'sign-in state unavailable')
-      throw new HttpError(503, UNAVAILABLE, { cause: err })
+      throw new HttpError(503, 'Signing in needs the database, which is not answering; try again shortly', { cause: err })
     }
   }
-
-  fastify.db.expireRecords([Attempts, Revoked], sweepEveryMs, 'sign-in state')
-
-  const increment = (id: string, expiresAt: Date) =>
-    Attempts.findOneAndUpdate({ _id: id }, { $inc: { count: 1 }, $setOnInsert: { expiresAt } }, { upsert: true, returnDocument: 'after' }).lean().exec()
 
   return {
     /** Counts one attempt under `key` in the current window; the attempts so far in it and the ms it has left. */
@@ -47,8 +34,9 @@ function store(fastify: FastifyInstance, sweepEveryMs: number) {
       const window = Math.floor(Date.now() / windowMs)
       const expiresAt = new Date((window + 1) * windowMs)
       const id = `${key}@${window}`
+      const increment = () => Attempts.findOneAndUpdate({ _id: id }, { $inc: { count: 1 }, $setOnInsert: { expiresAt } }, { upsert: true, returnDocument: 'after' }).exec()
       // Two first attempts at once: one upsert inserts, the other meets its key and increments.
-      const counted = await bounded(() => increment(id, expiresAt).catch((err: unknown) => (isDuplicateKey(err) ? increment(id, expiresAt) : Promise.reject(err as Error))))
+      const counted = await bounded(() => increment().catch((err: unknown) => (isDuplicateKey(err) ? increment() : Promise.reject(err as Error))))
       return { count: counted.count, leftMs: expiresAt.getTime() - Date.now() }
     },
     async revoke(sessionId: string, expiresAt: Date) {
@@ -59,11 +47,3 @@ function store(fastify: FastifyInstance, sweepEveryMs: number) {
     },
   }
 }
-
-export default fp<{ sweepEveryMs?: number }>(
-  function signinStore(fastify, { sweepEveryMs = 60_000 }, done) {
-    fastify.decorate('signinStore', store(fastify, sweepEveryMs))
-    done()
-  },
-  { name: 'signin-store', dependencies: ['database'] },
-)
