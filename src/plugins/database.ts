@@ -30,7 +30,7 @@ interface Database {
   applyValidator(collection: string, validator: Record<string, unknown>): void
   /**
    * Once connected, builds the models' indexes, whose TTL index on `expiresAt` removes expired records; where
-   * the server refuses TTL indexes (FerretDB 1.24), a sweep every `sweepEveryMs` removes them instead.
+   * the server refuses TTL indexes (FerretDB 1.24) or the indexes fail, a sweep every `sweepEveryMs` removes them.
    */
   expireRecords(models: Expiring[], sweepEveryMs: number, what: string): void
 }
@@ -182,17 +182,23 @@ export default fp<DatabaseOptions>(
 
     let sweep: NodeJS.Timeout | undefined
     function expireRecords(models: Expiring[], sweepEveryMs: number, what: string): void {
+      let sweeping = false
       const expire = (): void => {
-        void Promise.all(models.map((model) => model.deleteMany({ expiresAt: { $lt: new Date() } }))).catch(() => undefined)
+        // One sweep at a time: on a slow database they would pile up on the pool.
+        if (sweeping) return
+        sweeping = true
+        void Promise.all(models.map((model) => model.deleteMany({ expiresAt: { $lt: new Date() } })))
+          .catch(() => undefined)
+          .finally(() => {
+            sweeping = false
+          })
       }
       void connected.then(() =>
         Promise.all(models.map((model) => model.createIndexes())).catch((err: unknown) => {
-          if (errorCode(err) !== NOT_IMPLEMENTED) {
-            fastify.log.warn({ err }, `no TTL index on the ${what}`)
-            return
-          }
+          // Without a TTL index, for whatever reason, records must still expire: the sweep removes them.
+          if (errorCode(err) === NOT_IMPLEMENTED) fastify.log.info(`the database has no TTL indexes: expired ${what} is swept`)
+          else fastify.log.warn({ err }, `no TTL index on the ${what}; expired records are swept`)
           sweep ??= setInterval(expire, sweepEveryMs).unref()
-          fastify.log.info(`the database has no TTL indexes: expired ${what} is swept`)
         }),
       )
     }
