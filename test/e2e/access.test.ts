@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { accessConfig, editor, newKey } from '../../harness/access.js'
 import { startApp, type RunningApp } from '../../harness/app.js'
 import { testDbUri } from '../setup/test-app.js'
-import { DESKTOP, launchChromium, screenshot, watch } from './browser.js'
+import { DESKTOP, launchChromium, PAGE_APP, screenshot, watch } from './browser.js'
 
 const PASSWORD = 'correct horse battery staple'
 let browser: Browser | undefined
@@ -45,7 +45,7 @@ async function expectAccessible(page: Page, label: string): Promise<void> {
 beforeAll(async () => {
   browser = await launchChromium()
   const access = accessConfig({ editors: [await editor('alice', PASSWORD)], sessionSecret: newKey() })
-  running = await startApp({ mongodbUri: testDbUri('e2e_access'), access })
+  running = await startApp({ mongodbUri: testDbUri('e2e_access'), access, ...PAGE_APP })
   const target = running.baseUrl
   other = createServer((_request, response) => {
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(hostilePage(target))

@@ -7,6 +7,12 @@ import { chromium, type Browser, type BrowserContextOptions, type Page } from 'p
 
 export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium'
 
+/**
+ * The apps behind the pages: database calls may take 15 s. The pages are under test here, not the 1.5 s bound,
+ * which on a busy machine would answer a page 503 (the outage tests check the bound).
+ */
+export const PAGE_APP = { dbOperationTimeoutMs: 15_000 }
+
 // Where Chromium or Chrome usually is: Debian/Ubuntu packages, Google's packages, macOS apps.
 const SYSTEM_CHROMIUM_PATHS = [
   DEFAULT_CHROMIUM_PATH,

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LIST_LIMIT_DEFAULT } from '../../src/items/schemas.js'
 import { postJson } from '../../harness/http.js'
 import { useApp } from '../setup/test-app.js'
-import { DESKTOP, launchChromium, noEvents, PHONE, screenshot, watch, type PageEvents } from './browser.js'
+import { DESKTOP, launchChromium, noEvents, PAGE_APP, type PageEvents, PHONE, screenshot, watch } from './browser.js'
 
-const fx = useApp('e2e_catalogue')
+const fx = useApp('e2e_catalogue', PAGE_APP)
 let browser: Browser | undefined
 
 beforeAll(async () => {

@@ -6,13 +6,13 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { get, postForm } from '../../harness/http.js'
 import { useApp } from '../setup/test-app.js'
-import { chromiumPath, DESKTOP, launchChromium, noEvents, screenshot, watch, type PageEvents } from './browser.js'
+import { chromiumPath, DESKTOP, launchChromium, noEvents, PAGE_APP, type PageEvents, screenshot, watch } from './browser.js'
 
 // A name that is not loopback, so Chromium treats http on it as insecure, as it would a LAN address or a
 // container's host name; the browser still connects to 127.0.0.1 and nothing is looked up.
 const PLAIN_HTTP_HOST = 'item-store.test'
 
-const fx = useApp('e2e_docs')
+const fx = useApp('e2e_docs', PAGE_APP)
 let browser: Browser | undefined
 
 beforeAll(async () => {

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from '../../src/items/schemas.js'
 import { get } from '../../harness/http.js'
 import { useApp } from '../setup/test-app.js'
-import { DESKTOP, launchChromium, noEvents, PHONE, screenshot, watch, type PageEvents } from './browser.js'
+import { DESKTOP, launchChromium, noEvents, PAGE_APP, type PageEvents, PHONE, screenshot, watch } from './browser.js'
 
-const fx = useApp('e2e_form')
+const fx = useApp('e2e_form', PAGE_APP)
 let browser: Browser | undefined
 
 beforeAll(async () => {

@@ -13,7 +13,7 @@ import { startApp, type RunningApp } from '../../harness/app.js'
 import { get } from '../../harness/http.js'
 import { generatedCsv } from '../../harness/transfer.js'
 import { testDbUri } from '../setup/test-app.js'
-import { DESKTOP, launchChromium, screenshot, watch } from './browser.js'
+import { DESKTOP, launchChromium, PAGE_APP, screenshot, watch } from './browser.js'
 
 const PASSWORD = 'correct horse battery staple'
 // Two batches of result lines (500 rows each), so the bar shows a value between the start and the end.
@@ -51,7 +51,7 @@ async function signIn(page: Page): Promise<void> {
 beforeAll(async () => {
   browser = await launchChromium()
   const access = accessConfig({ editors: [await editor('alice', PASSWORD)], sessionSecret: newKey() })
-  running = await startApp({ mongodbUri: testDbUri('e2e_import'), access })
+  running = await startApp({ mongodbUri: testDbUri('e2e_import'), access, ...PAGE_APP })
 })
 
 afterAll(async () => {

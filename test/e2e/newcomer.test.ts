@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postJson } from '../../harness/http.js'
 import { LIST_LIMIT_DEFAULT, NAME_MAX_LENGTH } from '../../src/items/schemas.js'
 import { useApp } from '../setup/test-app.js'
-import { DESKTOP, launchChromium, noEvents, PHONE, screenshot, watch, type PageEvents } from './browser.js'
+import { DESKTOP, launchChromium, noEvents, PAGE_APP, type PageEvents, PHONE, screenshot, watch } from './browser.js'
 
-const fx = useApp('e2e_newcomer')
+const fx = useApp('e2e_newcomer', PAGE_APP)
 let browser: Browser | undefined
 
 const DEVICES = [
