@@ -1,6 +1,9 @@
 // Races: the unique _id decides, exactly one create of a name wins and the stored item is the winner's;
 // many distinct creates at once are all stored and all readable, one by one and page by page.
 import { describe, expect, it } from 'vitest'
+import type { Cents } from '../../src/money.js'
+import { DuplicateItemError } from '../../src/items/errors.js'
+import type { Item } from '../../src/items/stored-item.js'
 import { startApp } from '../../harness/app.js'
 import { get, postJson } from '../../harness/http.js'
 import { testDbUri, useApp } from '../setup/test-app.js'
@@ -83,6 +86,54 @@ describe('concurrent creates', () => {
     expect(bulk).toEqual(names)
     expect(new Set(seen).size).toBe(seen.length)
     expect(seen).toEqual([...seen].sort())
+  })
+})
+
+describe('creates gathered into one insert (repository.ts insertGrouped)', () => {
+  const item = (name: string, cents: number): Item => ({ name, price: cents as Cents, description: null, tax: null })
+
+  /** The documents of each insert the app sends while `run` runs. */
+  async function inserts<T>(run: () => Promise<T>): Promise<{ result: T; sizes: number[] }> {
+    const sizes: number[] = []
+    const seen = ({ method, params }: { method: string; params: unknown[] }): void => {
+      if (method === 'insertMany') sizes.push((params[0] as unknown[]).length)
+    }
+    const { connection } = fx.app.db
+    connection.on('operation-start', seen)
+    try {
+      return { result: await run(), sizes }
+    } finally {
+      connection.off('operation-start', seen)
+    }
+  }
+
+  it('20 creates of different names at once share one insert, and each is answered 201 and stored', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `grouped-${String(i).padStart(2, '0')}`)
+    const { result, sizes } = await inserts(() => Promise.all(names.map((name, i) => fx.app.items.create(item(name, 100 + i), `key:group-${i}`))))
+    expect(sizes).toEqual([20])
+    expect(result.map((outcome) => [outcome.item.name, outcome.created])).toEqual(names.map((name) => [name, true]))
+    for (const [i, name] of names.entries()) {
+      // Each document is its own request's: its price and who created it.
+      expect(await fx.app.items.findByName(name)).toEqual(item(name, 100 + i))
+      expect(await fx.stored(name)).toMatchObject({ createdBy: `key:group-${i}` })
+    }
+  })
+
+  it('20 creates of one name in one insert behave as racing creates: one created, the identical one safe, the others refused', async () => {
+    const name = 'grouped-contested'
+    // Prices 100..118, then 100 again: the last is identical to the first.
+    const attempts = Array.from({ length: 20 }, (_, i) => item(name, 100 + (i % 19)))
+    const { result, sizes } = await inserts(() => Promise.allSettled(attempts.map((attempt) => fx.app.items.create(attempt))))
+    expect(sizes[0]).toBe(20)
+    const created = result.filter((outcome) => outcome.status === 'fulfilled' && outcome.value.created)
+    expect(created).toHaveLength(1)
+    const refused = result.filter((outcome) => outcome.status === 'rejected')
+    for (const outcome of refused) expect(outcome.reason).toBeInstanceOf(DuplicateItemError)
+    // The first one is stored (an unordered insert writes in order), so its twin is answered as a safe retry.
+    expect(result[0]).toMatchObject({ status: 'fulfilled', value: { created: true } })
+    expect(result[19]).toMatchObject({ status: 'fulfilled', value: { created: false, item: attempts[0] } })
+    expect(refused).toHaveLength(18)
+    expect(await fx.app.items.findByName(name)).toEqual(attempts[0])
   })
 })
 
