@@ -9,7 +9,7 @@ import { HttpError } from '../http/errors.js'
 
 // An editor's name, the other half of an EDITORS_FILE line: shown in the page header and logged, so a plain word.
 export const EDITOR_NAME_MAX = 64
-export const EDITOR_NAME = /^[\p{L}\p{N}][\p{L}\p{N}._-]{0,63}$/u
+export const EDITOR_NAME = new RegExp(`^[\\p{L}\\p{N}][\\p{L}\\p{N}._-]{0,${EDITOR_NAME_MAX - 1}}$`, 'u')
 /** EDITOR_NAME in words, for the messages that refuse a name. */
 export const EDITOR_NAME_RULE = `letters, digits, ".", "_" and "-" (up to ${EDITOR_NAME_MAX} characters)`
 

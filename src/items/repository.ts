@@ -190,7 +190,7 @@ export default fp(
     }
 
     // Group commit: single-document inserts that arrive in the same turn of the event loop (creates under load)
-    // share one unordered insert: half the CPU per create at 32 connections (docs/performance.md). Each
+    // share one unordered insert, far cheaper than one each (docs/performance.md, "Group commit"). Each
     // caller gets its own document's write error, or the whole command's failure, exactly as from an insert of
     // its own, and keeps its own bound, retries and duplicate settling (insertBatch).
     interface Group {
